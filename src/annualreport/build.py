@@ -1,0 +1,124 @@
+"""Build one report: params -> store -> chapters executed -> book project -> HTML and PDF.
+
+Everything is written to a fresh temporary folder beside the target; only when every chapter
+ran and both outputs rendered is it swapped in for build/<partnership>/<year>/. A failed build
+leaves the previous good report untouched and keeps the failed folder, with the executed
+notebooks, at build/<partnership>/<year>.failed/ for inspection.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .book import write_book
+from .errors import ChapterFailed
+from .execute import ChapterResult, ChapterRun, run_chapters
+from .params import ReportParams, load_params
+from .progress import Progress
+from .project import Project
+from .render import get_renderer
+from .store import build_store
+
+# Chapters that summarise others run after them and receive the others' ids as `chapters`.
+SUMMARY_CHAPTERS = {"summary"}
+
+
+@dataclass
+class BuildResult:
+    partnership: str
+    year: str
+    folder: Path
+    outputs: list[Path] = field(default_factory=list)
+    executed: list[str] = field(default_factory=list)
+
+
+def target_folder(project: Project, partnership: str, year: str) -> Path:
+    return project.build_dir / partnership / year
+
+
+def _chapter_runs(project: Project, params: ReportParams, work: Path, chapters: list[str]) -> list[ChapterRun]:
+    runs = []
+    body = [c for c in chapters if c not in SUMMARY_CHAPTERS]
+    for ch in chapters:
+        parameters: dict = {"partnership": params.partnership_id, "year": params.report.year, "build_dir": "."}
+        if ch in SUMMARY_CHAPTERS:
+            parameters["chapters"] = body
+        runs.append(ChapterRun(ch, project.notebooks_dir / f"{ch}.ipynb", work / "chapters" / f"{ch}.ipynb", parameters))
+    return runs
+
+
+def _swap_in(work: Path, target: Path) -> None:
+    """Replace target with work; the old build is removed only once the new one is in place."""
+    old = target.with_name(f".{target.name}.old-{os.getpid()}")
+    if target.exists():
+        target.rename(old)
+    work.rename(target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _keep_failed(work: Path, target: Path) -> Path:
+    failed = target.with_name(f"{target.name}.failed")
+    shutil.rmtree(failed, ignore_errors=True)
+    work.rename(failed)
+    return failed
+
+
+def build_report(project: Project, partnership: str, year: str, renderer: str = "auto",
+                 jobs: int | None = None, timeout: int = 600, progress: Progress | None = None) -> BuildResult:
+    """Build one partnership-year report into build/<partnership>/<year>/.
+
+    Raises ParamsError or InputError before anything is written, ChapterFailed (the first
+    failure, after every chapter has run) or RenderError; in each case the previous report
+    is left as it was.
+    """
+    progress = progress or Progress(quiet=True)
+    label = f"{partnership} {year}"
+    params = load_params(project, partnership, year)
+    render = get_renderer(renderer)  # fail early if Quarto was asked for but is missing
+    target = target_folder(project, partnership, year)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{year}.building-", dir=target.parent))
+    try:
+        store = build_store(project, params, work)
+        progress.say(label, f"indicator store: {len(store.frame)} figures")
+        chapters = params.report.chapters
+        runs = _chapter_runs(project, params, work, chapters)
+        (work / "chapters").mkdir()
+        jobs = jobs or os.cpu_count() or 1
+        results: list[ChapterResult] = []
+        waves = [[r for r in runs if r.chapter not in SUMMARY_CHAPTERS], [r for r in runs if r.chapter in SUMMARY_CHAPTERS]]
+        total = len(runs)
+
+        def done(result: ChapterResult) -> None:
+            results.append(result)
+            status = "FAILED" if result.error else "executed"
+            progress.say(label, f"{result.chapter} {status} ({result.seconds:.1f} s) [{len(results)}/{total}]")
+
+        for wave in waves:
+            if any(r.error for r in results):
+                for r in wave:
+                    progress.say(label, f"{r.chapter} skipped: it summarises chapters and one failed")
+            elif wave:
+                run_chapters(wave, work, jobs, timeout, done)
+        failures = [r.error for r in results if r.error]
+        if failures:
+            raise failures[0]
+        members = [m["name"] for m in store.meta["members"]]
+        write_book(work, params, chapters, members)
+        progress.say(label, f"rendering with {render.name}")
+        outputs = render.render(work, draft=params.report.status == "draft")
+        _swap_in(work, target)
+        shutil.rmtree(target.with_name(f"{target.name}.failed"), ignore_errors=True)  # stale failure
+        progress.say(label, f"done: {project.rel(target / 'report.html')}, {project.rel(target / 'report.pdf')}")
+        return BuildResult(partnership, year, target, [target / o.name for o in outputs], [r.chapter for r in results])
+    except ChapterFailed as e:
+        failed = _keep_failed(work, target)
+        e.notebook = str(failed / "chapters" / f"{e.chapter}.ipynb")
+        raise ChapterFailed(e.chapter, e.cell, e.exception, project.rel(Path(e.notebook))) from None
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise

@@ -1,0 +1,43 @@
+"""Error types that carry what a person needs to fix the problem."""
+
+from __future__ import annotations
+
+
+class AnnualReportError(Exception):
+    """Base class: every error the CLI shows as a message rather than a traceback."""
+
+
+class ParamsError(AnnualReportError):
+    """A params file is missing, unreadable or invalid; the message lists every problem."""
+
+    def __init__(self, path: str, problems: list[str]):
+        self.path = path
+        self.problems = problems
+        lines = "\n".join(f"  {p}" for p in problems)
+        super().__init__(f"{path}: invalid parameters\n{lines}")
+
+
+class InputError(AnnualReportError):
+    """An input data file is missing or not in the published form."""
+
+
+class ChapterFailed(AnnualReportError):
+    """A chapter notebook raised while executing.
+
+    Attributes name the chapter, the failing cell (1-based index among code cells and its
+    first source line), the exception, and where the executed notebook was kept.
+    """
+
+    def __init__(self, chapter: str, cell: str, exception: str, notebook: str):
+        self.chapter = chapter
+        self.cell = cell
+        self.exception = exception
+        self.notebook = notebook
+        super().__init__(
+            f"chapter '{chapter}' failed in {cell}: {exception}\n"
+            f"  executed notebook kept for inspection: {notebook}"
+        )
+
+
+class RenderError(AnnualReportError):
+    """A renderer (pandoc, typst or quarto) failed or is not installed."""

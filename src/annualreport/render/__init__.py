@@ -1,0 +1,42 @@
+"""Renderers turn a book project folder into report.html and report.pdf.
+
+Two implementations, looked up by name: `quarto` (runs `quarto render`) and `embedded`
+(pandoc from the pypandoc-binary wheel and Typst from the typst wheel). `auto` picks quarto
+when it is on PATH, embedded otherwise.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Protocol
+
+from ..errors import RenderError
+
+
+class Renderer(Protocol):
+    name: str
+
+    def render(self, project: Path, draft: bool = False) -> list[Path]:
+        """Render the book in `project`; return the files written (report.html, report.pdf)."""
+        ...
+
+    def version(self) -> str:
+        ...
+
+
+def get_renderer(name: str) -> Renderer:
+    """The renderer called `name` ('auto', 'quarto' or 'embedded')."""
+    from .embedded import EmbeddedRenderer
+    from .quarto import QuartoRenderer
+
+    if name == "auto":
+        name = "quarto" if shutil.which("quarto") else "embedded"
+    if name == "quarto":
+        return QuartoRenderer()
+    if name == "embedded":
+        return EmbeddedRenderer()
+    raise RenderError(f"unknown renderer '{name}' (expected auto, quarto or embedded)")
+
+
+__all__ = ["Renderer", "get_renderer", "Path"]

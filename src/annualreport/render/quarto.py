@@ -1,0 +1,54 @@
+"""The Quarto renderer: `quarto render` on the book project, when Quarto is installed.
+
+Quarto is not on PyPI in a usable form (its package downloads the binary at install time), so
+it is optional: conda users get it from `environment.yml`; others install it from quarto.org.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+from ..errors import RenderError
+
+INSTALL_HINT = (
+    "Quarto is not installed (no `quarto` on PATH). Install it with conda "
+    "(`conda env create -f environment.yml`, which includes quarto from conda-forge) or from "
+    "https://quarto.org/docs/get-started/, or use `--renderer embedded`, which needs nothing beyond "
+    "this project's Python dependencies."
+)
+
+
+class QuartoRenderer:
+    name = "quarto"
+
+    def _quarto(self) -> str:
+        exe = shutil.which("quarto")
+        if exe is None:
+            raise RenderError(INSTALL_HINT)
+        return exe
+
+    def version(self) -> str:
+        proc = subprocess.run([self._quarto(), "--version"], capture_output=True, text=True)
+        return f"quarto {proc.stdout.strip()}"
+
+    def render(self, project: Path, draft: bool = False) -> list[Path]:
+        """Render the book to HTML (a website in _book/) and Typst PDF, then collect them.
+
+        A Quarto book's HTML is a website of several pages in _book/, so report.html is a page
+        that opens it; the embedded renderer is the one that writes a single self-contained file.
+        """
+        exe = self._quarto()
+        for fmt in ("typst", "html"):
+            proc = subprocess.run([exe, "render", str(project), "--to", fmt], cwd=project, capture_output=True, text=True)
+            if proc.returncode != 0:
+                raise RenderError(f"quarto render --to {fmt} failed:\n{proc.stderr.strip()[-4000:]}")
+        book = project / "_book"
+        pdf = project / "report.pdf"
+        shutil.copyfile(book / "report.pdf", pdf)
+        html = project / "report.html"
+        html.write_text('<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8">'
+                        '<meta http-equiv="refresh" content="0; url=_book/index.html"><title>Report</title></head>'
+                        '<body><a href="_book/index.html">Open the report</a></body></html>\n', encoding="utf-8")
+        return [html, pdf]

@@ -1,0 +1,177 @@
+"""End to end: the example report built by the CLI with the embedded renderer, HTML and PDF checked."""
+
+from __future__ import annotations
+
+import csv
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import nbformat
+from pypdf import PdfReader
+
+from conftest import REPO, run_cli, sha256
+
+
+def published(file: str, column: str, level: str, period: str, la_code: str = "") -> str:
+    """A value read straight from a national file, independently of the package's loader."""
+    with (REPO / "data" / "national" / file).open(encoding="utf-8-sig", newline="") as f:
+        for row in csv.DictReader(f):
+            if row["time_period"] == period and row["geographic_level"] == level and (not la_code or row["old_la_code"] == la_code):
+                return f"{int(row[column]):,}"
+    raise AssertionError(f"{file}: no {level} row for {period}")
+
+
+class _Paragraphs(HTMLParser):
+    """Collects the visible text of each <p>, <td> and caption, and notes code elements."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.blocks: list[str] = []
+        self.code_tags = 0
+        self._current: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag in ("pre", "code"):
+            self.code_tags += 1
+        if tag in ("p", "figcaption", "caption"):
+            self._current = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("p", "figcaption", "caption") and self._current is not None:
+            self.blocks.append(" ".join("".join(self._current).split()))
+            self._current = None
+
+    def handle_data(self, data: str) -> None:
+        if self._current is not None:
+            self._current.append(data)
+
+
+def html_blocks(path: Path) -> _Paragraphs:
+    parser = _Paragraphs()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser
+
+
+def pdf_text(path: Path) -> list[str]:
+    return [page.extract_text() for page in PdfReader(path).pages]
+
+
+CP = ("d5_cpps_at31march_by_duration_2013_to_2025.csv", "CPP_At31")
+REFERRALS = ("c1_children_in_need_referrals_and_rereferrals_2013_to_2025.csv", "referral_count")
+
+
+def test_published_figures_are_the_issue_figures() -> None:
+    assert published(*CP, "Local authority", "2014", "888") == "1,079"
+    assert published(*REFERRALS, "Local authority", "2014", "888") == "19,460"
+
+
+def test_html_states_figures_with_england_beside_them(lancashire_build: Path) -> None:
+    html = lancashire_build / "report.html"
+    parsed = html_blocks(html)
+    for file, column in (CP, REFERRALS):
+        own = published(file, column, "Local authority", "2014", "888")
+        england = published(file, column, "National", "2014")
+        assert any(own in b and f"England: {england}" in b for b in parsed.blocks), (own, england)
+
+
+def test_pdf_states_figures_with_england_beside_them(lancashire_build: Path) -> None:
+    text = " ".join(" ".join(pdf_text(lancashire_build / "report.pdf")).split())
+    for file, column in (CP, REFERRALS):
+        own = published(file, column, "Local authority", "2014", "888")
+        england = published(file, column, "National", "2014")
+        assert re.search(rf"{re.escape(own)} in 2013-14[^.]*\)?\. For comparison, England: {re.escape(england)}", text), own
+
+
+def test_no_code_is_visible(lancashire_build: Path) -> None:
+    parsed = html_blocks(lancashire_build / "report.html")
+    assert parsed.code_tags == 0
+    html_text = (lancashire_build / "report.html").read_text(encoding="utf-8")
+    pdf = " ".join(pdf_text(lancashire_build / "report.pdf"))
+    for snippet in ("open_chapter", "import ", "ch.headline", "build_dir ="):
+        assert snippet not in html_text
+        assert snippet not in pdf
+
+
+def test_html_is_self_contained_with_navigable_contents(lancashire_build: Path) -> None:
+    html = (lancashire_build / "report.html").read_text(encoding="utf-8")
+    nav = re.search(r'<nav id="TOC".*?</nav>', html, re.S)
+    assert nav, "no table of contents"
+    targets = re.findall(r'href="#([^"]+)"', nav.group(0))
+    assert {"sec-summary", "sec-front-door", "sec-child-protection", "sec-local-context"} <= set(targets)
+    for target in targets:
+        assert f'id="{target}"' in html, f"contents link to missing #{target}"
+    assert not re.search(r'<img[^>]+src="(?!data:)', html), "an image is not embedded"
+    assert "<script src=" not in html and '<link rel="stylesheet" href=' not in html
+
+
+def test_pdf_has_contents_and_page_numbers(lancashire_build: Path) -> None:
+    reader = PdfReader(lancashire_build / "report.pdf")
+    assert len(reader.pages) >= 4
+    titles = [item.title for item in reader.outline if not isinstance(item, list)]
+    assert any("Child protection" in t for t in titles), titles
+    pages = pdf_text(lancashire_build / "report.pdf")
+    assert "Contents" in pages[0]
+    for number, text in enumerate(pages, start=1):
+        assert text.strip().splitlines()[-1].strip() == str(number), f"page {number} has no page number"
+
+
+def test_book_project_is_written(lancashire_build: Path) -> None:
+    config = (lancashire_build / "_quarto.yml").read_text(encoding="utf-8")
+    assert "type: book" in config and "chapters/front_door.ipynb" in config
+    nb = nbformat.read(lancashire_build / "chapters" / "front_door.ipynb", as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert code and all("remove-input" in c.metadata.get("tags", []) for c in code)
+    assert any(o.get("output_type") in ("display_data", "execute_result") for c in code for o in c.outputs)
+    for chart in ("front_door-1", "child_protection-1"):
+        assert (lancashire_build / "figures" / f"{chart}.png").stat().st_size > 10_000
+        assert (lancashire_build / "data" / f"{chart}.csv").read_text().startswith("indicator,area_name,year,value,state")
+
+
+def test_another_year_builds_with_only_a_params_file(project: Path) -> None:
+    proc = run_cli(project, "build", "--partnership", "lancashire", "--year", "2017-18", "--renderer", "embedded", "--jobs", "2")
+    assert proc.returncode == 0, proc.stderr
+    folder = project / "build" / "lancashire" / "2017-18"
+    text = " ".join(" ".join(pdf_text(folder / "report.pdf")).split())
+    referrals = published(*REFERRALS, "Local authority", "2018", "888")
+    england = published(*REFERRALS, "National", "2018")
+    assert re.search(rf"{re.escape(referrals)} in 2017-18[^.]*\)?\. For comparison, England: {re.escape(england)}", text)
+    # progress is readable without a terminal: one line per chapter, with counts
+    assert re.search(r"child_protection executed \(\d+\.\d s\) \[\d/4\]", proc.stderr)
+
+
+def test_failing_chapter_names_chapter_and_cell_and_keeps_previous_report(project: Path) -> None:
+    args = ("build", "--partnership", "lancashire", "--year", "2013-14", "--renderer", "embedded")
+    first = run_cli(project, *args)
+    assert first.returncode == 0, first.stderr
+    folder = project / "build" / "lancashire" / "2013-14"
+    before = {p.name: sha256(p) for p in (folder / "report.html", folder / "report.pdf", folder / "store.csv")}
+
+    notebook = project / "notebooks" / "child_protection.ipynb"
+    nb = nbformat.read(notebook, as_version=4)
+    bad = nbformat.v4.new_code_cell("rate = 1079 / 0  # a planted fault")
+    nb.cells.insert(4, bad)
+    nbformat.write(nb, notebook)
+
+    second = run_cli(project, *args)
+    assert second.returncode == 1
+    message = second.stderr
+    assert "chapter 'child_protection' failed" in message
+    assert "rate = 1079 / 0" in message and "ZeroDivisionError" in message
+    assert {p: sha256(folder / p) for p in before} == before, "the previous report was changed"
+    kept = project / "build" / "lancashire" / "2013-14.failed" / "chapters" / "child_protection.ipynb"
+    assert str(kept.relative_to(project)) in message
+    executed = nbformat.read(kept, as_version=4)
+    assert any(o.get("output_type") == "error" for c in executed.cells if c.cell_type == "code" for o in c.outputs)
+    # the other chapters still ran
+    assert "front_door executed" in message and "local_context executed" in message
+
+
+def test_typo_in_params_key_names_file_and_key(project: Path) -> None:
+    path = project / "params" / "lancashire" / "2013-14.yml"
+    path.write_text(path.read_text().replace("history_years:", "histroy_years:"))
+    proc = run_cli(project, "build", "--partnership", "lancashire", "--year", "2013-14")
+    assert proc.returncode == 1
+    assert "params/lancashire/2013-14.yml" in proc.stderr
+    assert "key 'histroy_years'" in proc.stderr and "unknown key" in proc.stderr and "history_years" in proc.stderr
+    assert not (project / "build" / "lancashire" / "2013-14").exists()
