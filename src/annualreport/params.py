@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .errors import ParamsError
 from .project import Project
-from .reference import SN_MODELS, gss_codes, local_authorities
+from .reference import gss_codes, local_authorities
 
 YEAR_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
 STRICT = ConfigDict(extra="forbid", strict=True)
@@ -192,10 +192,10 @@ def _allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
     return list(current.model_fields)
 
 
-def _validate(model: type[BaseModel], path: Path, project: Project) -> BaseModel:
+def _validate(model: type[BaseModel], path: Path, project: Project) -> tuple[BaseModel, dict[tuple[Any, ...], int]]:
     data, lines = _load_yaml(path, project)
     try:
-        return model.model_validate(data)
+        return model.model_validate(data), lines
     except ValidationError as e:
         problems = [_describe(err, model, lines) for err in e.errors()]
         raise ParamsError(project.rel(path), problems) from None
@@ -228,30 +228,36 @@ def load_params(project: Project, partnership_id: str, year: str) -> ReportParam
         known = ", ".join(list_years(project, partnership_id)) or "none"
         raise ParamsError(project.rel(year_file), [f"no params for year {year} (years with params: {known})"])
 
-    partnership = _validate(Partnership, partnership_file, project)
-    report = _validate(ReportYear, year_file, project)
+    partnership, lines = _validate(Partnership, partnership_file, project)
+    report, _ = _validate(ReportYear, year_file, project)
     assert isinstance(partnership, Partnership) and isinstance(report, ReportYear)
-    _check_members(partnership, partnership_file, project)
+    _check_members(partnership, partnership_file, project, lines)
     if report.year != year:
         raise ParamsError(project.rel(year_file), [f"key 'year': '{report.year}' does not match the file name ({year})"])
     _check_chapters(report, year_file, project)
     return ReportParams(partnership_id, partnership, report, partnership_file, year_file)
 
 
-def _check_members(partnership: Partnership, path: Path, project: Project) -> None:
+def _check_members(partnership: Partnership, path: Path, project: Project, lines: dict[tuple[Any, ...], int]) -> None:
+    """Member councils must be in DfE's LA code list, with their own GSS code, in the stated region."""
     las = local_authorities(project.reference_dir)
     gss = gss_codes(project.national_dir / "ons_mid-year_population_estimates_2012_to_2024.csv")
     problems = []
+
+    def where(*loc: Any) -> str:
+        line = lines.get(loc)
+        return f"key '{'.'.join(map(str, loc))}'" + (f" (line {line})" if line else "")
+
     for i, m in enumerate(partnership.members):
         la = las.get(m.la_code)
         if la is None:
-            problems.append(f"key 'members.{i}.la_code': unknown LA code '{m.la_code}' (not in DfE's LA code list)")
+            problems.append(f"{where('members', i, 'la_code')}: unknown LA code '{m.la_code}' (not in DfE's LA code list)")
             continue
         if m.gss_code not in gss.get(m.la_code, set()):
             known = ", ".join(sorted(gss.get(m.la_code, set()))) or "none"
-            problems.append(f"key 'members.{i}.gss_code': '{m.gss_code}' is not {la.name}'s GSS code (expected {known})")
-        if la.region != partnership.region and not (partnership.region == "London" and la.region.endswith("London")):
-            problems.append(f"key 'region': '{partnership.region}' but {la.name} is in '{la.region}'")
+            problems.append(f"{where('members', i, 'gss_code')}: '{m.gss_code}' is not {la.name}'s GSS code (expected {known})")
+        if la.region != partnership.region:
+            problems.append(f"{where('region')}: '{partnership.region}' but {la.name} is in '{la.region}'")
     if problems:
         raise ParamsError(project.rel(path), problems)
 

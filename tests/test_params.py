@@ -1,0 +1,95 @@
+"""Params validation: every problem names the file, the key (with its line) and what was expected."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from annualreport.errors import ParamsError
+from annualreport.params import check_year, load_params
+from annualreport.project import Project
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new))
+
+
+def problems(project: Path, partnership: str = "lancashire", year: str = "2013-14") -> str:
+    with pytest.raises(ParamsError) as info:
+        load_params(Project(project), partnership, year)
+    return str(info.value)
+
+
+def test_example_params_load(project: Path) -> None:
+    params = load_params(Project(project), "lancashire", "2013-14")
+    assert params.report.time_period == 2014
+    assert [m.la_code for m in params.partnership.members] == ["888"]
+    two = load_params(Project(project), "kingston-richmond", "2023-24")
+    assert [m.la_code for m in two.partnership.members] == ["314", "318"]
+
+
+def test_unknown_key_names_file_key_line_and_allowed_keys(project: Path) -> None:
+    edit(project / "params" / "lancashire" / "2013-14.yml", "status:", "stauts:")
+    msg = problems(project)
+    assert msg.startswith("params/lancashire/2013-14.yml")
+    assert "key 'stauts' (line 3): unknown key; expected one of: year, status, chapters" in msg
+
+
+def test_nested_unknown_key(project: Path) -> None:
+    edit(project / "params" / "lancashire.yml", "  colour:", "  color:")
+    msg = problems(project)
+    assert "params/lancashire.yml" in msg and "key 'branding.color'" in msg and "colour" in msg
+
+
+def test_wrong_type_and_bad_values_are_all_listed(project: Path) -> None:
+    path = project / "params" / "lancashire" / "2013-14.yml"
+    edit(path, "history_years: 4", "history_years: four")
+    edit(path, "status: draft", "status: published")
+    msg = problems(project)
+    assert "key 'history_years'" in msg and "'four'" in msg
+    assert "key 'status'" in msg and "'draft' or 'final'" in msg
+
+
+def test_unknown_la_code_and_wrong_gss(project: Path) -> None:
+    path = project / "params" / "lancashire.yml"
+    edit(path, 'la_code: "888"', 'la_code: "999"')
+    assert "key 'members.0.la_code' (line 6): unknown LA code '999'" in problems(project)
+    edit(path, 'la_code: "999"', 'la_code: "888"')
+    edit(path, "gss_code: E10000017", "gss_code: E10000018")
+    assert "'E10000018' is not Lancashire's GSS code (expected E10000017)" in problems(project)
+
+
+def test_la_code_must_be_three_digits(project: Path) -> None:
+    edit(project / "params" / "lancashire.yml", 'la_code: "888"', "la_code: 888")
+    assert "key 'members.0.la_code'" in problems(project)
+
+
+def test_year_form() -> None:
+    assert check_year("2013-14") == 2014
+    assert check_year("1999-00") == 2000
+    for bad in ("2013/14", "2013-15", "13-14", "2013"):
+        with pytest.raises(ValueError, match="financial year such as '2013-14'"):
+            check_year(bad)
+
+
+def test_year_in_file_must_match_and_chapters_must_exist(project: Path) -> None:
+    path = project / "params" / "lancashire" / "2013-14.yml"
+    edit(path, "  - front_door", "  - front_dor")
+    msg = problems(project)
+    assert "no notebook for chapter 'front_dor'" in msg and "front_door" in msg
+    edit(path, "year: 2013-14", "year: 2014-15")
+    assert "does not match the file name" in problems(project)
+
+
+def test_missing_partnership_or_year_lists_what_exists(project: Path) -> None:
+    assert "known: kingston-richmond, lancashire" in problems(project, partnership="lancs")
+    assert "years with params: 2013-14, 2017-18" in problems(project, year="2015-16")
+    assert "--year 2015/16" in problems(project, year="2015/16")
+
+
+def test_invalid_yaml(project: Path) -> None:
+    (project / "params" / "lancashire" / "2013-14.yml").write_text("year: [2013-14\n")
+    assert "not valid YAML" in problems(project)
