@@ -93,3 +93,11 @@ def test_missing_partnership_or_year_lists_what_exists(project: Path) -> None:
 def test_invalid_yaml(project: Path) -> None:
     (project / "params" / "lancashire" / "2013-14.yml").write_text("year: [2013-14\n")
     assert "not valid YAML" in problems(project)
+
+
+def test_all_expands_to_every_partnership_and_year(project: Path) -> None:
+    from annualreport.cli import _expand
+
+    pairs = _expand(Project(project), ("all",), ("all",))
+    assert pairs == [("kingston-richmond", "2023-24"), ("lancashire", "2013-14"), ("lancashire", "2017-18")]
+    assert _expand(Project(project), ("lancashire",), ("2013-14", "2013-14")) == [("lancashire", "2013-14")]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,6 +35,7 @@ class BuildResult:
     folder: Path
     outputs: list[Path] = field(default_factory=list)
     executed: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)  # wall time of each phase
 
 
 def target_folder(project: Project, partnership: str, year: str) -> Path:
@@ -82,8 +84,18 @@ def build_report(project: Project, partnership: str, year: str, renderer: str = 
     target = target_folder(project, partnership, year)
     target.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{year}.building-", dir=target.parent))
+    clock = time.perf_counter()
+    seconds: dict[str, float] = {}
+
+    def lap(phase: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        seconds[phase] = now - clock
+        clock = now
+
     try:
         store = build_store(project, params, work)
+        lap("store")
         progress.say(label, f"indicator store: {len(store.frame)} figures")
         chapters = params.report.chapters
         runs = _chapter_runs(project, params, work, chapters)
@@ -104,6 +116,7 @@ def build_report(project: Project, partnership: str, year: str, renderer: str = 
                     progress.say(label, f"{r.chapter} skipped: it summarises chapters and one failed")
             elif wave:
                 run_chapters(wave, work, jobs, timeout, done)
+        lap("chapters")
         failures = [r.error for r in results if r.error]
         if failures:
             raise failures[0]
@@ -111,10 +124,12 @@ def build_report(project: Project, partnership: str, year: str, renderer: str = 
         write_book(work, params, chapters, members)
         progress.say(label, f"rendering with {render.name}")
         outputs = render.render(work, draft=params.report.status == "draft")
+        lap("render")
         _swap_in(work, target)
         shutil.rmtree(target.with_name(f"{target.name}.failed"), ignore_errors=True)  # stale failure
         progress.say(label, f"done: {project.rel(target / 'report.html')}, {project.rel(target / 'report.pdf')}")
-        return BuildResult(partnership, year, target, [target / o.name for o in outputs], [r.chapter for r in results])
+        executed = [r.chapter for r in results]
+        return BuildResult(partnership, year, target, [target / o.name for o in outputs], executed, seconds)
     except ChapterFailed as e:
         failed = _keep_failed(work, target)
         e.notebook = str(failed / "chapters" / f"{e.chapter}.ipynb")

@@ -122,7 +122,10 @@ class Chapter:
         if title is None:  # a headline that states the message
             title = f"{info['title']} {self.change(indicator).sentence}"
         stem = f"{self.chapter}-{self._charts}"
-        data = self._series(indicator)[["area_name", "time_period", "value", "state"]]
+        data = self._series(indicator)
+        if info["unit"] == "count":  # counts of areas of very different sizes don't share an axis
+            data = data[data.area_type.isin(["partnership", "member"])]
+        data = data[["area_name", "time_period", "value", "state"]]
         png = self.build_dir / "figures" / f"{stem}.png"
         line_chart(data, png, info["title"], self.period)
         csv_path = self.build_dir / "data" / f"{stem}.csv"
