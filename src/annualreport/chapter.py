@@ -29,7 +29,7 @@ class Chapter:
     def __init__(self, build_dir: Path | str, chapter: str):
         self.build_dir = Path(build_dir)
         self.chapter = chapter
-        self.store = Store.load(self.build_dir)
+        self.store = Store.load(self.build_dir).public()  # chapters publish: only the suppressed view
         self.meta = self.store.meta
         self.period = self.store.time_period
         self._charts = 0
@@ -40,10 +40,7 @@ class Chapter:
         """A figure as the report prints it: '1,079', '31.0%', or a symbol such as '[x]'."""
         info = self.store.indicator(indicator)
         f = self.store.figure(indicator, area_type, period)
-        value = f.value
-        if info["unit"] == "count" and f.available and 0 < value < self.meta["thresholds"]["suppress_below"]:  # type: ignore[operator]
-            return "[c]"
-        return format_value(value, info["unit"], info["decimals"], f.state)
+        return format_value(f.value, info["unit"], info["decimals"], f.state)
 
     def change(self, indicator: str, area_type: str = "partnership") -> Change:
         """Change from the previous year to the report year, judged by the indicator's polarity."""
@@ -85,6 +82,7 @@ class Chapter:
         if single:  # the partnership's figures are its one council's
             data = data[data.area_type != "member"]
         info = self.store.indicator(indicator)
+        data = data[data.area_type != "sn_median"]  # the mean is the neighbours' comparator shown
         if info["unit"] == "count":
             data = data[data.area_type != "sn_mean"]
         return data

@@ -11,7 +11,11 @@ import click
 from . import __version__
 from .build import build_report
 from .errors import AnnualReportError
-from .params import list_partnerships, list_years
+from .checks import check_inputs, local_folder
+from .indicators_csv import indicators_csv
+from .store import build_store
+from .local_template import write_templates
+from .params import ReportParams, list_partnerships, list_years, load_params
 from .progress import Progress
 from .project import Project, find_project
 
@@ -79,6 +83,70 @@ def build(partnerships: tuple[str, ...], years: tuple[str, ...], renderer: str, 
     if failed:
         click.echo(f"{failed} of {len(pairs)} report(s) failed; previous reports were left as they were.", err=True)
         sys.exit(1)
+
+
+def _params_or_exit(project_dir: str | None, partnership: str, year: str) -> tuple[Project, ReportParams]:
+    try:
+        project = _project(project_dir)
+        return project, load_params(project, partnership, year)
+    except AnnualReportError as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(2)
+
+
+PROJECT_OPTION = click.option("--project", "project_dir", type=click.Path(file_okay=False), default=None,
+                              help="Project folder (holding params/ and notebooks/). Default: found from the current folder.")
+
+
+@main.command()
+@click.option("--partnership", "-p", required=True, help="Partnership id (params/<id>.yml).")
+@click.option("--year", "-y", required=True, help="Financial year such as 2013-14.")
+@PROJECT_OPTION
+def check(partnership: str, year: str, project_dir: str | None) -> None:
+    """Validate every input of a partnership-year without building; list every problem."""
+    project, params = _params_or_exit(project_dir, partnership, year)
+    problems = check_inputs(project, params)
+    for problem in problems:
+        click.echo(str(problem))
+    if problems:
+        files = len({p.file for p in problems})
+        click.echo(f"{len(problems)} problem(s) in {files} file(s) (rows are counted as in a spreadsheet: the header is row 1)", err=True)
+        sys.exit(1)
+    click.echo(f"all inputs of {partnership} {year} are valid ({project.rel(local_folder(project, partnership, year))})", err=True)
+
+
+@main.command()
+@click.option("--partnership", "-p", required=True, help="Partnership id (params/<id>.yml).")
+@click.option("--year", "-y", required=True, help="Financial year such as 2013-14.")
+@PROJECT_OPTION
+def template(partnership: str, year: str, project_dir: str | None) -> None:
+    """Write blank, documented local-input files to data/local/<partnership>/<year>/ (never overwrites)."""
+    project, _ = _params_or_exit(project_dir, partnership, year)
+    folder = local_folder(project, partnership, year)
+    written = write_templates(folder, partnership, year)
+    for path in written:
+        click.echo(project.rel(path))
+    kept = "" if written else " (every file already exists; nothing was overwritten)"
+    click.echo(f"{len(written)} file(s) written to {project.rel(folder)}{kept}; see its README.md", err=True)
+
+
+@main.command()
+@click.option("--partnership", "-p", required=True, help="Partnership id (params/<id>.yml).")
+@click.option("--year", "-y", required=True, help="Financial year such as 2013-14.")
+@click.option("--unsuppressed", is_flag=True,
+              help="Include small counts that public outputs suppress (for internal use only).")
+@PROJECT_OPTION
+def indicators(partnership: str, year: str, unsuppressed: bool, project_dir: str | None) -> None:
+    """Write the indicator store of a partnership-year as CSV to standard output."""
+    project, params = _params_or_exit(project_dir, partnership, year)
+    try:
+        store = build_store(project, params)
+    except AnnualReportError as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(2)
+    if unsuppressed:
+        click.echo("warning: unsuppressed figures: for internal use only, do not publish", err=True)
+    click.echo(indicators_csv(store if unsuppressed else store.public()), nl=False)
 
 
 if __name__ == "__main__":

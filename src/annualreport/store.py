@@ -1,24 +1,30 @@
 """The indicator store: every figure of one partnership-year, computed once.
 
 `build_store` reads the national statistics and writes one long table: for each indicator,
-area (each member council, the partnership, England, the region, the statistical-neighbour
-mean) and year, a value and its state. Chapters, tables, charts and sentences read figures
-only from here, so one figure has one value everywhere.
+area (each member council, the partnership, England, the region, the statistical neighbours'
+mean and median) and year, a value and its state, the direction of travel and judgement
+against the previous year, the quartile among all local authorities and a RAG rating against
+England. Chapters, tables, charts and sentences read figures only from here, so one figure
+has one value everywhere.
 
 The partnership's figures: counts are summed over member councils; rates and percentages are
-recomputed from the summed numerators and denominators, never averaged. With a single member
-the partnership's figures are that council's published figures.
+recomputed from the summed numerators and denominators, never averaged; a published rate whose
+counts are not published has no partnership figure. With a single member the partnership's
+figures are that council's published figures.
 """
 
 from __future__ import annotations
 
 import json
+import statistics
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
 import pandas as pd
 
+from .compare import describe_change
 from .indicators import INDICATORS, MULTIPLIER, Indicator, polarity_of
 from .national import Cell, State, read_ees
 from .params import ReportParams
@@ -27,8 +33,13 @@ from .reference import local_authorities, statistical_neighbours
 
 STORE_CSV = "store.csv"
 STORE_META = "store.json"
-COLUMNS = ["indicator", "area_type", "area_code", "area_name", "time_period", "value", "state", "note"]
-AREA_ORDER = ["partnership", "member", "england", "region", "sn_mean"]
+COLUMNS = ["indicator", "area_type", "area_code", "area_name", "time_period", "value", "state", "note",
+           "direction", "judgement", "quartile", "rag"]
+AREA_ORDER = ["partnership", "member", "england", "region", "sn_mean", "sn_median"]
+LEVELS = {"member": "Local authority", "england": "National", "region": "Regional"}
+QUARTILE_RULE = "1 = the best quarter of all local authorities for this indicator (after polarity), 4 = the worst"
+RAG_RULE = ("green: better than England by more than the tolerance; amber: within the tolerance of England; "
+            "red: worse than England by more than the tolerance (rates and percentages with a polarity only)")
 
 
 @dataclass(frozen=True)
@@ -50,21 +61,27 @@ class Figure:
     value: float | None
     state: str
     note: str = ""
+    direction: str = ""
+    judgement: str = ""
+    quartile: int | None = None
+    rag: str = ""
 
     @property
     def available(self) -> bool:
         return self.state == State.VALUE.value and self.value is not None
 
 
-class _Published:
-    """Published cells of one source column, looked up by (level, code, time_period)."""
+def year_label(period: int) -> str:
+    return f"{period - 1}-{str(period)[2:]}"
 
-    def __init__(self, project: Project, indicator: Indicator):
+
+class Published:
+    """The published cells of one indicator's source column, by (level, code, time_period)."""
+
+    def __init__(self, national_dir: Path, indicator: Indicator):
         assert indicator.source is not None
         src = indicator.source
-        frame = read_ees(project.national_dir / src.file)
-        if src.column not in frame.columns:
-            raise KeyError(f"{src.file}: no column '{src.column}' (indicator {indicator.id})")
+        frame = read_ees(national_dir / src.file)
         for col, wanted in src.filters.items():
             frame = frame[frame[col] == wanted]
         self.file = src.file
@@ -76,60 +93,108 @@ class _Published:
             code = {"National": "E92000001", "Regional": region, "Local authority": la_code}.get(level)
             if code is None:
                 continue
-            where = f"{src.file}, time_period {period}, column {src.column}"
-            self.cells[(level, code, int(period))] = Cell.parse(raw, where)
+            self.cells[(level, code, int(period))] = Cell.parse(raw, f"{src.file}, time_period {period}, column {src.column}")
             if level == "Local authority":
                 self.la_regions[(la_code, int(period))] = region
 
     def get(self, level: str, code: str, period: int) -> Cell | None:
         return self.cells.get((level, code, period + self.offset))
 
+    def la_codes(self, period: int) -> list[str]:
+        return sorted(code for (level, code, p) in self.cells if level == "Local authority" and p == period + self.offset)
 
-def _ratio(num: Figure, den: Figure, multiplier: float) -> tuple[float | None, str, str]:
+
+@lru_cache(maxsize=256)
+def published(national_dir: Path, indicator_id: str) -> Published:
+    """The published cells of an indicator read from a file (cached: files are read once)."""
+    return Published(national_dir, INDICATORS[indicator_id])
+
+
+def _ratio(ind: Indicator, name: str, period: int, num: Figure, den: Figure) -> Figure:
     if num.available and den.available and den.value:
-        return num.value / den.value * multiplier, State.VALUE.value, ""  # type: ignore[operator]
+        return Figure(ind.id, name, period, num.value / den.value * MULTIPLIER[ind.unit], State.VALUE.value)  # type: ignore[operator]
     bad = num if not num.available else den
-    return None, bad.state, bad.note
+    return Figure(ind.id, name, period, None, bad.state, bad.note)
+
+
+def area_figure(national_dir: Path, ind: Indicator, area: Area, period: int) -> Figure:
+    """A local authority's, England's or a region's figure, read or computed from its counts."""
+    if ind.computed:
+        num = area_figure(national_dir, INDICATORS[ind.numerator], area, period)  # type: ignore[index]
+        den = area_figure(national_dir, INDICATORS[ind.denominator], area, period)  # type: ignore[index]
+        return _ratio(ind, area.name, period, num, den)
+    pub = published(national_dir, ind.id)
+    cell = pub.get(LEVELS[area.area_type], area.code, period)
+    if cell is None:
+        note = f"no data for {area.name} in {year_label(period)} ({pub.file})"
+        return Figure(ind.id, area.name, period, None, State.NOT_AVAILABLE.value, note)
+    return Figure(ind.id, area.name, period, cell.value, cell.state.value)
+
+
+@lru_cache(maxsize=4096)
+def all_la_values(national_dir: Path, indicator_id: str, period: int) -> tuple[float, ...]:
+    """Every local authority's value of an indicator in a year, for quartiles."""
+    ind = INDICATORS[indicator_id]
+    base = ind if not ind.computed else INDICATORS[ind.numerator]  # type: ignore[index]
+    codes = published(national_dir, base.id).la_codes(period)
+    figures = (area_figure(national_dir, ind, Area("member", c, c), period) for c in codes)
+    return tuple(f.value for f in figures if f.available)  # type: ignore[misc]
+
+
+def quartile(value: float, others: Iterable[float], polarity: str) -> int | None:
+    """1 for the best quarter of local authorities, 4 for the worst; None without a polarity."""
+    values = list(others)
+    if polarity == "none" or not values:
+        return None
+    better = sum(1 for v in values if (v > value if polarity == "high" else v < value))
+    return min(4, better * 4 // len(values) + 1)
+
+
+def rag(value: float, england: float, polarity: str, tolerance: float) -> str:
+    """Green, amber or red against England, by RAG_RULE."""
+    if polarity == "none" or not england:
+        return ""
+    relative = (value - england) / england * 100
+    if abs(relative) <= tolerance:
+        return "amber"
+    return "green" if (relative > 0) == (polarity == "high") else "red"
 
 
 class _Builder:
     def __init__(self, project: Project, params: ReportParams):
-        self.project = project
+        self.national = project.national_dir
         self.params = params
+        self.dictionary = project.reference_dir / "lait_data_dictionary.csv"
         report = params.report
+        self.tolerance = report.thresholds.no_change_tolerance
         self.periods = list(range(report.time_period - report.history_years, report.time_period + 1))
         self.members = [m.la_code for m in params.partnership.members]
         las = local_authorities(project.reference_dir)
-        self.member_names = {m.la_code: las[m.la_code].name for m in params.partnership.members}
+        self.member_names = {c: las[c].name for c in self.members}
         sn = statistical_neighbours(project.reference_dir, params.partnership.statistical_neighbours)
         neighbours: list[str] = []
         for code in self.members:
             neighbours += [n for n in sn.get(code, []) if n not in self.members and n not in neighbours]
         self.neighbours = neighbours
         self.figures: dict[tuple[str, str, str, int], Figure] = {}
-        self.region_name = ""
+        self.region_name = self._region()
 
-    # -- one indicator for one area -----------------------------------------------------
-    def _area_figure(self, ind: Indicator, pubs: dict[str, _Published], area: Area, period: int) -> Figure:
-        """A member council's, England's, the region's or a neighbour's figure."""
-        if ind.computed:
-            num = self._area_figure(INDICATORS[ind.numerator], pubs, area, period)  # type: ignore[index]
-            den = self._area_figure(INDICATORS[ind.denominator], pubs, area, period)  # type: ignore[index]
-            value, state, note = _ratio(num, den, MULTIPLIER[ind.unit])
-            return Figure(ind.id, area.name, period, value, state, note)
-        pub = pubs[ind.id]
-        level = {"member": "Local authority", "england": "National", "region": "Regional"}[area.area_type]
-        cell = pub.get(level, area.code, period)
-        if cell is None:
-            note = f"no data for {area.name} in {period - 1}-{str(period)[2:]} ({pub.file})"
-            return Figure(ind.id, area.name, period, None, State.NOT_AVAILABLE.value, note)
-        return Figure(ind.id, area.name, period, cell.value, cell.state.value)
+    def _region(self) -> str:
+        regions = published(self.national, "referrals").la_regions
+        for period in sorted(self.periods, reverse=True):
+            if (self.members[0], period) in regions:
+                return regions[(self.members[0], period)]
+        latest = max((p for (c, p) in regions if c == self.members[0]), default=None)
+        return regions[(self.members[0], latest)] if latest else self.params.partnership.region
 
-    def _partnership_figure(self, ind: Indicator, period: int, name: str) -> Figure:
+    def _partnership(self, ind: Indicator, period: int, name: str) -> Figure:
         parts = [self.figures[(ind.id, "member", code, period)] for code in self.members]
         if len(parts) == 1:
             f = parts[0]
             return Figure(ind.id, name, period, f.value, f.state, f.note)
+        if not ind.additive:
+            return Figure(ind.id, name, period, None, State.NOT_APPLICABLE.value,
+                          "not added up: the counts behind this published rate are not published")
         if ind.is_count:
             missing = [p for p in parts if not p.available]
             if missing:
@@ -137,41 +202,55 @@ class _Builder:
             return Figure(ind.id, name, period, sum(p.value for p in parts), State.VALUE.value)  # type: ignore[misc]
         num = self.figures[(ind.numerator, "partnership", "partnership", period)]  # type: ignore[index]
         den = self.figures[(ind.denominator, "partnership", "partnership", period)]  # type: ignore[index]
-        value, state, note = _ratio(num, den, MULTIPLIER[ind.unit])
-        return Figure(ind.id, name, period, value, state, note)
+        return _ratio(ind, name, period, num, den)
 
-    def _sn_figure(self, ind: Indicator, pubs: dict[str, _Published], period: int) -> Figure:
-        """The mean of the statistical neighbours' own figures (rates and percentages only)."""
-        name = "Statistical neighbours (mean)"
+    def _neighbours(self, ind: Indicator, period: int) -> tuple[Figure, Figure]:
+        names = ("Statistical neighbours (mean)", "Statistical neighbours (median)")
         if ind.is_count:
-            return Figure(ind.id, name, period, None, State.NOT_APPLICABLE.value, "counts are not compared across areas")
-        figures = [self._area_figure(ind, pubs, Area("member", code, code), period) for code in self.neighbours]
+            note = "counts are not compared across areas"
+            return tuple(Figure(ind.id, n, period, None, State.NOT_APPLICABLE.value, note) for n in names)  # type: ignore[return-value]
+        figures = [area_figure(self.national, ind, Area("member", c, c), period) for c in self.neighbours]
         values = [f.value for f in figures if f.available]
         if not values:
-            return Figure(ind.id, name, period, None, State.NOT_AVAILABLE.value, "no statistical neighbour has data")
-        note = f"mean of {len(values)} of {len(self.neighbours)} neighbours"
-        return Figure(ind.id, name, period, sum(values) / len(values), State.VALUE.value, note)  # type: ignore[arg-type]
+            note = "no statistical neighbour has data"
+            return tuple(Figure(ind.id, n, period, None, State.NOT_AVAILABLE.value, note) for n in names)  # type: ignore[return-value]
+        note = f"{len(values)} of {len(self.neighbours)} neighbours"
+        return (Figure(ind.id, names[0], period, statistics.fmean(values), State.VALUE.value, f"mean of {note}"),  # type: ignore[arg-type]
+                Figure(ind.id, names[1], period, statistics.median(values), State.VALUE.value, f"median of {note}"))  # type: ignore[arg-type]
+
+    def _assess(self, ind: Indicator, polarity: str) -> None:
+        """Direction, judgement, quartile and RAG of every figure of one indicator."""
+        for (ind_id, area_type, code, period), f in self.figures.items():
+            if ind_id != ind.id:
+                continue
+            prev = self.figures.get((ind_id, area_type, code, period - 1))
+            if prev is not None:
+                change = describe_change(prev.value if prev.available else None, f.value if f.available else None,
+                                         ind.unit, ind.decimals, polarity, self.tolerance, period - 1, period)
+                f.direction, f.judgement = change.direction, change.judgement
+            if not f.available or ind.is_count or area_type not in ("member", "partnership"):
+                continue
+            f.quartile = quartile(f.value, all_la_values(self.national, ind.id, period), polarity)  # type: ignore[arg-type]
+            england = self.figures[(ind.id, "england", "E92000001", period)]
+            if england.available:
+                f.rag = rag(f.value, england.value, polarity, self.tolerance)  # type: ignore[arg-type]
 
     def build(self) -> pd.DataFrame:
-        pubs = {i.id: _Published(self.project, i) for i in INDICATORS.values() if not i.computed}
-        ref_pub = pubs["referrals"]
-        first = self.members[0]
-        region_names = {p: ref_pub.la_regions.get((first, p)) for p in self.periods}
-        self.region_name = next((r for p, r in sorted(region_names.items(), reverse=True) if r), "")
         pname = self.params.partnership.short_name
         for ind in _dependency_order(INDICATORS.values()):
             for period in self.periods:
                 areas = [Area("member", c, self.member_names[c]) for c in self.members]
                 areas += [Area("england", "E92000001", "England"), Area("region", self.region_name, self.region_name)]
                 for area in areas:
-                    self.figures[(ind.id, area.area_type, area.code, period)] = self._area_figure(ind, pubs, area, period)
-                self.figures[(ind.id, "partnership", "partnership", period)] = self._partnership_figure(ind, period, pname)
-                self.figures[(ind.id, "sn_mean", "sn_mean", period)] = self._sn_figure(ind, pubs, period)
-        rows = [
-            {**asdict(f), "area_type": at, "area_code": code}
-            for (ind_id, at, code, period), f in self.figures.items()
-        ]
+                    self.figures[(ind.id, area.area_type, area.code, period)] = area_figure(self.national, ind, area, period)
+                self.figures[(ind.id, "partnership", "partnership", period)] = self._partnership(ind, period, pname)
+                mean, median = self._neighbours(ind, period)
+                self.figures[(ind.id, "sn_mean", "sn_mean", period)] = mean
+                self.figures[(ind.id, "sn_median", "sn_median", period)] = median
+            self._assess(ind, polarity_of(ind, self.dictionary))
+        rows = [{**asdict(f), "area_type": at, "area_code": code} for (_, at, code, _), f in self.figures.items()]
         frame = pd.DataFrame(rows)[COLUMNS]
+        frame["quartile"] = frame["quartile"].astype("Int64")
         frame["_order"] = frame["area_type"].map(AREA_ORDER.index)
         frame = frame.sort_values(["indicator", "_order", "area_code", "time_period"], kind="stable").drop(columns="_order")
         return frame.reset_index(drop=True)
@@ -183,12 +262,10 @@ def _dependency_order(indicators: Iterable[Indicator]) -> list[Indicator]:
     return [i for i in items if not i.computed] + [i for i in items if i.computed]
 
 
-def build_store(project: Project, params: ReportParams, out_dir: Path) -> "Store":
-    """Compute every figure for a partnership-year and write `store.csv` and `store.json` to out_dir."""
-    builder = _Builder(project, params)
-    frame = builder.build()
+def store_meta(project: Project, params: ReportParams, builder: _Builder) -> dict:
     report = params.report
-    meta = {
+    dictionary = project.reference_dir / "lait_data_dictionary.csv"
+    return {
         "partnership_id": params.partnership_id,
         "partnership": params.partnership.name,
         "short_name": params.partnership.short_name,
@@ -200,24 +277,43 @@ def build_store(project: Project, params: ReportParams, out_dir: Path) -> "Store
         "statistical_neighbours": {
             "model": params.partnership.statistical_neighbours,
             "codes": builder.neighbours,
-            "comparator": "mean of the neighbours' values",
+            "comparators": "sn_mean is the mean and sn_median the median of the neighbours' own values",
         },
         "thresholds": report.thresholds.model_dump(),
+        "rules": {
+            "rounding": "half-up to the indicator's decimals, as DfE rounds",
+            "judgement": f"improved or declined by polarity; no change within {report.thresholds.no_change_tolerance}% "
+                         "(relative) of the previous year, compared on rounded values",
+            "quartile": QUARTILE_RULE,
+            "rag": RAG_RULE,
+        },
         "indicators": {
             i.id: {
                 "title": i.title,
                 "unit": i.unit,
                 "decimals": i.decimals,
                 "definition": i.definition,
-                "polarity": polarity_of(i, project.reference_dir / "lait_data_dictionary.csv"),
-                "source": f"{i.source.file}: {i.source.column}" if i.source else f"{i.numerator} / {i.denominator}",
+                "polarity": polarity_of(i, dictionary),
+                "source": f"{i.source.file}: {i.source.column}" + "".join(f"; {k} = {v}" for k, v in i.source.filters.items())
+                if i.source else f"{i.numerator} / {i.denominator} x {MULTIPLIER[i.unit]:g}",
+                "numerator": i.numerator,
+                "denominator": i.denominator,
+                "comparators": list(i.comparators),
             }
             for i in INDICATORS.values()
         },
     }
-    out_dir.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(out_dir / STORE_CSV, index=False, float_format="%.10g", lineterminator="\n")
-    (out_dir / STORE_META).write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def build_store(project: Project, params: ReportParams, out_dir: Path | None = None) -> "Store":
+    """Compute every figure for a partnership-year; with out_dir, write `store.csv` and `store.json` there."""
+    builder = _Builder(project, params)
+    frame = builder.build()
+    meta = store_meta(project, params, builder)
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        frame.to_csv(out_dir / STORE_CSV, index=False, float_format="%.10g", lineterminator="\n")
+        (out_dir / STORE_META).write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return Store(frame, meta)
 
 
@@ -233,7 +329,9 @@ class Store:
     @classmethod
     def load(cls, folder: Path | str) -> "Store":
         folder = Path(folder)
-        frame = pd.read_csv(folder / STORE_CSV, dtype={"area_code": str, "note": str}, keep_default_na=False, na_values={"value": [""]})
+        frame = pd.read_csv(folder / STORE_CSV, dtype={"area_code": str, "note": str, "direction": str, "judgement": str,
+                                                       "rag": str, "quartile": "Int64"},
+                            keep_default_na=False, na_values={"value": [""], "quartile": [""]})
         meta = json.loads((folder / STORE_META).read_text(encoding="utf-8"))
         return cls(frame, meta)
 
@@ -243,7 +341,8 @@ class Store:
         except KeyError:
             raise KeyError(f"unknown indicator '{indicator_id}' (known: {', '.join(sorted(self.meta['indicators']))})") from None
 
-    def figure(self, indicator_id: str, area_type: str = "partnership", period: int | None = None, area_code: str | None = None) -> Figure:
+    def figure(self, indicator_id: str, area_type: str = "partnership", period: int | None = None,
+               area_code: str | None = None) -> Figure:
         """One figure; period defaults to the report year."""
         self.indicator(indicator_id)
         period = self.time_period if period is None else period
@@ -255,13 +354,19 @@ class Store:
             return Figure(indicator_id, area_type, period, None, State.NOT_AVAILABLE.value, "not in the store")
         row = sel.iloc[0]
         value = None if pd.isna(row.value) else float(row.value)
-        return Figure(indicator_id, row.area_name, int(row.time_period), value, row.state, row.note)
+        q = None if pd.isna(row.quartile) else int(row.quartile)
+        return Figure(indicator_id, row.area_name, int(row.time_period), value, row.state, row.note,
+                      row.direction, row.judgement, q, row.rag)
 
     def series(self, indicator_id: str, area_types: Iterable[str] = AREA_ORDER) -> pd.DataFrame:
         """All years of one indicator for the given area types, in report order."""
         self.indicator(indicator_id)
         f = self.frame
-        wanted = list(area_types)
-        out = f[(f.indicator == indicator_id) & (f.area_type.isin(wanted))].copy()
-        return out
+        return f[(f.indicator == indicator_id) & (f.area_type.isin(list(area_types)))].copy()
 
+    def public(self) -> "Store":
+        """The view that may be published: small counts and what would reveal them suppressed."""
+        from .suppression import public_view
+
+        threshold = self.meta["thresholds"]["suppress_below"]
+        return Store(public_view(self.frame, self.meta["indicators"], threshold), self.meta)

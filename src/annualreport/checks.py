@@ -1,0 +1,377 @@
+"""Validation of every input, as a list of small named checks with one result type.
+
+Each check looks for one kind of fault and returns Problems; `check_inputs` runs them all and
+returns every problem at once, so a coordinator sees everything wrong in one pass. A Problem
+names the file, the row (as a spreadsheet counts it: the header is row 1) and the column,
+what was found and what was expected.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Callable, Iterable
+
+import yaml
+
+from .fmt import round_half_up
+from .local_schema import (DATASETS, GEOGRAPHIC_LEVELS, STANDARD_COLUMNS, TEXT_INPUTS, TIME_IDENTIFIERS, UNIT_SYMBOL,
+                           Dataset, TextInput, time_period_code)
+from .national import MANDATORY_COLUMNS, SYMBOLS
+from .params import ReportParams
+from .project import Project
+from .reference import local_authorities
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One fault in one input. `kind` names the check, e.g. 'negative count'."""
+
+    file: str
+    row: int | None
+    column: str | None
+    found: str
+    expected: str
+    kind: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f", row {self.row}"
+        if self.column:
+            where += f", column '{self.column}'"
+        return f"{where}: {self.kind}: found {self.found}; expected {self.expected}"
+
+
+@dataclass
+class Table:
+    """A local CSV as read: its header and rows (each row keeps its spreadsheet row number)."""
+
+    dataset: Dataset
+    path: Path
+    label: str
+    header: list[str]
+    rows: list[tuple[int, dict[str, str]]]
+
+
+@dataclass
+class Context:
+    project: Project
+    params: ReportParams
+    folder: Path
+
+    def label(self, path: Path) -> str:
+        return self.project.rel(path)
+
+
+def local_folder(project: Project, partnership: str, year: str) -> Path:
+    return project.root / "data" / "local" / partnership / year
+
+
+# -- reading ----------------------------------------------------------------------------
+def read_table(ctx: Context, dataset: Dataset) -> Table | None:
+    path = ctx.folder / f"{dataset.name}.csv"
+    if not path.is_file():
+        return None
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        reader = csv.reader(f)
+        header = [h.strip() for h in next(reader, [])]
+        rows = [(i, dict(zip(header, (v.strip() for v in values)))) for i, values in enumerate(reader, start=2) if any(v.strip() for v in values)]
+    return Table(dataset, path, ctx.label(path), header, rows)
+
+
+def parse_number(text: str) -> Decimal | None:
+    """A number in a local CSV (commas allowed), or None for a blank or EES symbol."""
+    if text == "" or text.lower() in SYMBOLS:
+        return None
+    return Decimal(text.replace(",", ""))
+
+
+def is_number(text: str) -> bool:
+    try:
+        parse_number(text)
+        return True
+    except ArithmeticError:
+        return False
+
+
+# -- checks on one table ------------------------------------------------------------------
+def check_columns(ctx: Context, t: Table) -> list[Problem]:
+    """Missing or misspelt columns: a misspelt one is reported once, with the name it resembles."""
+    expected = list(t.dataset.columns)
+    unknown = [c for c in t.header if c not in expected]
+    missing = [c for c in expected if c not in t.header]
+    problems = []
+    for col in unknown:
+        close = difflib.get_close_matches(col, missing, n=1, cutoff=0.6)
+        if close:
+            missing.remove(close[0])
+            problems.append(Problem(t.label, 1, col, f"column '{col}'", f"'{close[0]}' (misspelt column)", "misspelt column"))
+        else:
+            problems.append(Problem(t.label, 1, col, f"unknown column '{col}'", f"only the columns {', '.join(expected)}", "unknown column"))
+    problems += [Problem(t.label, 1, col, "no such column", f"a column '{col}'", "missing column") for col in missing]
+    return problems
+
+
+def check_meta(ctx: Context, t: Table) -> list[Problem]:
+    """The .meta.csv beside the CSV lists every filter and indicator with the schema's type and unit."""
+    path = t.path.with_name(f"{t.dataset.name}.meta.csv")
+    label = ctx.label(path)
+    if not path.is_file():
+        return [Problem(label, None, None, "file missing", "the EES meta file describing the CSV's columns (see `annualreport template`)", "missing file")]
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        meta = {r.get("col_name", ""): (i, r) for i, r in enumerate(csv.DictReader(f), start=2)}
+    problems = []
+    wanted = [(fl.name, "Filter", None) for fl in t.dataset.filters] + [(m.name, "Indicator", m) for m in t.dataset.measures]
+    for name, col_type, measure in wanted:
+        if name not in meta:
+            problems.append(Problem(label, None, "col_name", f"no row for '{name}'", f"a {col_type} row for '{name}'", "missing meta row"))
+            continue
+        row, r = meta[name]
+        if r.get("col_type") != col_type:
+            problems.append(Problem(label, row, "col_type", repr(r.get("col_type")), repr(col_type), "wrong column type"))
+        if measure is not None and (r.get("indicator_unit") or "") != UNIT_SYMBOL[measure.unit]:
+            problems.append(Problem(label, row, "indicator_unit", repr(r.get("indicator_unit")), repr(UNIT_SYMBOL[measure.unit]), "wrong unit"))
+    return problems
+
+
+def check_standard_columns(ctx: Context, t: Table) -> list[Problem]:
+    """Period in the report year or before it, valid time identifier and level, member LA codes."""
+    report = ctx.params.report
+    this_year = time_period_code(report.year)
+    members = {m.la_code: m for m in ctx.params.partnership.members}
+    las = local_authorities(ctx.project.reference_dir)
+    problems = []
+    for row, r in t.rows:
+        period = r.get("time_period", "")
+        m = re.fullmatch(r"(\d{4})(\d{2})", period)
+        if not m or (int(m.group(1)) + 1) % 100 != int(m.group(2)):
+            problems.append(Problem(t.label, row, "time_period", repr(period), f"a financial year as six digits, e.g. {this_year}", "period does not match the year"))
+        elif int(period) > int(this_year):
+            problems.append(Problem(t.label, row, "time_period", period, f"{this_year} ({report.year}) or an earlier year", "period does not match the year"))
+        if r.get("time_identifier", "") not in TIME_IDENTIFIERS and "time_identifier" in r:
+            problems.append(Problem(t.label, row, "time_identifier", repr(r["time_identifier"]), " or ".join(TIME_IDENTIFIERS), "unknown time identifier"))
+        level = r.get("geographic_level", "")
+        code = r.get("la_code", "")
+        if level not in GEOGRAPHIC_LEVELS and "geographic_level" in r:
+            problems.append(Problem(t.label, row, "geographic_level", repr(level), " or ".join(GEOGRAPHIC_LEVELS), "unknown geographic level"))
+        elif level == "Local authority" and code not in members:
+            what = f"'{code}' ({las[code].name}, not a member)" if code in las else f"unknown LA code '{code}'"
+            problems.append(Problem(t.label, row, "la_code", what, "a member council: " + ", ".join(f"{c} ({las[c].name})" for c in members), "unknown LA code"))
+        elif level == "Partnership" and code:
+            problems.append(Problem(t.label, row, "la_code", repr(code), "blank for a Partnership row", "unknown LA code"))
+    return problems
+
+
+def check_values(ctx: Context, t: Table) -> list[Problem]:
+    """Indicator cells: a number or EES symbol; counts not negative; percentages 0 to 100."""
+    problems = []
+    for row, r in t.rows:
+        for m in t.dataset.measures:
+            text = r.get(m.name)
+            if text is None:
+                continue
+            if not is_number(text):
+                problems.append(Problem(t.label, row, m.name, repr(text), f"a number ({m.unit}) or an EES symbol (x, c, z, low, u, k)", "wrong type"))
+                continue
+            value = parse_number(text)
+            if value is None:
+                continue
+            if m.unit == "count" and value < 0:
+                problems.append(Problem(t.label, row, m.name, str(value), "a count of 0 or more", "negative count"))
+            elif m.unit == "count" and value != value.to_integral_value():
+                problems.append(Problem(t.label, row, m.name, str(value), "a whole number", "wrong type"))
+            if m.unit == "percent" and not (0 <= value <= 100):
+                problems.append(Problem(t.label, row, m.name, str(value), "a percentage from 0 to 100", "percentage out of range"))
+    return problems
+
+
+def _key(t: Table, r: dict[str, str]) -> tuple[str, ...]:
+    return tuple(r.get(c, "") for c in (*STANDARD_COLUMNS, *(f.name for f in t.dataset.filters)))
+
+
+def check_duplicates(ctx: Context, t: Table) -> list[Problem]:
+    """Two rows for the same period, area and filter values."""
+    seen: dict[tuple[str, ...], int] = {}
+    problems = []
+    for row, r in t.rows:
+        key = _key(t, r)
+        if key in seen:
+            cols = ", ".join(f"{c}={v}" for c, v in zip((*STANDARD_COLUMNS, *(f.name for f in t.dataset.filters)), key) if v)
+            problems.append(Problem(t.label, row, None, f"a duplicate of row {seen[key]} ({cols})", "one row per period, area and filter value", "duplicate row"))
+        else:
+            seen[key] = row
+    return problems
+
+
+def check_totals(ctx: Context, t: Table) -> list[Problem]:
+    """A 'Total' row of an exhaustive filter equals the sum of the other rows of its group."""
+    problems = []
+    for flt in t.dataset.filters:
+        if not flt.exhaustive:
+            continue
+        groups: dict[tuple[str, ...], list[tuple[int, dict[str, str]]]] = defaultdict(list)
+        for row, r in t.rows:
+            groups[tuple(v for c, v in zip((*STANDARD_COLUMNS, *(f.name for f in t.dataset.filters)), _key(t, r)) if c != flt.name)].append((row, r))
+        for rows in groups.values():
+            totals = [(row, r) for row, r in rows if r.get(flt.name) == "Total"]
+            parts = [(row, r) for row, r in rows if r.get(flt.name) != "Total"]
+            if len(totals) != 1 or not parts:
+                continue
+            total_row, total = totals[0]
+            for m in t.dataset.measures:
+                if m.unit not in ("count", "gbp"):
+                    continue
+                values = [parse_number(r.get(m.name, "")) if is_number(r.get(m.name, "")) else None for _, r in parts]
+                stated = parse_number(total.get(m.name, "")) if is_number(total.get(m.name, "")) else None
+                if stated is None or any(v is None for v in values):
+                    continue
+                added = sum(values)  # type: ignore[arg-type]
+                if added != stated:
+                    first, last = parts[0][0], parts[-1][0]
+                    problems.append(Problem(t.label, total_row, m.name, f"Total {stated:,}", f"{added:,}, the sum of its parts (rows {first}-{last})", "total disagrees with its parts"))
+    return problems
+
+
+def _population(ctx: Context, la_codes: Iterable[str], time_period: str) -> Decimal | None:
+    """Children aged 0 to 17 for the areas, for a financial year given as '201314'."""
+    from .national import read_ees
+
+    frame = read_ees(ctx.project.national_dir / "ons_mid-year_population_estimates_2012_to_2024.csv")
+    mid_year = int(time_period[:4])  # mid-2013 estimate for 2013-14, as DfE's rates use
+    rows = frame[(frame.geographic_level == "Local authority") & (frame.time_period == mid_year) & (frame.old_la_code.isin(list(la_codes)))]
+    if len(rows) != len(set(la_codes)):
+        return None
+    return sum(Decimal(v) for v in rows.population_estimate)
+
+
+def check_derived(ctx: Context, t: Table) -> list[Problem]:
+    """Published percentages and rates agree with their counts (to the stated decimals, half-up)."""
+    problems = []
+    members = [m.la_code for m in ctx.params.partnership.members]
+    for row, r in t.rows:
+        for m in t.dataset.measures:
+            if m.unit not in ("percent", "rate_per_10k") or not m.numerator or not is_number(r.get(m.name, "")):
+                continue
+            stated = parse_number(r.get(m.name, ""))
+            num_text = r.get(m.numerator, "")
+            if stated is None or not is_number(num_text) or parse_number(num_text) is None:
+                continue
+            numerator = parse_number(num_text)
+            if m.unit == "percent":
+                den_text = r.get(m.denominator or "", "")
+                if not is_number(den_text) or not parse_number(den_text):
+                    continue
+                denominator, scale, what = parse_number(den_text), 100, f"{m.numerator} / {m.denominator} x 100"
+            else:
+                areas = [r.get("la_code", "")] if r.get("geographic_level") == "Local authority" else members
+                denominator = _population(ctx, areas, r.get("time_period", "0000"))
+                if denominator is None:
+                    continue
+                scale, what = 10_000, f"{m.numerator} / children aged 0 to 17 ({denominator:,}) x 10,000"
+            expected = round_half_up(float(numerator / denominator * scale), m.dp)  # type: ignore[operator]
+            if round_half_up(float(stated), m.dp) != expected:
+                kind = "percentage disagrees with its counts" if m.unit == "percent" else "rate disagrees with count / population"
+                problems.append(Problem(t.label, row, m.name, str(stated), f"{expected} ({what})", kind))
+    return problems
+
+
+TABLE_CHECKS: tuple[Callable[[Context, Table], list[Problem]], ...] = (
+    check_columns, check_meta, check_standard_columns, check_values, check_duplicates, check_totals, check_derived,
+)
+
+
+# -- text inputs ------------------------------------------------------------------------
+def check_text_input(ctx: Context, spec: TextInput) -> list[Problem]:
+    """A YAML list input: valid YAML, an `items` list, every item with its keys and a known status."""
+    path = ctx.folder / spec.name
+    label = ctx.label(path)
+    if not path.is_file():
+        return [Problem(label, None, None, "file missing", f"{spec.title}: {spec.description}", "missing file")]
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        return [Problem(label, mark.line + 1 if mark else None, None, "text that is not valid YAML", "valid YAML", "invalid YAML")]
+    items = data.get(spec.list_key) if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        return [Problem(label, None, spec.list_key, "no list", f"a list under '{spec.list_key}:'", "missing list")]
+    problems = []
+    for i, item in enumerate(items, start=1):
+        if not isinstance(item, dict):
+            problems.append(Problem(label, None, f"{spec.list_key}[{i}]", repr(item), "a mapping of " + ", ".join(spec.item_keys), "wrong type"))
+            continue
+        for key in spec.item_keys:
+            if key not in item:
+                problems.append(Problem(label, None, f"{spec.list_key}[{i}].{key}", "no such key", f"'{key}': {spec.item_keys[key]}", "missing column"))
+        for key in item:
+            if key not in spec.item_keys:
+                close = difflib.get_close_matches(str(key), list(spec.item_keys), n=1)
+                hint = f"'{close[0]}' (misspelt key)" if close else "only " + ", ".join(spec.item_keys)
+                problems.append(Problem(label, None, f"{spec.list_key}[{i}].{key}", f"key '{key}'", hint, "unknown key"))
+        status = item.get("status")
+        if spec.statuses and status is not None and status not in spec.statuses:
+            problems.append(Problem(label, None, f"{spec.list_key}[{i}].status", repr(status), " or ".join(spec.statuses), "unknown status"))
+    return problems
+
+
+# -- national files ---------------------------------------------------------------------
+def check_national(project: Project) -> list[Problem]:
+    """The national files the indicators read: present, with the EES mandatory columns and the
+    source column, and only numbers or EES symbols in it."""
+    from .indicators import INDICATORS
+    from .national import Cell, read_ees
+    from .errors import InputError
+
+    problems: list[Problem] = []
+    for ind in INDICATORS.values():
+        if ind.source is None:
+            continue
+        path = project.national_dir / ind.source.file
+        label = project.rel(path)
+        try:
+            frame = read_ees(path)
+        except InputError as e:
+            problems.append(Problem(label, None, None, str(e).split(": ", 1)[-1], "an EES file as published", "missing file"))
+            continue
+        if ind.source.column not in frame.columns:
+            problems.append(Problem(label, 1, ind.source.column, "no such column", f"a column '{ind.source.column}' (indicator {ind.id})", "missing column"))
+            continue
+        for index, raw in frame[ind.source.column].items():
+            try:
+                Cell.parse(raw)
+            except InputError:
+                problems.append(Problem(label, int(index) + 2, ind.source.column, repr(raw), "a number or an EES symbol (c, x, z, low, u, k)", "wrong type"))
+    return list(dict.fromkeys(problems))
+
+
+def missing_inputs(ctx: Context) -> list[Problem]:
+    problems = []
+    for d in DATASETS:
+        path = ctx.folder / f"{d.name}.csv"
+        if not path.is_file():
+            problems.append(Problem(ctx.label(path), None, None, "file missing", f"{d.title} (`annualreport template` writes a blank one)", "missing file"))
+    return problems
+
+
+def check_inputs(project: Project, params: ReportParams) -> list[Problem]:
+    """Run every check on the partnership-year's inputs; returns all problems found."""
+    ctx = Context(project, params, local_folder(project, params.partnership_id, params.report.year))
+    problems = check_national(project)
+    if not ctx.folder.is_dir():
+        return problems + [Problem(ctx.label(ctx.folder), None, None, "folder missing",
+                                   "the local inputs (`annualreport template` writes blank ones)", "missing file")]
+    problems += missing_inputs(ctx)
+    for dataset in DATASETS:
+        table = read_table(ctx, dataset)
+        if table is not None:
+            for check in TABLE_CHECKS:
+                problems += check(ctx, table)
+    for spec in TEXT_INPUTS:
+        problems += check_text_input(ctx, spec)
+    return problems
