@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .book import write_book
-from .errors import ChapterFailed
+from .checks import check_inputs
+from .errors import ChapterFailed, InputProblems
 from .execute import ChapterResult, ChapterRun, run_chapters
 from .params import ReportParams, load_params
 from .progress import Progress
@@ -36,6 +37,22 @@ class BuildResult:
     outputs: list[Path] = field(default_factory=list)
     executed: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)  # wall time of each phase
+
+
+# Problems a draft may be built with: inputs not yet provided (a draft lists them).
+DRAFT_ALLOWED = {"missing file", "no data for the report year"}
+
+
+def check_before_build(project: Project, params: ReportParams, progress: Progress, label: str) -> None:
+    """Refuse to build on any faulty input; a draft may lack inputs, a final may not."""
+    problems = check_inputs(project, params)
+    draft = params.report.status == "draft"
+    blocking = [p for p in problems if not (draft and p.kind in DRAFT_ALLOWED)]
+    if blocking:
+        why = "inputs failed their checks" if draft else "a final report needs every input present and valid"
+        raise InputProblems(blocking, why)
+    for p in problems:
+        progress.say(label, f"not provided (draft): {p.file}")
 
 
 def target_folder(project: Project, partnership: str, year: str) -> Path:
@@ -81,6 +98,7 @@ def build_report(project: Project, partnership: str, year: str, renderer: str = 
     label = f"{partnership} {year}"
     params = load_params(project, partnership, year)
     render = get_renderer(renderer)  # fail early if Quarto was asked for but is missing
+    check_before_build(project, params, progress, label)
     target = target_folder(project, partnership, year)
     target.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{year}.building-", dir=target.parent))

@@ -281,8 +281,19 @@ def check_derived(ctx: Context, t: Table) -> list[Problem]:
     return problems
 
 
+def check_report_year(ctx: Context, t: Table) -> list[Problem]:
+    """The file has figures for the report year (unless params declare it not provided)."""
+    code = time_period_code(ctx.params.report.year)
+    if t.dataset.name in ctx.params.report.not_provided or any(r.get("time_period") == code for _, r in t.rows):
+        return []
+    found = "no rows at all" if not t.rows else f"rows only for other years ({', '.join(sorted({r.get('time_period', '') for _, r in t.rows}))})"
+    return [Problem(t.label, None, "time_period", found, f"rows for {code} ({ctx.params.report.year}), or the dataset "
+                    "listed under not_provided in the year's params with the reason", "no data for the report year")]
+
+
 TABLE_CHECKS: tuple[Callable[[Context, Table], list[Problem]], ...] = (
     check_columns, check_meta, check_standard_columns, check_values, check_duplicates, check_totals, check_derived,
+    check_report_year,
 )
 
 
@@ -351,10 +362,11 @@ def check_national(project: Project) -> list[Problem]:
 
 
 def missing_inputs(ctx: Context) -> list[Problem]:
+    """Local input files that are absent and not declared as not provided."""
     problems = []
     for d in DATASETS:
         path = ctx.folder / f"{d.name}.csv"
-        if not path.is_file():
+        if not path.is_file() and d.name not in ctx.params.report.not_provided:
             problems.append(Problem(ctx.label(path), None, None, "file missing", f"{d.title} (`annualreport template` writes a blank one)", "missing file"))
     return problems
 
@@ -363,7 +375,7 @@ def check_inputs(project: Project, params: ReportParams) -> list[Problem]:
     """Run every check on the partnership-year's inputs; returns all problems found."""
     ctx = Context(project, params, local_folder(project, params.partnership_id, params.report.year))
     problems = check_national(project)
-    if not ctx.folder.is_dir():
+    if not ctx.folder.is_dir() and len(params.report.not_provided) < len(DATASETS) + len(TEXT_INPUTS):
         return problems + [Problem(ctx.label(ctx.folder), None, None, "folder missing",
                                    "the local inputs (`annualreport template` writes blank ones)", "missing file")]
     problems += missing_inputs(ctx)
@@ -373,5 +385,6 @@ def check_inputs(project: Project, params: ReportParams) -> list[Problem]:
             for check in TABLE_CHECKS:
                 problems += check(ctx, table)
     for spec in TEXT_INPUTS:
-        problems += check_text_input(ctx, spec)
+        if spec.name not in ctx.params.report.not_provided or (ctx.folder / spec.name).is_file():
+            problems += check_text_input(ctx, spec)
     return problems

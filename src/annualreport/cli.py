@@ -106,6 +106,8 @@ def check(partnership: str, year: str, project_dir: str | None) -> None:
     """Validate every input of a partnership-year without building; list every problem."""
     project, params = _params_or_exit(project_dir, partnership, year)
     problems = check_inputs(project, params)
+    for name, reason in params.report.not_provided.items():
+        click.echo(f"not provided (declared in params): {name}: {reason}", err=True)
     for problem in problems:
         click.echo(str(problem))
     if problems:

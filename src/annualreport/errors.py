@@ -21,6 +21,15 @@ class InputError(AnnualReportError):
     """An input data file is missing or not in the published form."""
 
 
+class InputProblems(AnnualReportError):
+    """Inputs failed their checks; `problems` holds one line per fault (file, row, column)."""
+
+    def __init__(self, problems: list, why: str):
+        self.problems = problems
+        lines = "\n".join(f"  {p}" for p in problems)
+        super().__init__(f"{why}; nothing was built:\n{lines}")
+
+
 class ChapterFailed(AnnualReportError):
     """A chapter notebook raised while executing.
 

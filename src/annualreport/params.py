@@ -87,6 +87,9 @@ class ReportYear(BaseModel):
     chapters: list[str] = Field(min_length=1)
     history_years: int = Field(4, ge=4, le=12, description="previous years shown beside the report year")
     thresholds: Thresholds = Thresholds()
+    not_provided: dict[str, str] = Field(
+        default_factory=dict,
+        description="local inputs the partnership does not have this year, each with the reason the report states")
 
     @field_validator("year")
     @classmethod
@@ -235,6 +238,7 @@ def load_params(project: Project, partnership_id: str, year: str) -> ReportParam
     if report.year != year:
         raise ParamsError(project.rel(year_file), [f"key 'year': '{report.year}' does not match the file name ({year})"])
     _check_chapters(report, year_file, project)
+    _check_not_provided(report, year_file, project)
     return ReportParams(partnership_id, partnership, report, partnership_file, year_file)
 
 
@@ -260,6 +264,16 @@ def _check_members(partnership: Partnership, path: Path, project: Project, lines
             problems.append(f"{where('region')}: '{partnership.region}' but {la.name} is in '{la.region}'")
     if problems:
         raise ParamsError(project.rel(path), problems)
+
+
+def _check_not_provided(report: ReportYear, path: Path, project: Project) -> None:
+    from .local_schema import DATASET_BY_NAME, TEXT_BY_NAME
+
+    known = sorted(DATASET_BY_NAME) + sorted(TEXT_BY_NAME)
+    unknown = [name for name in report.not_provided if name not in known]
+    if unknown:
+        raise ParamsError(project.rel(path), [f"key 'not_provided.{name}': no local input of that name (known: {', '.join(known)})"
+                                              for name in unknown])
 
 
 def _check_chapters(report: ReportYear, path: Path, project: Project) -> None:
