@@ -15,11 +15,13 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def copy_project(dest: Path) -> Path:
-    """A project folder with its own params/ and notebooks/ (editable by a test) and the repo's data/."""
-    dest.mkdir(parents=True, exist_ok=True)
-    for folder in ("params", "notebooks"):
+    """A project folder with its own params/, notebooks/ and local inputs (editable by a test);
+    the national and reference data are links to the repo's."""
+    (dest / "data").mkdir(parents=True, exist_ok=True)
+    for folder in ("params", "notebooks", "data/local"):
         shutil.copytree(REPO / folder, dest / folder)
-    (dest / "data").symlink_to(REPO / "data", target_is_directory=True)
+    for folder in ("national", "reference"):
+        (dest / "data" / folder).symlink_to(REPO / "data" / folder, target_is_directory=True)
     return dest
 
 

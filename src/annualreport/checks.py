@@ -123,7 +123,7 @@ def check_meta(ctx: Context, t: Table) -> list[Problem]:
     path = t.path.with_name(f"{t.dataset.name}.meta.csv")
     label = ctx.label(path)
     if not path.is_file():
-        return [Problem(label, None, None, "file missing", "the EES meta file describing the CSV's columns (see `annualreport template`)", "missing file")]
+        return [Problem(label, None, None, "no file", "the EES meta file describing the CSV's columns (see `annualreport template`)", "missing file")]
     with path.open(encoding="utf-8-sig", newline="") as f:
         meta = {r.get("col_name", ""): (i, r) for i, r in enumerate(csv.DictReader(f), start=2)}
     problems = []
@@ -161,7 +161,7 @@ def check_standard_columns(ctx: Context, t: Table) -> list[Problem]:
         if level not in GEOGRAPHIC_LEVELS and "geographic_level" in r:
             problems.append(Problem(t.label, row, "geographic_level", repr(level), " or ".join(GEOGRAPHIC_LEVELS), "unknown geographic level"))
         elif level == "Local authority" and code not in members:
-            what = f"'{code}' ({las[code].name}, not a member)" if code in las else f"unknown LA code '{code}'"
+            what = f"'{code}' ({las[code].name}, not a member)" if code in las else f"'{code}' (not a DfE LA code)"
             problems.append(Problem(t.label, row, "la_code", what, "a member council: " + ", ".join(f"{c} ({las[c].name})" for c in members), "unknown LA code"))
         elif level == "Partnership" and code:
             problems.append(Problem(t.label, row, "la_code", repr(code), "blank for a Partnership row", "unknown LA code"))
@@ -223,14 +223,16 @@ def check_totals(ctx: Context, t: Table) -> list[Problem]:
             parts = [(row, r) for row, r in rows if r.get(flt.name) != "Total"]
             if len(totals) != 1 or not parts:
                 continue
+            if len({r.get(flt.name) for _, r in parts}) != len(parts):
+                continue  # duplicate rows are reported as such; their sum means nothing
             total_row, total = totals[0]
             for m in t.dataset.measures:
                 if m.unit not in ("count", "gbp"):
                     continue
                 values = [parse_number(r.get(m.name, "")) if is_number(r.get(m.name, "")) else None for _, r in parts]
                 stated = parse_number(total.get(m.name, "")) if is_number(total.get(m.name, "")) else None
-                if stated is None or any(v is None for v in values):
-                    continue
+                if stated is None or any(v is None or (m.unit == "count" and v < 0) for v in values):
+                    continue  # a missing or invalid part is reported on its own row
                 added = sum(values)  # type: ignore[arg-type]
                 if added != stated:
                     first, last = parts[0][0], parts[-1][0]
@@ -262,6 +264,8 @@ def check_derived(ctx: Context, t: Table) -> list[Problem]:
             num_text = r.get(m.numerator, "")
             if stated is None or not is_number(num_text) or parse_number(num_text) is None:
                 continue
+            if m.unit == "percent" and not (0 <= stated <= 100):
+                continue  # reported once, as out of range
             numerator = parse_number(num_text)
             if m.unit == "percent":
                 den_text = r.get(m.denominator or "", "")
@@ -303,7 +307,7 @@ def check_text_input(ctx: Context, spec: TextInput) -> list[Problem]:
     path = ctx.folder / spec.name
     label = ctx.label(path)
     if not path.is_file():
-        return [Problem(label, None, None, "file missing", f"{spec.title}: {spec.description}", "missing file")]
+        return [Problem(label, None, None, "no file", f"{spec.title}: {spec.description}", "missing file")]
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as e:
@@ -367,7 +371,7 @@ def missing_inputs(ctx: Context) -> list[Problem]:
     for d in DATASETS:
         path = ctx.folder / f"{d.name}.csv"
         if not path.is_file() and d.name not in ctx.params.report.not_provided:
-            problems.append(Problem(ctx.label(path), None, None, "file missing", f"{d.title} (`annualreport template` writes a blank one)", "missing file"))
+            problems.append(Problem(ctx.label(path), None, None, "no file", f"{d.title} (`annualreport template` writes a blank one)", "missing file"))
     return problems
 
 
@@ -376,7 +380,7 @@ def check_inputs(project: Project, params: ReportParams) -> list[Problem]:
     ctx = Context(project, params, local_folder(project, params.partnership_id, params.report.year))
     problems = check_national(project)
     if not ctx.folder.is_dir() and len(params.report.not_provided) < len(DATASETS) + len(TEXT_INPUTS):
-        return problems + [Problem(ctx.label(ctx.folder), None, None, "folder missing",
+        return problems + [Problem(ctx.label(ctx.folder), None, None, "no folder",
                                    "the local inputs (`annualreport template` writes blank ones)", "missing file")]
     problems += missing_inputs(ctx)
     for dataset in DATASETS:

@@ -128,7 +128,8 @@ def area_figure(national_dir: Path, ind: Indicator, area: Area, period: int) -> 
     if cell is None:
         note = f"no data for {area.name} in {year_label(period)} ({pub.file})"
         return Figure(ind.id, area.name, period, None, State.NOT_AVAILABLE.value, note)
-    return Figure(ind.id, area.name, period, cell.value, cell.state.value)
+    note = "" if cell.state is State.VALUE else f"published as {cell.state.value} for {area.name} in {year_label(period)} ({pub.file})"
+    return Figure(ind.id, area.name, period, cell.value, cell.state.value, note)
 
 
 @lru_cache(maxsize=4096)

@@ -1,0 +1,94 @@
+"""`annualreport check`: the real Lancashire inputs pass; a broken copy with one fault of each kind
+gives exactly one line per fault naming file, row and column, exits non-zero and builds nothing."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from conftest import run_cli
+
+LOCAL = Path("data/local/lancashire/2013-14")
+
+
+def set_cell(path: Path, row: int, column: str, value: str) -> None:
+    """Set one cell, addressing rows as a spreadsheet does (the header is row 1)."""
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    rows[row - 1][rows[0].index(column)] = value
+    with path.open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f, lineterminator="\n").writerows(rows)
+
+
+def rename_column(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    header, rest = text.split("\n", 1)
+    path.write_text(header.replace(old, new) + "\n" + rest, encoding="utf-8")
+
+
+def duplicate_row(path: Path, row: int) -> None:
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines.insert(row, lines[row - 1])
+    path.write_text("".join(lines), encoding="utf-8")
+
+
+def test_lancashire_inputs_pass(project: Path) -> None:
+    proc = run_cli(project, "check", "--partnership", "lancashire", "--year", "2013-14", "--project", str(project))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout == ""
+    assert "not provided (declared in params): section11_audit" in proc.stderr
+
+
+def test_broken_copy_lists_every_fault_once(project: Path) -> None:
+    local = project / LOCAL
+    (local / "private_fostering.csv").unlink()                                      # missing file
+    rename_column(local / "training.csv", "attendees", "atendees")                  # misspelt column
+    set_cell(local / "lado_timescales.csv", 3, "allegations", "forty-seven")        # wrong type
+    set_cell(local / "cse_referrals.csv", 2, "referrals", "-260")                   # negative count
+    set_cell(local / "board_attendance.csv", 2, "attendance_percent", "120")        # percentage over 100
+    duplicate_row(local / "lado_outcomes.csv", 2)                                   # duplicate row (becomes row 3)
+    set_cell(local / "missing_children.csv", 2, "la_code", "999")                   # unknown LA code
+    set_cell(local / "child_deaths.csv", 2, "time_period", "201415")                # period after the report year
+    set_cell(local / "budget.csv", 11, "amount_gbp", "390490")                      # total disagrees with parts
+    set_cell(local / "missing_children.csv", 3, "children_rate_per_10k", "61.2")    # rate disagrees with count/population
+
+    proc = run_cli(project, "check", "--partnership", "lancashire", "--year", "2013-14", "--project", str(project))
+    assert proc.returncode == 1
+    lines = proc.stdout.strip().splitlines()
+    expected = [
+        ("private_fostering.csv:", "missing file"),
+        ("training.csv, row 1, column 'atendees':", "misspelt column", "'attendees'"),
+        ("lado_timescales.csv, row 3, column 'allegations':", "wrong type", "'forty-seven'"),
+        ("cse_referrals.csv, row 2, column 'referrals':", "negative count", "-260"),
+        ("board_attendance.csv, row 2, column 'attendance_percent':", "percentage out of range", "120"),
+        ("lado_outcomes.csv, row 3:", "duplicate row", "row 2"),
+        ("missing_children.csv, row 2, column 'la_code':", "unknown LA code", "'999'"),
+        ("child_deaths.csv, row 2, column 'time_period':", "period does not match the year", "201415"),
+        ("budget.csv, row 11, column 'amount_gbp':", "total disagrees with its parts", "391,171"),
+        ("missing_children.csv, row 3, column 'children_rate_per_10k':", "rate disagrees with count / population", "59.8"),
+    ]
+    assert len(lines) == len(expected), "\n".join(lines)
+    for parts in expected:
+        matching = [line for line in lines if all(p in line for p in parts)]
+        assert len(matching) == 1, (parts, lines)
+        assert matching[0].startswith(str(LOCAL))
+
+    build = run_cli(project, "build", "--partnership", "lancashire", "--year", "2013-14")
+    assert build.returncode == 1
+    assert "inputs failed their checks; nothing was built" in build.stderr
+    assert "duplicate row" in build.stderr
+    assert not (project / "build" / "lancashire").exists() or not any((project / "build" / "lancashire").iterdir())
+
+
+def test_template_writes_blank_documented_inputs_without_overwriting(project: Path) -> None:
+    proc = run_cli(project, "template", "--partnership", "kingston-richmond", "--year", "2023-24", "--project", str(project))
+    assert proc.returncode == 0, proc.stderr
+    folder = project / "data" / "local" / "kingston-richmond" / "2023-24"
+    assert (folder / "lado_outcomes.csv").read_text().startswith("time_period,time_identifier,geographic_level,la_code,la_name,outcome,allegations")
+    assert "Indicator,Allegations" in (folder / "lado_outcomes.meta.csv").read_text()
+    assert "201314" not in (folder / "README.md").read_text() and "202324" in (folder / "README.md").read_text()
+    (folder / "training.csv").write_text("kept\n")
+    again = run_cli(project, "template", "--partnership", "kingston-richmond", "--year", "2023-24", "--project", str(project))
+    assert again.returncode == 0 and (folder / "training.csv").read_text() == "kept\n"
+    check = run_cli(project, "check", "--partnership", "kingston-richmond", "--year", "2023-24", "--project", str(project))
+    assert check.returncode == 1 and "no data for the report year" in check.stdout

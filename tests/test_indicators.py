@@ -1,0 +1,106 @@
+"""The store against the published files: pinned figures for several LAs and years, every
+English LA in every year, and the `indicators` command."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+
+from annualreport.params import Member, Partnership, ReportParams, ReportYear
+from annualreport.project import Project
+from annualreport.reference import local_authorities
+from annualreport.store import Store, build_store
+
+from conftest import REPO, run_cli
+
+PROJECT = Project(REPO)
+
+
+def store_for(codes: list[str], year: str) -> Store:
+    """The store of a partnership of the given councils, built in memory."""
+    las = local_authorities(PROJECT.reference_dir)
+    members = [Member(name=las[c].name, la_code=c, gss_code="E00000000") for c in codes]
+    partnership = Partnership(name="Test", short_name="Test", members=members, region=las[codes[0]].region)
+    return build_store(PROJECT, ReportParams("test", partnership, ReportYear(year=year, chapters=["summary"]), Path(), Path()))
+
+
+# Figures read by eye from the published files (data/national), pinned here.
+PINNED = [
+    # (LA, report year, indicator, period, value or state)
+    ("888", "2013-14", "referrals", 2014, 19460),
+    ("888", "2013-14", "rereferral_percent", 2014, 31.0),
+    ("888", "2013-14", "cp_plans", 2014, 1079),
+    ("888", "2013-14", "cp_2years", 2014, 13),
+    ("888", "2017-18", "referrals", 2018, 11398),
+    ("888", "2017-18", "rereferral_percent", 2018, 19.7),
+    ("888", "2023-24", "referrals", 2024, 6419),
+    ("888", "2023-24", "rereferral_percent", 2024, 16.6),
+    ("314", "2017-18", "referrals", 2018, 1044),
+    ("314", "2017-18", "rereferral_percent", 2018, 13.8),
+    ("314", "2017-18", "cp_plans", 2018, 138),
+    ("314", "2017-18", "cin_at31", 2018, 785),
+    ("314", "2023-24", "referrals", 2024, 1543),
+    ("314", "2023-24", "cp_plans", 2024, 163),
+    ("318", "2013-14", "referrals", 2014, 943),
+    ("318", "2013-14", "rereferral_percent", 2014, 12.9),
+    ("318", "2013-14", "cp_plans", 2014, 90),
+    ("318", "2023-24", "rereferral_percent", 2024, 15.3),
+    ("318", "2020-21", "cp_2years", 2021, "suppressed"),  # published as 'c'
+]
+
+
+@pytest.mark.parametrize("la,year,indicator,period,expected", PINNED)
+def test_pinned_figures(la: str, year: str, indicator: str, period: int, expected: float | str) -> None:
+    figure = store_for([la], year).figure(indicator, "member", period, area_code=la)
+    if isinstance(expected, str):
+        assert figure.state == expected and figure.value is None
+    else:
+        assert figure.state == "value" and figure.value == pytest.approx(expected)
+
+
+def test_england_values_and_comparators() -> None:
+    store = store_for(["888"], "2013-14")
+    assert store.figure("referrals", "england").value == 657780
+    assert store.figure("rereferral_percent", "england").value == 23.5
+    assert store.figure("cp_plans", "england").value == 48300
+    assert store.figure("rereferral_percent", "region").area_name == "North West"
+    f = store.figure("rereferral_percent")
+    assert (f.direction, f.judgement, f.rag) == ("up", "declined", "red")
+    assert f.quartile == 4  # 31.0% re-referrals: among the highest (worst) in England that year
+    assert store.figure("cp_2years_percent").quartile in (1, 2)
+
+
+def test_every_la_every_year_has_figures_or_a_reason() -> None:
+    las = local_authorities(PROJECT.reference_dir)
+    without = []
+    for code in sorted(las):
+        for end in range(2014, 2026):
+            store = store_for([code], f"{end - 1}-{str(end)[2:]}")
+            year = store.frame[(store.frame.area_type == "member") & (store.frame.time_period == end)]
+            assert len(year) == len(store.meta["indicators"])
+            for row in year.itertuples():
+                if row.state == "value":
+                    assert row.value == row.value  # not NaN
+                else:  # no data for the council that year, or a symbol the publisher gave instead
+                    period = f"{las[code].name} in {end - 1}-{str(end)[2:]}"
+                    assert row.note.startswith((f"no data for {period}", f"published as {row.state} for {period}")), row
+            if not (year.state == "value").any():
+                without.append((code, end))
+    # Councils that were replaced have no figures after they stopped, each with its reason above.
+    assert ("928", 2022) in without  # Northamptonshire, split in 2021
+    assert ("909", 2024) in without  # Cumbria, reorganised in 2023
+    assert ("888", 2024) not in without
+
+
+def test_indicators_command_writes_csv_with_england_beside(project: Path) -> None:
+    proc = run_cli(project, "indicators", "--partnership", "lancashire", "--year", "2013-14", "--project", str(project))
+    assert proc.returncode == 0, proc.stderr
+    rows = list(csv.DictReader(io.StringIO(proc.stdout)))
+    now = {r["indicator"]: r for r in rows if r["area_type"] == "partnership" and r["year"] == "2013-14"}
+    assert (now["referrals"]["formatted"], now["referrals"]["england"]) == ("19,460", "657780")
+    assert (now["rereferral_percent"]["formatted"], now["rereferral_percent"]["england"]) == ("31.0%", "23.5")
+    assert (now["cp_plans"]["formatted"], now["cp_plans"]["england"]) == ("1,079", "48300")
+    assert now["rereferral_percent"]["sn_mean"] and now["rereferral_percent"]["sn_median"]

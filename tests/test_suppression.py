@@ -1,0 +1,103 @@
+"""Disclosure control and partnership arithmetic, as properties over random tables (hypothesis)."""
+
+from __future__ import annotations
+
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from annualreport.suppression import is_small, public_view, suppress
+
+THRESHOLD = 6
+counts = st.integers(min_value=0, max_value=60)
+
+
+def recoverable(hidden: set, lines: list[tuple[str, list[str]]]) -> set:
+    """Hidden cells an attacker can work out by subtraction: the only hidden cell of a line,
+    repeated until nothing more is learnt (a recovered cell helps recover others)."""
+    known: set = set()
+    progress = True
+    while progress:
+        progress = False
+        for total, parts in lines:
+            unknown = [c for c in (total, *parts) if c in hidden and c not in known]
+            if len(unknown) == 1:
+                known.add(unknown[0])
+                progress = True
+    return known
+
+
+@given(st.lists(counts, min_size=1, max_size=8))
+def test_one_way_table_no_hidden_cell_is_recoverable(parts: list[int]) -> None:
+    cells = {f"p{i}": float(v) for i, v in enumerate(parts)} | {"total": float(sum(parts))}
+    lines = [("total", [f"p{i}" for i in range(len(parts))])]
+    hidden = suppress(cells, lines, THRESHOLD)
+    assert {k for k, v in cells.items() if is_small(v, THRESHOLD)} <= hidden
+    assert not recoverable(hidden, lines)
+
+
+@given(st.lists(st.lists(counts, min_size=2, max_size=5), min_size=2, max_size=5).filter(
+    lambda rows: len({len(r) for r in rows}) == 1))
+@settings(max_examples=200)
+def test_two_way_table_with_margins_no_cell_is_recoverable_by_subtraction(grid: list[list[int]]) -> None:
+    n_rows, n_cols = len(grid), len(grid[0])
+    cells: dict = {(r, c): float(grid[r][c]) for r in range(n_rows) for c in range(n_cols)}
+    cells |= {(r, "T"): float(sum(grid[r])) for r in range(n_rows)}
+    cells |= {("T", c): float(sum(grid[r][c] for r in range(n_rows))) for c in range(n_cols)}
+    cells[("T", "T")] = float(sum(map(sum, grid)))
+    lines = [((r, "T"), [(r, c) for c in range(n_cols)]) for r in range(n_rows)]
+    lines += [(("T", c), [(r, c) for r in range(n_rows)]) for c in range(n_cols)]
+    lines += [(("T", "T"), [(r, "T") for r in range(n_rows)]), (("T", "T"), [("T", c) for c in range(n_cols)])]
+    hidden = suppress(cells, lines, THRESHOLD)
+    assert {k for k, v in cells.items() if is_small(v, THRESHOLD)} <= hidden
+    assert not recoverable(hidden, lines)
+
+
+INDICATORS = {
+    "n": {"unit": "count"}, "d": {"unit": "count"},
+    "pct": {"unit": "percent", "numerator": "n", "denominator": "d"},
+}
+
+
+def store_frame(members: list[tuple[int, int]]) -> pd.DataFrame:
+    """A store-like frame: member counts n and d, the partnership's sums, and the percentage."""
+    rows = []
+    total_n, total_d = sum(n for n, _ in members), sum(d for _, d in members)
+    for i, (n, d) in enumerate(members):
+        code = f"{i:03d}"
+        rows += [("n", "member", code, n), ("d", "member", code, d), ("pct", "member", code, n / d * 100)]
+    rows += [("n", "partnership", "partnership", total_n), ("d", "partnership", "partnership", total_d),
+             ("pct", "partnership", "partnership", total_n / total_d * 100)]
+    frame = pd.DataFrame(rows, columns=["indicator", "area_type", "area_code", "value"])
+    frame["time_period"] = 2024
+    for col, default in (("state", "value"), ("note", ""), ("direction", ""), ("judgement", ""), ("rag", "")):
+        frame[col] = default
+    frame["quartile"] = pd.array([pd.NA] * len(frame), dtype="Int64")
+    return frame
+
+
+member_counts = st.lists(st.tuples(counts, st.integers(min_value=1, max_value=400)).map(lambda t: (min(t), max(t[1], 1))),
+                         min_size=2, max_size=4)
+
+
+@given(member_counts)
+def test_partnership_rate_is_summed_numerators_over_summed_denominators(members: list[tuple[int, int]]) -> None:
+    frame = store_frame(members)
+    pct = frame[(frame.indicator == "pct") & (frame.area_type == "partnership")].value.iloc[0]
+    assert pct == sum(n for n, _ in members) / sum(d for _, d in members) * 100
+
+
+@given(member_counts)
+def test_public_view_hides_small_counts_their_rates_and_what_reveals_them(members: list[tuple[int, int]]) -> None:
+    public = public_view(store_frame(members), INDICATORS, THRESHOLD)
+    shown = {(r.indicator, r.area_code): r.value for r in public.itertuples() if r.state == "value"}
+    hidden = {(r.indicator, r.area_code) for r in public.itertuples() if r.state == "suppressed"}
+    for ind in ("n", "d"):
+        codes = [f"{i:03d}" for i in range(len(members))]
+        for code, value in zip(codes, (m[0 if ind == "n" else 1] for m in members)):
+            if is_small(value, THRESHOLD):
+                assert (ind, code) in hidden and ("pct", code) in hidden
+        line = [("partnership", [(ind, c) for c in codes])]
+        cells_hidden = {c for c in [(ind, "partnership"), *[(ind, c) for c in codes]] if c in hidden}
+        assert not recoverable(cells_hidden, [((ind, "partnership"), [(ind, c) for c in codes])]), line
+    assert all(v == v for v in shown.values())  # nothing shown as NaN
