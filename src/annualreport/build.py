@@ -98,11 +98,11 @@ def build_report(project: Project, partnership: str, year: str, renderer: str = 
     label = f"{partnership} {year}"
     params = load_params(project, partnership, year)
     render = get_renderer(renderer)  # fail early if Quarto was asked for but is missing
+    clock = time.perf_counter()
     check_before_build(project, params, progress, label)
     target = target_folder(project, partnership, year)
     target.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{year}.building-", dir=target.parent))
-    clock = time.perf_counter()
     seconds: dict[str, float] = {}
 
     def lap(phase: str) -> None:
@@ -111,6 +111,7 @@ def build_report(project: Project, partnership: str, year: str, renderer: str = 
         seconds[phase] = now - clock
         clock = now
 
+    lap("checks")
     try:
         store = build_store(project, params, work)
         lap("store")
