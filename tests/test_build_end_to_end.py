@@ -109,11 +109,12 @@ def test_pdf_has_contents_and_page_numbers(lancashire_build: Path) -> None:
     reader = PdfReader(lancashire_build / "report.pdf")
     assert len(reader.pages) >= 4
     titles = [item.title for item in reader.outline if not isinstance(item, list)]
-    assert any("Child protection" in t for t in titles), titles
+    assert any("child protection" in t for t in titles), titles
     pages = pdf_text(lancashire_build / "report.pdf")
     assert "Contents" in pages[0]
     for number, text in enumerate(pages, start=1):
-        assert text.strip().splitlines()[-1].strip() == str(number), f"page {number} has no page number"
+        last = text.strip().splitlines()[-1].strip()  # pypdf may join the footer to the line above it
+        assert re.search(rf"(?<!\d){number}$", last), f"page {number} has no page number: {last!r}"
 
 
 def test_book_project_is_written(lancashire_build: Path) -> None:
@@ -137,7 +138,7 @@ def test_another_year_builds_with_only_a_params_file(project: Path) -> None:
     england = published(*REFERRALS, "National", "2018")
     assert re.search(rf"{re.escape(referrals)} in 2017-18[^.]*\)?\. For comparison, England: {re.escape(england)}", text)
     # progress is readable without a terminal: one line per chapter, with counts
-    assert re.search(r"child_protection executed \(\d+\.\d s\) \[\d/4\]", proc.stderr)
+    assert re.search(r"child_protection executed \(\d+\.\d s\) \[\d+/14\]", proc.stderr)
 
 
 def test_failing_chapter_names_chapter_and_cell_and_keeps_previous_report(project: Path) -> None:

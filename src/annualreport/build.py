@@ -8,6 +8,7 @@ notebooks, at build/<partnership>/<year>.failed/ for inspection.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -16,7 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .book import write_book
-from .checks import check_inputs
+from .checks import check_inputs, local_folder
+from .local_data import INPUTS, NOT_PROVIDED
+from .local_schema import DATASET_BY_NAME, TEXT_BY_NAME
 from .errors import ChapterFailed, InputProblems
 from .execute import ChapterResult, ChapterRun, run_chapters
 from .params import ReportParams, load_params
@@ -43,16 +46,35 @@ class BuildResult:
 DRAFT_ALLOWED = {"missing file", "no data for the report year"}
 
 
-def check_before_build(project: Project, params: ReportParams, progress: Progress, label: str) -> None:
-    """Refuse to build on any faulty input; a draft may lack inputs, a final may not."""
+def check_before_build(project: Project, params: ReportParams, progress: Progress, label: str) -> dict[str, str]:
+    """Refuse to build on any faulty input; a draft may lack inputs, a final may not.
+
+    Returns the inputs not provided (declared in params, or missing from a draft): name -> reason.
+    """
     problems = check_inputs(project, params)
     draft = params.report.status == "draft"
     blocking = [p for p in problems if not (draft and p.kind in DRAFT_ALLOWED)]
     if blocking:
         why = "inputs failed their checks" if draft else "a final report needs every input present and valid"
         raise InputProblems(blocking, why)
-    for p in problems:
-        progress.say(label, f"not provided (draft): {p.file}")
+    missing = dict(params.report.not_provided)
+    for name in (*DATASET_BY_NAME, *TEXT_BY_NAME):
+        path = local_folder(project, params.partnership_id, params.report.year) / (name if name.endswith(".yml") else f"{name}.csv")
+        if name not in missing and any(p.file.endswith(path.name) or p.file == project.rel(path.parent) for p in problems):
+            missing[name] = "not yet provided for this draft"
+    for name in missing:
+        progress.say(label, f"not provided: {name}")
+    return missing
+
+
+def copy_inputs(project: Project, params: ReportParams, work: Path, missing: dict[str, str]) -> None:
+    """Copy the local inputs into the build (inputs/), with the list of those not provided."""
+    source = local_folder(project, params.partnership_id, params.report.year)
+    dest = work / INPUTS
+    if source.is_dir():
+        shutil.copytree(source, dest)
+    dest.mkdir(exist_ok=True)
+    (dest / NOT_PROVIDED).write_text(json.dumps(missing, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
 
 def target_folder(project: Project, partnership: str, year: str) -> Path:
@@ -99,7 +121,7 @@ def build_report(project: Project, partnership: str, year: str, renderer: str = 
     params = load_params(project, partnership, year)
     render = get_renderer(renderer)  # fail early if Quarto was asked for but is missing
     clock = time.perf_counter()
-    check_before_build(project, params, progress, label)
+    missing = check_before_build(project, params, progress, label)
     target = target_folder(project, partnership, year)
     target.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{year}.building-", dir=target.parent))
@@ -114,6 +136,7 @@ def build_report(project: Project, partnership: str, year: str, renderer: str = 
     lap("checks")
     try:
         store = build_store(project, params, work)
+        copy_inputs(project, params, work, missing)
         lap("store")
         progress.say(label, f"indicator store: {len(store.frame)} figures")
         chapters = params.report.chapters
@@ -140,7 +163,10 @@ def build_report(project: Project, partnership: str, year: str, renderer: str = 
         if failures:
             raise failures[0]
         members = [m["name"] for m in store.meta["members"]]
-        write_book(work, params, chapters, members)
+        narrative_dir = project.params_dir / params.partnership_id / params.report.year / "narrative"
+        book = write_book(work, params, chapters, members, store.public(), narrative_dir, project.rel(narrative_dir))
+        if book.unknown_acronyms:
+            progress.say(label, "acronyms not in the glossary: " + ", ".join(book.unknown_acronyms))
         progress.say(label, f"rendering with {render.name}")
         outputs = render.render(work, draft=params.report.status == "draft")
         lap("render")

@@ -82,10 +82,13 @@ class EmbeddedRenderer:
             "--resource-path", str(project),
         ]
         html = project / "report.html"
-        _run_pandoc([*common, "--to", "html5", "--embed-resources", "--css", _template("report.css"),
+        draft_html = ["--include-before-body", _template("draft-banner.html")] if draft else []
+        draft_typst = ["--include-in-header", _template("report-header.typ")]
+        draft_typst += ["--include-in-header", _template("draft-watermark.typ")] if draft else []
+        _run_pandoc([*common, *draft_html, "--to", "html5", "--embed-resources", "--css", _template("report.css"),
                      "--metadata", f"pagetitle={book['title']}", str(source.relative_to(project)), "-o", html.name], project)
         typ = work / "report.typ"
-        _run_pandoc([*common, "--to", "typst", "--metadata-file", _template("typst.yaml"),
+        _run_pandoc([*common, *draft_typst, "--to", "typst", "--metadata-file", _template("typst.yaml"),
                      str(source.relative_to(project)), "-o", str(typ.relative_to(project))], project)
         pdf = project / "report.pdf"
         # Typst resolves image paths against the .typ file's folder: give it the project as root and

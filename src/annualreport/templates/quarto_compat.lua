@@ -19,3 +19,32 @@ function Image(img)
   end
   return img
 end
+
+-- Number figures and tables in HTML as Quarto's crossref does ("Figure 3:"); Typst numbers its own.
+local figures, tables = 0, 0
+
+local function prefix(caption, label)
+  if caption and caption.long and #caption.long > 0 then
+    local first = caption.long[1]
+    if first.content then
+      table.insert(first.content, 1, pandoc.Space())
+      table.insert(first.content, 1, pandoc.Str(label))
+    end
+  end
+end
+
+function Figure(fig)
+  if FORMAT:match("html") then
+    figures = figures + 1
+    prefix(fig.caption, "Figure " .. figures .. ":")
+    return fig
+  end
+end
+
+function Table(tbl)
+  if FORMAT:match("html") then
+    tables = tables + 1
+    prefix(tbl.caption, "Table " .. tables .. ":")
+    return tbl
+  end
+end

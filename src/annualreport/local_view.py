@@ -1,0 +1,217 @@
+"""A chapter's view of its local inputs: figures, tables and charts, all from the public view.
+
+For a partnership, rows at the `Partnership` level are used when the file has them; otherwise
+the member councils' rows are added up (counts; percentages are recomputed from their counts).
+A dataset that was not provided gives a plain sentence saying so, with the reason, instead of
+a table.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from IPython.display import Markdown
+
+from .charts import bar_alt_text, bar_chart
+from .fmt import format_value, period_label
+from .local_data import STATE, public_local, read_items, read_local, read_not_provided
+from .local_schema import DATASET_BY_NAME, STANDARD_COLUMNS, TEXT_BY_NAME, Dataset, Measure, time_period_code
+from .outputs import Outputs, pipe_table
+
+ANNUAL = "Financial year"
+HALVES = {"Part 1 (April to September)": "April to September", "Part 2 (October to March)": "October to March"}
+
+
+class LocalView:
+    def __init__(self, folder: Path, outputs: Outputs, meta: dict):
+        self.folder = folder
+        self.outputs = outputs
+        self.threshold = meta["thresholds"]["suppress_below"]
+        self.year = meta["year"]
+        self.code = time_period_code(self.year)
+        self.not_provided = read_not_provided(folder)
+        self._frames: dict[str, pd.DataFrame | None] = {}
+
+    # -- reading -------------------------------------------------------------------------
+    def frame(self, name: str) -> pd.DataFrame | None:
+        """The public (suppressed) rows of the partnership for a dataset, or None."""
+        if name not in self._frames:
+            dataset = DATASET_BY_NAME[name]
+            raw = read_local(self.folder, name)
+            self._frames[name] = None if raw is None else self._partnership(public_local(raw, dataset, self.threshold), dataset)
+        return self._frames[name]
+
+    def _partnership(self, frame: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:
+        if (frame.geographic_level == "Partnership").any() or frame.la_code.nunique() <= 1:
+            return frame.reset_index(drop=True)
+        keys = ["time_period", "time_identifier", *(f.name for f in dataset.filters)]
+        counts = [m for m in dataset.measures if m.unit in ("count", "gbp")]
+        rows = []
+        for key, group in frame.groupby(keys, sort=False):
+            row = dict(zip(keys, key)) | {"geographic_level": "Partnership", "la_code": "", "la_name": ""}
+            for m in counts:
+                states = set(group[m.name + STATE])
+                row[m.name] = group[m.name].sum() if states == {"value"} else float("nan")
+                row[m.name + STATE] = "value" if states == {"value"} else sorted(states - {"value"})[0]
+            rows.append(row)
+        out = pd.DataFrame(rows)
+        for m in dataset.measures:
+            if m.unit == "percent" and m.numerator and m.denominator:
+                out[m.name] = out[m.numerator] / out[m.denominator] * 100
+                out[m.name + STATE] = ["value" if v == v else "not available" for v in out[m.name]]
+            elif m not in counts:
+                out[m.name], out[m.name + STATE] = float("nan"), "not applicable"
+        return out
+
+    def provided(self, name: str) -> bool:
+        if name in TEXT_BY_NAME:
+            return read_items(self.folder, name) is not None
+        frame = self.frame(name)
+        return frame is not None and (frame.time_period == self.code).any()
+
+    def missing(self, name: str) -> Markdown:
+        """A plain sentence that the input was not provided, with the reason when one was given."""
+        title = (DATASET_BY_NAME.get(name) or TEXT_BY_NAME[name]).title
+        reason = self.not_provided.get(name, "")
+        return Markdown(f"*Not provided for {self.year}: {title.lower()}*" + (f" ({reason})." if reason else "."))
+
+    def _measure(self, name: str, measure: str) -> Measure:
+        return next(m for m in DATASET_BY_NAME[name].measures if m.name == measure)
+
+    def _rows(self, name: str, where: dict[str, str] | None = None, period: str | None = None) -> pd.DataFrame:
+        frame = self.frame(name)
+        if frame is None:
+            return pd.DataFrame()
+        sel = frame[(frame.time_period == (period or self.code)) & (frame.time_identifier == ANNUAL)]
+        for col, value in (where or {}).items():
+            sel = sel[sel[col] == value]
+        return sel
+
+    # -- figures -------------------------------------------------------------------------
+    def value(self, name: str, measure: str, where: dict[str, str] | None = None, period: str | None = None) -> float | None:
+        rows = self._rows(name, where, period)
+        if len(rows) != 1 or rows.iloc[0][measure + STATE] != "value":
+            return None
+        return float(rows.iloc[0][measure])
+
+    def figure(self, name: str, measure: str, where: dict[str, str] | None = None, period: str | None = None) -> str:
+        """One figure as printed, e.g. local.figure('lado_outcomes', 'allegations', {'outcome': 'Total'})."""
+        m = self._measure(name, measure)
+        rows = self._rows(name, where, period)
+        if len(rows) != 1:
+            return "[x]"
+        return format_value(rows.iloc[0][measure], m.unit if m.unit != "gbp" else "count", m.dp, rows.iloc[0][measure + STATE])
+
+    def share(self, name: str, measure: str, by: str, values: list[str], of: str = "Total", decimals: int = 1) -> str:
+        """The percentage that the rows with `by` in `values` make of the `of` row, e.g. within 3 months."""
+        parts = [self.value(name, measure, {by: v}) for v in values]
+        total = self.value(name, measure, {by: of})
+        if total is None or not total or any(p is None for p in parts):
+            return "[x]"
+        return format_value(sum(parts) / total * 100, "percent", decimals)  # type: ignore[arg-type]
+
+    # -- tables and charts ---------------------------------------------------------------
+    def _cell(self, row: pd.Series, m: Measure) -> str:
+        unit = "count" if m.unit == "gbp" else m.unit
+        text = format_value(row[m.name], unit, m.dp, row[m.name + STATE])
+        return f"£{text}" if m.unit == "gbp" and row[m.name + STATE] == "value" else text
+
+    def table(self, name: str, caption: str, by: str | None = None, measures: list[str] | None = None,
+              where: dict[str, str] | None = None) -> Markdown:
+        """The report year's rows: one per value of `by` (or one row), one column per measure."""
+        if not self.provided(name):
+            return self.missing(name)
+        dataset = DATASET_BY_NAME[name]
+        chosen = [m for m in dataset.measures if measures is None or m.name in measures]
+        rows = self._rows(name, where)
+        header = ([dataset.filters[[f.name for f in dataset.filters].index(by)].label] if by else []) + [m.label for m in chosen]
+        body = [([str(r[by])] if by else []) + [self._cell(r, m) for m in chosen] for _, r in rows.iterrows()]
+        stem = self.outputs.next_table()
+        path = self.outputs.write_csv(stem, pd.DataFrame(body, columns=header))
+        widths = ([26] if by else []) + [10] * len(chosen)
+        return Markdown(pipe_table(header, body, widths, caption, stem, f"Data: [{path}]({path})."))
+
+    def trend_table(self, name: str, measure: str, by: str, caption: str, years: int = 5) -> Markdown:
+        """One measure by `by` (rows) and financial year (columns), the last `years` years given."""
+        if not self.provided(name):
+            return self.missing(name)
+        frame = self.frame(name)
+        annual = frame[frame.time_identifier == ANNUAL]  # type: ignore[index]
+        periods = sorted(p for p in annual.time_period.unique() if p <= self.code)[-years:]
+        m = self._measure(name, measure)
+        values = list(dict.fromkeys(annual[by]))
+        header = [next(f.label for f in DATASET_BY_NAME[name].filters if f.name == by)] + [f"{p[:4]}-{p[4:]}" for p in periods]
+        body = []
+        for v in values:
+            cells = []
+            for p in periods:
+                match = annual[(annual[by] == v) & (annual.time_period == p)]
+                cells.append(self._cell(match.iloc[0], m) if len(match) == 1 else "[x]")
+            body.append([v] + cells)
+        stem = self.outputs.next_table()
+        path = self.outputs.write_csv(stem, pd.DataFrame(body, columns=header))
+        return Markdown(pipe_table(header, body, [26] + [8] * len(periods), caption, stem, f"Data: [{path}]({path})."))
+
+    def half_year_table(self, name: str, caption: str, by: str | None = None, measures: list[str] | None = None) -> Markdown:
+        """Half-yearly figures (April to September, October to March) in time order."""
+        if self.frame(name) is None:
+            return self.missing(name)
+        frame = self.frame(name)
+        dataset = DATASET_BY_NAME[name]
+        chosen = [m for m in dataset.measures if (measures is None or m.name in measures)]
+        halves = frame[frame.time_identifier.isin(list(HALVES))].sort_values(["time_period", "time_identifier"], kind="stable")  # type: ignore[union-attr]
+        body = []
+        for _, r in halves.iterrows():
+            label = f"{HALVES[r.time_identifier]} {r.time_period[:4] if r.time_identifier.startswith('Part 1') else '20' + r.time_period[4:]}"
+            body.append([label] + ([str(r[by])] if by else []) + [self._cell(r, m) for m in chosen])
+        header = ["Half-year"] + ([by.replace("_", " ").capitalize()] if by else []) + [m.label for m in chosen]
+        stem = self.outputs.next_table()
+        path = self.outputs.write_csv(stem, pd.DataFrame(body, columns=header))
+        widths = [20] + ([14] if by else []) + [9] * len(chosen)
+        return Markdown(pipe_table(header, body, widths, caption, stem, f"Data: [{path}]({path})."))
+
+    def chart(self, name: str, measure: str, by: str, title: str, subtitle: str) -> Markdown:
+        """Bars of one measure by `by` for the report year (the Total row left out), with alt text and CSV."""
+        if not self.provided(name):
+            return self.missing(name)
+        m = self._measure(name, measure)
+        rows = self._rows(name)
+        rows = rows[rows[by] != "Total"]
+        data = pd.DataFrame({"category": rows[by], "value": rows[measure], "state": rows[measure + STATE],
+                             "unit": m.unit if m.unit != "gbp" else "count", "decimals": m.dp})
+        data = data.sort_values("value", ascending=False, kind="stable", na_position="last").reset_index(drop=True)
+        stem = self.outputs.next_chart()
+        bar_chart(data, self.outputs.png(stem), m.label)
+        self.outputs.write_csv(stem, data.assign(year=self.year)[["category", "year", "value", "state"]])
+        label = f"{m.label.lower()} by {by.replace('_', ' ')}"
+        alt = bar_alt_text(data, label, data.unit.iloc[0] if len(data) else "count", m.dp, self.year)
+        return Markdown(self.outputs.figure_markdown(stem, title, subtitle, alt))
+
+    # -- lists and text ------------------------------------------------------------------
+    def items(self, name: str, where: dict[str, str] | None = None) -> list[dict]:
+        items = read_items(self.folder, name) or []
+        return [i for i in items if all(str(i.get(k)) == v for k, v in (where or {}).items())]
+
+    def items_table(self, name: str, columns: dict[str, str], caption: str, where: dict[str, str] | None = None) -> Markdown:
+        """A table of a YAML input's items: columns maps item keys to column headings."""
+        items = self.items(name, where)
+        if not items:
+            return self.missing(name)
+        body = [[" ".join(str(i.get(k, "")).split()) for k in columns] for i in items]
+        stem = self.outputs.next_table()
+        return Markdown(pipe_table(list(columns.values()), body, [20] + [30] * (len(columns) - 1), caption, stem))
+
+    def items_sections(self, name: str, heading: str, body: str) -> Markdown:
+        """Each item as a sub-section: its `heading` key as the heading, its `body` key as text."""
+        items = self.items(name)
+        if not items:
+            return self.missing(name)
+        return Markdown("\n\n".join(f"### {i[heading]} {{.unnumbered}}\n\n{str(i.get(body, '')).strip()}" for i in items))
+
+
+def financial_year(code: str) -> str:
+    return period_label(int(code[:4]) + 1)
+
+
+__all__ = ["LocalView", "STANDARD_COLUMNS", "financial_year"]
