@@ -1,15 +1,23 @@
-"""Time cold builds of the example report and split the time into its parts.
+"""Time builds of the example report and split the time into its parts.
 
     python bench/bench_build.py [--runs 3] [--partnership lancashire] [--year 2013-14] [--jobs N]
 
-Reports the median wall time of `runs` cold builds (the build folder removed before each), the
-median of each phase (store, chapters, render), and the cost of one kernel start-up measured by
-executing an empty notebook through papermill the same way chapters are executed.
+Works in a temporary copy of the project (its own notebooks, params, local inputs and build
+folder; the national data linked), and reports medians of `runs`:
+
+- cold: the build folder and cache removed before each build;
+- no-op: a rebuild with nothing changed (every chapter reused from the cache);
+- narrative: a rebuild after editing one markdown cell (no notebook executed);
+- one input: a rebuild after changing one local input file (only its chapter executed);
+
+with the phases of the cold build (checks, store, chapters, render) and the cost of one kernel
+start-up, measured by executing an empty notebook through papermill the way chapters run.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import os
 import shutil
 import statistics
@@ -21,7 +29,17 @@ import nbformat
 
 from annualreport.build import build_report, target_folder
 from annualreport.execute import ChapterRun, run_chapter
-from annualreport.project import find_project
+from annualreport.project import Project, find_project
+
+
+def copy_project(source: Project, dest: Path) -> Project:
+    (dest / "data").mkdir(parents=True)
+    for folder in ("params", "notebooks", "data/local"):
+        shutil.copytree(source.root / folder, dest / folder)
+    for folder in ("national", "reference"):
+        (dest / "data" / folder).symlink_to(source.root / "data" / folder, target_is_directory=True)
+    shutil.copyfile(source.root / "requirements.lock", dest / "requirements.lock")
+    return Project(dest)
 
 
 def kernel_startup_seconds(runs: int) -> float:
@@ -36,9 +54,41 @@ def kernel_startup_seconds(runs: int) -> float:
         nb.cells = [cell]
         nbformat.write(nb, source)
         for _ in range(runs):
-            result = run_chapter(ChapterRun("empty", source, Path(tmp) / "out.ipynb", {}), Path(tmp), 60)
-            times.append(result.seconds)
+            times.append(run_chapter(ChapterRun("empty", source, Path(tmp) / "out.ipynb", {}), Path(tmp), 60).seconds)
     return statistics.median(times)
+
+
+def timed(project: Project, args: argparse.Namespace) -> tuple[float, dict[str, float], int]:
+    start = time.perf_counter()
+    result = build_report(project, args.partnership, args.year, renderer="embedded", jobs=args.jobs)
+    return time.perf_counter() - start, result.seconds, len(result.executed)
+
+
+def edit_markdown(project: Project, round_: int) -> None:
+    path = project.notebooks_dir / "front_door.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    next(c for c in nb.cells if c.cell_type == "markdown" and c.source.startswith("A referral")).source += f" Edit {round_}."
+    nbformat.write(nb, path)
+
+
+def edit_input(project: Project, args: argparse.Namespace) -> None:
+    """One more attendee on the face-to-face courses, and in the total: a valid change to one file."""
+    path = project.root / "data" / "local" / args.partnership / args.year / "training.csv"
+    with path.open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    for row in rows:
+        if row["course_type"] in ("Face to face", "Total"):
+            row["attendees"] = str(int(row["attendees"]) + 1)
+    with path.open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def report(name: str, runs: list[tuple[float, dict[str, float], int]]) -> None:
+    walls = [w for w, _, _ in runs]
+    print(f"{name:10s} median {statistics.median(walls):6.2f} s  (runs: {', '.join(f'{w:.2f}' for w in walls)}; "
+          f"notebooks executed: {', '.join(str(n) for _, _, n in runs)})")
 
 
 def main() -> None:
@@ -48,23 +98,36 @@ def main() -> None:
     parser.add_argument("--year", default="2013-14")
     parser.add_argument("--jobs", type=int, default=os.cpu_count())
     args = parser.parse_args()
-    project = find_project()
-    walls, phases = [], []
-    for i in range(args.runs):
-        shutil.rmtree(target_folder(project, args.partnership, args.year), ignore_errors=True)
-        start = time.perf_counter()
-        result = build_report(project, args.partnership, args.year, renderer="embedded", jobs=args.jobs)
-        walls.append(time.perf_counter() - start)
-        phases.append(result.seconds)
-        print(f"run {i + 1}: {walls[-1]:.2f} s  " + "  ".join(f"{k} {v:.2f} s" for k, v in result.seconds.items()))
+    with tempfile.TemporaryDirectory() as tmp:
+        project = copy_project(find_project(), Path(tmp) / "project")
+        cold = []
+        for _ in range(args.runs):
+            shutil.rmtree(project.build_dir, ignore_errors=True)
+            cold.append(timed(project, args))
+        noop = [timed(project, args) for _ in range(args.runs)]
+        narrative, one_input = [], []
+        for i in range(args.runs):
+            edit_markdown(project, i)
+            narrative.append(timed(project, args))
+        for _ in range(args.runs):
+            edit_input(project, args)
+            one_input.append(timed(project, args))
+        pages = "?"
+        try:
+            from pypdf import PdfReader
+
+            pages = str(len(PdfReader(target_folder(project, args.partnership, args.year) / "report.pdf").pages))
+        except ImportError:
+            pass
+    print(f"{args.partnership} {args.year}, jobs={args.jobs}, PDF pages: {pages}")
+    report("cold", cold)
+    report("no-op", noop)
+    report("narrative", narrative)
+    report("one input", one_input)
+    phases = [p for _, p, _ in cold]
+    print("cold build phases (median): " + ", ".join(f"{k} {statistics.median(p[k] for p in phases):.2f} s" for k in phases[0]))
     kernel = kernel_startup_seconds(args.runs)
-    chapters = len(result.executed)
-    print(f"\ncold build of {args.partnership} {args.year}, {chapters} chapters, jobs={args.jobs}, "
-          f"median of {args.runs}: {statistics.median(walls):.2f} s")
-    for phase in phases[0]:
-        print(f"  {phase:9s} {statistics.median(p[phase] for p in phases):.2f} s")
-    print(f"  kernel start-up and shut-down (papermill, empty notebook): {kernel:.2f} s per chapter, "
-          f"{kernel * chapters:.2f} s of kernel time over {chapters} chapters")
+    print(f"kernel start-up and shut-down (papermill, empty notebook): {kernel:.2f} s per chapter")
 
 
 if __name__ == "__main__":

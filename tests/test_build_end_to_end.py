@@ -164,8 +164,8 @@ def test_failing_chapter_names_chapter_and_cell_and_keeps_previous_report(projec
     assert str(kept.relative_to(project)) in message
     executed = nbformat.read(kept, as_version=4)
     assert any(o.get("output_type") == "error" for c in executed.cells if c.cell_type == "code" for o in c.outputs)
-    # the other chapters still ran
-    assert "front_door executed" in message and "local_context executed" in message
+    # the other chapters still ran (or were reused from the first build's cache)
+    assert re.search(r"front_door (executed|cached)", message) and re.search(r"local_context (executed|cached)", message)
 
 
 def test_typo_in_params_key_names_file_and_key(project: Path) -> None:

@@ -11,12 +11,15 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from .book import write_book
+from .cache import ChapterCache, chapter_key, code_digest, sha256_file
 from .checks import check_inputs, local_folder
 from .local_data import INPUTS, NOT_PROVIDED
 from .local_schema import DATASET_BY_NAME, TEXT_BY_NAME
@@ -24,9 +27,10 @@ from .errors import ChapterFailed, InputProblems
 from .execute import ChapterResult, ChapterRun, run_chapters
 from .params import ReportParams, load_params
 from .progress import Progress
+from .publication import small_counts
 from .project import Project
 from .render import get_renderer
-from .store import build_store
+from .store import STORE_CSV, STORE_META, build_store
 
 # Chapters that summarise others run after them and receive the others' ids as `chapters`.
 SUMMARY_CHAPTERS = {"summary"}
@@ -40,6 +44,7 @@ class BuildResult:
     outputs: list[Path] = field(default_factory=list)
     executed: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)  # wall time of each phase
+    chapters: dict[str, str] = field(default_factory=dict)  # chapter -> "executed" or "cached"
 
 
 # Problems a draft may be built with: inputs not yet provided (a draft lists them).
@@ -92,6 +97,21 @@ def _chapter_runs(project: Project, params: ReportParams, work: Path, chapters: 
     return runs
 
 
+def gate_small_numbers(work: Path, params: ReportParams, meta: dict, progress: Progress, label: str) -> None:
+    """A final report is not built while a published file holds an unsuppressed small count."""
+    problems = small_counts(work, meta["indicators"], params.report.thresholds.suppress_below)
+    if problems and params.report.status == "final":
+        raise InputProblems(problems, "a final report may not publish small numbers")
+    for p in problems:
+        progress.say(label, f"warning (draft only): {p}")
+
+
+def write_build_log(work: Path, results: list[ChapterResult]) -> None:
+    """build-log.json: for each chapter, whether it was executed or reused from the cache, and its key."""
+    log = {r.chapter: {"status": "failed" if r.error else r.status, "cache_key": r.key} for r in results}
+    (work / "build-log.json").write_text(json.dumps({"chapters": log}, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+
 def _swap_in(work: Path, target: Path) -> None:
     """Replace target with work; the old build is removed only once the new one is in place."""
     old = target.with_name(f".{target.name}.old-{os.getpid()}")
@@ -108,8 +128,51 @@ def _keep_failed(work: Path, target: Path) -> Path:
     return failed
 
 
+def chapter_inputs(run: ChapterRun, work: Path) -> list[Path]:
+    """The files a chapter reads: the store, the inputs-not-provided list, its own local inputs,
+    and for a summary the records of the chapters it summarises."""
+    files = [work / STORE_CSV, work / STORE_META, work / INPUTS / NOT_PROVIDED]
+    files += [work / INPUTS / f"{d.name}.csv" for d in DATASET_BY_NAME.values() if d.chapter == run.chapter]
+    files += [work / INPUTS / t.name for t in TEXT_BY_NAME.values() if t.chapter == run.chapter]
+    files += [work / "records" / f"{c}.json" for c in run.parameters.get("chapters", [])]
+    return files
+
+
+def environment_digest(project: Project) -> str:
+    """What the environment contributes to a cache key: the lock file, this library's code, Python."""
+    lock = project.root / "requirements.lock"
+    lock_hash = sha256_file(lock) if lock.is_file() else "no lock file"
+    return f"{lock_hash}:{code_digest()}:{sys.version}"
+
+
+def run_wave(runs: list[ChapterRun], work: Path, cache: ChapterCache, environment: str, force: bool,
+             jobs: int, timeout: int, done: Callable[[ChapterResult], None]) -> None:
+    """Reuse what the cache has for these chapters; execute the rest, in parallel, and cache them."""
+    to_run: list[ChapterRun] = []
+    keys = {}
+    for run in runs:
+        start = time.perf_counter()
+        keys[run.chapter] = key = chapter_key(run.source, run.parameters, chapter_inputs(run, work), environment)
+        if not force and cache.get(key):
+            cache.restore(key, run.source, run.output, work)
+            done(ChapterResult(run.chapter, time.perf_counter() - start, status="cached", key=key))
+        else:
+            to_run.append(run)
+
+    def executed(result: ChapterResult) -> None:
+        result.key = keys[result.chapter]
+        if result.error is None:
+            run = next(r for r in to_run if r.chapter == result.chapter)
+            cache.put(result.key, run.output, work, run.chapter)
+        done(result)
+
+    if to_run:
+        run_chapters(to_run, work, jobs, timeout, executed)
+
+
 def build_report(project: Project, partnership: str, year: str, renderer: str = "auto",
-                 jobs: int | None = None, timeout: int = 600, progress: Progress | None = None) -> BuildResult:
+                 jobs: int | None = None, timeout: int = 600, progress: Progress | None = None,
+                 force: bool = False) -> BuildResult:
     """Build one partnership-year report into build/<partnership>/<year>/.
 
     Raises ParamsError or InputError before anything is written, ChapterFailed (the first
@@ -149,19 +212,23 @@ def build_report(project: Project, partnership: str, year: str, renderer: str = 
 
         def done(result: ChapterResult) -> None:
             results.append(result)
-            status = "FAILED" if result.error else "executed"
+            status = "FAILED" if result.error else result.status
             progress.say(label, f"{result.chapter} {status} ({result.seconds:.1f} s) [{len(results)}/{total}]")
 
+        cache = ChapterCache(project.build_dir / ".cache" / "chapters")
+        environment = environment_digest(project)
         for wave in waves:
             if any(r.error for r in results):
                 for r in wave:
                     progress.say(label, f"{r.chapter} skipped: it summarises chapters and one failed")
             elif wave:
-                run_chapters(wave, work, jobs, timeout, done)
+                run_wave(wave, work, cache, environment, force, jobs, timeout, done)
         lap("chapters")
+        write_build_log(work, results)
         failures = [r.error for r in results if r.error]
         if failures:
             raise failures[0]
+        gate_small_numbers(work, params, store.meta, progress, label)
         members = [m["name"] for m in store.meta["members"]]
         narrative_dir = project.params_dir / params.partnership_id / params.report.year / "narrative"
         book = write_book(work, params, chapters, members, store.public(), narrative_dir, project.rel(narrative_dir))
@@ -173,8 +240,9 @@ def build_report(project: Project, partnership: str, year: str, renderer: str = 
         _swap_in(work, target)
         shutil.rmtree(target.with_name(f"{target.name}.failed"), ignore_errors=True)  # stale failure
         progress.say(label, f"done: {project.rel(target / 'report.html')}, {project.rel(target / 'report.pdf')}")
-        executed = [r.chapter for r in results]
-        return BuildResult(partnership, year, target, [target / o.name for o in outputs], executed, seconds)
+        executed = [r.chapter for r in results if r.status == "executed"]
+        return BuildResult(partnership, year, target, [target / o.name for o in outputs], executed, seconds,
+                           {r.chapter: r.status for r in results})
     except ChapterFailed as e:
         failed = _keep_failed(work, target)
         e.notebook = str(failed / "chapters" / f"{e.chapter}.ipynb")

@@ -125,11 +125,14 @@ class Chapter:
         info = self.store.indicator(indicator)
         if title is None:  # a headline that states the message
             title = f"{info['title']} {self.change(indicator).sentence}"
-        stem = self.outputs.next_chart()
         data = self._series(indicator)
         if info["unit"] == "count":  # counts of areas of very different sizes don't share an axis
             data = data[data.area_type.isin(["partnership", "member"])]
         data = data[["area_name", "time_period", "value", "state"]]
+        if data.value.isna().all():
+            return Markdown(f"*No chart: {info['title'].lower()} is not available for "
+                            f"{period_label(self.store.periods[0])} to {self.year} in the national statistics.*")
+        stem = self.outputs.next_chart()
         line_chart(data, self.outputs.png(stem), info["title"], self.period)
         out = data.assign(year=data.time_period.map(period_label), indicator=indicator)
         self.outputs.write_csv(stem, out[["indicator", "area_name", "year", "value", "state"]])

@@ -55,9 +55,10 @@ def main() -> None:
               help="Seconds one cell may run before its chapter fails.")
 @click.option("--project", "project_dir", type=click.Path(file_okay=False), default=None,
               help="Project folder (holding params/ and notebooks/). Default: found from the current folder.")
+@click.option("--force", is_flag=True, help="Execute every chapter, ignoring executed chapters in the cache.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only errors and the outputs' paths.")
 def build(partnerships: tuple[str, ...], years: tuple[str, ...], renderer: str, jobs: int | None,
-          timeout: int, project_dir: str | None, quiet: bool) -> None:
+          timeout: int, project_dir: str | None, force: bool, quiet: bool) -> None:
     """Build HTML and PDF reports into build/<partnership>/<year>/."""
     try:
         project = _project(project_dir)
@@ -73,11 +74,14 @@ def build(partnerships: tuple[str, ...], years: tuple[str, ...], renderer: str, 
         progress.say(f"{name} {year}", f"building report {i} of {len(pairs)}")
         try:
             result = build_report(project, name, year, renderer=renderer, jobs=jobs or os.cpu_count(),
-                                  timeout=timeout, progress=progress)
+                                  timeout=timeout, progress=progress, force=force)
         except AnnualReportError as e:
             failed += 1
             click.echo(f"error: [{name} {year}] {e}", err=True)
             continue
+        executed = len(result.executed)
+        progress.say(f"{name} {year}", f"{executed} of {len(result.chapters)} notebooks executed, "
+                                       f"{len(result.chapters) - executed} reused from the cache")
         for path in result.outputs:
             click.echo(project.rel(path))
     if failed:

@@ -36,6 +36,8 @@ class ChapterResult:
     chapter: str
     seconds: float
     error: ChapterFailed | None = None
+    status: str = "executed"  # or "cached"
+    key: str = ""
 
 
 def _cell_description(notebook: Path, exc: PapermillExecutionError) -> str:

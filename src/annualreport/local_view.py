@@ -32,6 +32,7 @@ class LocalView:
         self.code = time_period_code(self.year)
         self.not_provided = read_not_provided(folder)
         self._frames: dict[str, pd.DataFrame | None] = {}
+        self._said_missing: set[str] = set()
 
     # -- reading -------------------------------------------------------------------------
     def frame(self, name: str) -> pd.DataFrame | None:
@@ -71,10 +72,14 @@ class LocalView:
         return frame is not None and (frame.time_period == self.code).any()
 
     def missing(self, name: str) -> Markdown:
-        """A plain sentence that the input was not provided, with the reason when one was given."""
+        """A plain sentence, once per chapter, that the input was not provided, with the reason given."""
+        if name in self._said_missing:
+            return Markdown("")
+        self._said_missing.add(name)
         title = (DATASET_BY_NAME.get(name) or TEXT_BY_NAME[name]).title
+        title = title if title[:2].isupper() else title[0].lower() + title[1:]
         reason = self.not_provided.get(name, "")
-        return Markdown(f"*Not provided for {self.year}: {title.lower()}*" + (f" ({reason})." if reason else "."))
+        return Markdown(f"*Not provided for {self.year}: {title}*" + (f" ({reason})." if reason else "."))
 
     def _measure(self, name: str, measure: str) -> Measure:
         return next(m for m in DATASET_BY_NAME[name].measures if m.name == measure)
@@ -179,11 +184,11 @@ class LocalView:
         rows = self._rows(name)
         rows = rows[rows[by] != "Total"]
         data = pd.DataFrame({"category": rows[by], "value": rows[measure], "state": rows[measure + STATE],
-                             "unit": m.unit if m.unit != "gbp" else "count", "decimals": m.dp})
+                             "unit": m.unit if m.unit != "gbp" else "number", "decimals": m.dp})
         data = data.sort_values("value", ascending=False, kind="stable", na_position="last").reset_index(drop=True)
         stem = self.outputs.next_chart()
         bar_chart(data, self.outputs.png(stem), m.label)
-        self.outputs.write_csv(stem, data.assign(year=self.year)[["category", "year", "value", "state"]])
+        self.outputs.write_csv(stem, data.assign(year=self.year)[["category", "year", "unit", "value", "state"]])
         label = f"{m.label.lower()} by {by.replace('_', ' ')}"
         alt = bar_alt_text(data, label, data.unit.iloc[0] if len(data) else "count", m.dp, self.year)
         return Markdown(self.outputs.figure_markdown(stem, title, subtitle, alt))

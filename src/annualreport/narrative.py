@@ -110,11 +110,11 @@ def apply_file(nb: nbformat.NotebookNode, path: Path, label: str) -> None:
 
 def glossary_text(terms: dict[str, str], used_in: str) -> str:
     """A definition list of the glossary terms that appear in the report's text."""
-    used = [t for t in sorted(terms, key=str.lower) if re.search(rf"(?<![\w-]){re.escape(t)}s?(?![\w-])", used_in)]
+    used = [t for t in sorted(terms, key=str.lower) if re.search(rf"(?<![\w&-]){re.escape(t)}s?(?![\w&-])", used_in)]
     return "\n".join(f"{t}\n:   {terms[t]}\n" for t in used) or "No acronyms are used."
 
 
 def unknown_acronyms(text: str, terms: dict[str, str]) -> list[str]:
     """Upper-case words of two or more letters in text that the glossary does not define."""
-    found = set(re.findall(r"(?<![\w-])([A-Z][A-Z]+)s?(?![\w-])", text))
+    found = set(re.findall(r"(?<![\w&-])([A-Z][A-Z&]*[A-Z])s?(?![\w&-])", text))
     return sorted(found - set(terms) - {"DRAFT", "II", "III", "IV"})
