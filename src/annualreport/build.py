@@ -235,7 +235,7 @@ def build_report(project: Project, partnership: str, year: str, renderer: str = 
         if book.unknown_acronyms:
             progress.say(label, "acronyms not in the glossary: " + ", ".join(book.unknown_acronyms))
         progress.say(label, f"rendering with {render.name}")
-        outputs = render.render(work, draft=params.report.status == "draft")
+        outputs = render.render(work, draft=params.report.status == "draft", year_end=params.report.time_period)
         lap("render")
         _swap_in(work, target)
         shutil.rmtree(target.with_name(f"{target.name}.failed"), ignore_errors=True)  # stale failure

@@ -53,6 +53,24 @@ def _cell_description(notebook: Path, exc: PapermillExecutionError) -> str:
         return f"cell {exc.cell_index} (`{first_line}`)"
 
 
+def normalise(notebook: Path) -> None:
+    """Remove what differs between two runs of the same chapter, so executed notebooks are
+    byte-identical: papermill's timings and paths, nbclient's timestamps, the random id of the
+    injected-parameters cell, and the kernel's machine-specific details."""
+    nb = nbformat.read(notebook, as_version=4)
+    papermill_meta = nb.metadata.get("papermill", {})
+    for key in ("start_time", "end_time", "duration", "input_path", "output_path", "environment_variables"):
+        papermill_meta.pop(key, None)
+    nb.metadata.get("language_info", {}).pop("version", None)
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+        for key in ("start_time", "end_time", "duration"):
+            cell.metadata.get("papermill", {}).pop(key, None)
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.id = "injected-parameters"
+    nbformat.write(nb, notebook)
+
+
 def run_chapter(run: ChapterRun, workdir: Path, timeout: int) -> ChapterResult:
     """Execute one chapter notebook; never raises for a failure inside the notebook."""
     start = time.perf_counter()
@@ -69,8 +87,11 @@ def run_chapter(run: ChapterRun, workdir: Path, timeout: int) -> ChapterResult:
             # ipykernel's start-up and shut-down chatter (TCP warning, "KeyboardInterrupt caught")
             # would bury the progress lines; errors in cells still arrive as notebook outputs.
             extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+            record_timing=False,
         )
+        normalise(run.output)
     except PapermillExecutionError as exc:
+        normalise(run.output)
         error = ChapterFailed(run.chapter, _cell_description(run.source, exc), f"{exc.ename}: {exc.evalue}", str(run.output))
         return ChapterResult(run.chapter, time.perf_counter() - start, error)
     except Exception as exc:  # kernel died, timeout, unreadable notebook: still this chapter's failure

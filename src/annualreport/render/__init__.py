@@ -17,8 +17,12 @@ from ..errors import RenderError
 class Renderer(Protocol):
     name: str
 
-    def render(self, project: Path, draft: bool = False) -> list[Path]:
-        """Render the book in `project`; return the files written (report.html, report.pdf)."""
+    def render(self, project: Path, draft: bool = False, year_end: int = 2000) -> list[Path]:
+        """Render the book in `project`; return the files written (report.html, report.pdf).
+
+        `year_end` (the calendar year of 31 March that ends the report year) dates the PDF, so the
+        same inputs give the same bytes.
+        """
         ...
 
     def version(self) -> str:

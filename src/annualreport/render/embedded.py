@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-import time
+from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
 
@@ -41,10 +41,13 @@ def _run_pandoc(args: list[str], cwd: Path) -> None:
         raise RenderError(f"pandoc failed ({' '.join(args[-2:])}):\n{proc.stderr.strip()}")
 
 
-def source_date_epoch() -> int:
-    """The timestamp written into the PDF: SOURCE_DATE_EPOCH when set, else now."""
+def pdf_timestamp(year_end: int) -> int:
+    """The date written into the PDF: SOURCE_DATE_EPOCH when set, else the last day of the
+    reporting year (31 March, 00:00 UTC) - never the time of the build, so a re-run gives the same bytes."""
     value = os.environ.get("SOURCE_DATE_EPOCH")
-    return int(value) if value and value.isdigit() else int(time.time())
+    if value and value.isdigit():
+        return int(value)
+    return int(datetime(year_end, 3, 31, tzinfo=timezone.utc).timestamp())
 
 
 class EmbeddedRenderer:
@@ -68,7 +71,7 @@ class EmbeddedRenderer:
                 parts.append(path.read_text(encoding="utf-8"))
         return "\n\n".join(parts), book
 
-    def render(self, project: Path, draft: bool = False) -> list[Path]:
+    def render(self, project: Path, draft: bool = False, year_end: int = 2000) -> list[Path]:
         markdown, book = self.combined_markdown(project)
         work = project / WORK
         work.mkdir(exist_ok=True)
@@ -96,7 +99,7 @@ class EmbeddedRenderer:
         root_typ = project / "report.typ"
         root_typ.write_text(typ.read_text(encoding="utf-8"), encoding="utf-8")
         try:
-            typst.compile(str(root_typ), output=str(pdf), root=str(project), timestamp=source_date_epoch())
+            typst.compile(str(root_typ), output=str(pdf), root=str(project), timestamp=pdf_timestamp(year_end))
         except Exception as e:  # typst raises its own error type with the source location
             raise RenderError(f"typst failed to compile {root_typ.name}:\n{e}") from None
         finally:

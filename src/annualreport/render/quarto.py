@@ -33,7 +33,7 @@ class QuartoRenderer:
         proc = subprocess.run([self._quarto(), "--version"], capture_output=True, text=True)
         return f"quarto {proc.stdout.strip()}"
 
-    def render(self, project: Path, draft: bool = False) -> list[Path]:
+    def render(self, project: Path, draft: bool = False, year_end: int = 2000) -> list[Path]:
         """Render the book to HTML (a website in _book/) and Typst PDF, then collect them.
 
         A Quarto book's HTML is a website of several pages in _book/, so report.html is a page
