@@ -49,7 +49,7 @@ def test_markdown_edit_rebuilds_without_executing(built: Path) -> None:
     proc = run_cli(built, *BUILD)
     assert proc.returncode == 0, proc.stderr
     assert "0 of 14 notebooks executed, 14 reused from the cache" in proc.stderr
-    log = json.loads((built / "build" / "lancashire" / "2013-14" / "build-log.json").read_text())["chapters"]
+    log = json.loads((built / "build" / "lancashire" / "2013-14" / "manifest.json").read_text())["chapters"]
     assert {v["status"] for v in log.values()} == {"cached"}
     for text in outputs_text(built):
         assert "The front door was redesigned this year. Referrals were 19,460, against 657,780 in England." in text

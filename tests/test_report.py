@@ -163,7 +163,7 @@ def test_draft_has_watermark_banner_and_missing_inputs(lancashire_build: Path) -
     assert "Not provided: section 11 audit results" in appendix
 
 
-def test_build_log_records_executed_or_cached(lancashire_build: Path) -> None:
-    log = json.loads((lancashire_build / "build-log.json").read_text())["chapters"]
+def test_manifest_records_executed_or_cached(lancashire_build: Path) -> None:
+    log = json.loads((lancashire_build / "manifest.json").read_text())["chapters"]
     assert set(log) == set(CHAPTERS)
     assert {entry["status"] for entry in log.values()} <= {"executed", "cached"}

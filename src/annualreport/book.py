@@ -90,15 +90,15 @@ def stitch_chapter(nb: nbformat.NotebookNode, chapter: str, values: dict[str, st
 
 
 def write_book(folder: Path, params: ReportParams, chapters: list[str], members: list[str], store: Store,
-               narrative_dir: Path, narrative_label: str) -> BookInfo:
+               narrative_dir: Path, narrative_label: str, extra: dict[str, str] | None = None) -> BookInfo:
     """Stitch the executed notebooks in folder/chapters/ and write `_quarto.yml` and `index.qmd`.
 
-    Raises NarrativeError for an unknown placeholder or narrative name, or a narrative file for
-    a chapter that is not in the report.
+    `extra` adds placeholders (the build adds `provenance`). Raises NarrativeError for an unknown
+    placeholder or narrative name, or a narrative file for a chapter that is not in the report.
     """
     title, subtitle = report_title(params)
     files = narrative.narrative_files(narrative_dir, chapters, narrative_label)
-    values = placeholders_with_glossary_slot(store)
+    values = placeholders_with_glossary_slot(store) | (extra or {})
     books = {}
     for ch in chapters:
         path = folder / "chapters" / f"{ch}.ipynb"

@@ -8,6 +8,7 @@ notebooks, at build/<partnership>/<year>.failed/ for inspection.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -15,8 +16,9 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from .book import write_book
 from .cache import ChapterCache, chapter_key, code_digest, sha256_file
@@ -27,6 +29,7 @@ from .errors import ChapterFailed, InputProblems
 from .execute import ChapterResult, ChapterRun, run_chapters
 from .params import ReportParams, load_params
 from .progress import Progress
+from .provenance import lock_path, manifest_head, provenance_text, write_manifest
 from .publication import small_counts
 from .project import Project
 from .render import get_renderer
@@ -106,25 +109,59 @@ def gate_small_numbers(work: Path, params: ReportParams, meta: dict, progress: P
         progress.say(label, f"warning (draft only): {p}")
 
 
-def write_build_log(work: Path, results: list[ChapterResult]) -> None:
-    """build-log.json: for each chapter, whether it was executed or reused from the cache, and its key."""
-    log = {r.chapter: {"status": "failed" if r.error else r.status, "cache_key": r.key} for r in results}
-    (work / "build-log.json").write_text(json.dumps({"chapters": log}, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+def chapter_records(runs: list[ChapterRun], results: list[ChapterResult]) -> dict[str, dict]:
+    """For the manifest: each chapter's parameters, cache key, and whether it was executed or reused."""
+    by_chapter = {r.chapter: r for r in results}
+    return {run.chapter: {"parameters": run.parameters, "cache_key": by_chapter[run.chapter].key,
+                          "status": by_chapter[run.chapter].status} for run in runs}
+
+
+@contextmanager
+def _locked(target: Path) -> Iterator[None]:
+    """Hold an exclusive lock on one report's folder (two builds of one report at once take turns to swap)."""
+    lock = target.with_name(f".{target.name}.lock")
+    with lock.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _swap_in(work: Path, target: Path) -> None:
     """Replace target with work; the old build is removed only once the new one is in place."""
     old = target.with_name(f".{target.name}.old-{os.getpid()}")
-    if target.exists():
-        target.rename(old)
-    work.rename(target)
+    with _locked(target):
+        if target.exists():
+            target.rename(old)
+        work.rename(target)
+        shutil.rmtree(target.with_name(f"{target.name}.failed"), ignore_errors=True)  # a stale failure
     shutil.rmtree(old, ignore_errors=True)
+
+
+def _clean_stale(folder: Path, year: str) -> None:
+    """Remove the temporary folders of builds of this report that were killed half way."""
+    for path in folder.glob(f".{year}.building-*"):
+        pid = path.name.split("-")[-2] if path.name.count("-") >= 2 else ""
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _keep_failed(work: Path, target: Path) -> Path:
     failed = target.with_name(f"{target.name}.failed")
-    shutil.rmtree(failed, ignore_errors=True)
-    work.rename(failed)
+    with _locked(target):
+        shutil.rmtree(failed, ignore_errors=True)
+        work.rename(failed)
     return failed
 
 
@@ -140,7 +177,7 @@ def chapter_inputs(run: ChapterRun, work: Path) -> list[Path]:
 
 def environment_digest(project: Project) -> str:
     """What the environment contributes to a cache key: the lock file, this library's code, Python."""
-    lock = project.root / "requirements.lock"
+    lock = lock_path(project)
     lock_hash = sha256_file(lock) if lock.is_file() else "no lock file"
     return f"{lock_hash}:{code_digest()}:{sys.version}"
 
@@ -187,7 +224,9 @@ def build_report(project: Project, partnership: str, year: str, renderer: str = 
     missing = check_before_build(project, params, progress, label)
     target = target_folder(project, partnership, year)
     target.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{year}.building-", dir=target.parent))
+    _clean_stale(target.parent, year)
+    work = Path(tempfile.mkdtemp(prefix=f".{year}.building-{os.getpid()}-", dir=target.parent))
+    work.chmod(0o755)  # mkdtemp makes it private; a report folder is for its readers
     seconds: dict[str, float] = {}
 
     def lap(phase: str) -> None:
@@ -224,21 +263,23 @@ def build_report(project: Project, partnership: str, year: str, renderer: str = 
             elif wave:
                 run_wave(wave, work, cache, environment, force, jobs, timeout, done)
         lap("chapters")
-        write_build_log(work, results)
         failures = [r.error for r in results if r.error]
         if failures:
             raise failures[0]
         gate_small_numbers(work, params, store.meta, progress, label)
         members = [m["name"] for m in store.meta["members"]]
         narrative_dir = project.params_dir / params.partnership_id / params.report.year / "narrative"
-        book = write_book(work, params, chapters, members, store.public(), narrative_dir, project.rel(narrative_dir))
+        head = manifest_head(project, params, render.name, render.version())
+        book = write_book(work, params, chapters, members, store.public(), narrative_dir, project.rel(narrative_dir),
+                          {"provenance": provenance_text(head)})
         if book.unknown_acronyms:
             progress.say(label, "acronyms not in the glossary: " + ", ".join(book.unknown_acronyms))
         progress.say(label, f"rendering with {render.name}")
         outputs = render.render(work, draft=params.report.status == "draft", year_end=params.report.time_period)
+        shutil.rmtree(work / ".render", ignore_errors=True)  # intermediates, not part of the report
+        write_manifest(work, head, chapter_records(runs, results))
         lap("render")
         _swap_in(work, target)
-        shutil.rmtree(target.with_name(f"{target.name}.failed"), ignore_errors=True)  # stale failure
         progress.say(label, f"done: {project.rel(target / 'report.html')}, {project.rel(target / 'report.pdf')}")
         executed = [r.chapter for r in results if r.status == "executed"]
         return BuildResult(partnership, year, target, [target / o.name for o in outputs], executed, seconds,

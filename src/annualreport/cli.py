@@ -155,5 +155,27 @@ def indicators(partnership: str, year: str, unsuppressed: bool, project_dir: str
     click.echo(indicators_csv(store if unsuppressed else store.public()), nl=False)
 
 
+@main.command()
+@click.argument("manifest", type=click.Path(dir_okay=False))
+@click.option("--quiet", "-q", is_flag=True, help="Print only the verdict.")
+def verify(manifest: str, quiet: bool) -> None:
+    """Rebuild the report MANIFEST describes, cache off, and compare every output's hash.
+
+    Exits 0 and prints "identical" when all match; otherwise exits 1 and says what differs, grouped
+    by cause: inputs changed (with the figures that moved), code changed, environment differs from the
+    lock, or outputs differ with identical inputs (a determinism bug).
+    """
+    from .verify import verify as run_verify
+
+    try:
+        verdict = run_verify(Path(manifest).resolve(), Progress(quiet=quiet))
+    except AnnualReportError as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(2)
+    for line in verdict.lines():
+        click.echo(line)
+    sys.exit(0 if verdict.identical else 1)
+
+
 if __name__ == "__main__":
     main()

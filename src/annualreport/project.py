@@ -39,11 +39,13 @@ class Project:
         return self.root / "build"
 
     def rel(self, path: Path) -> str:
-        """`path` relative to the project root when inside it, for messages."""
-        try:
-            return str(path.resolve().relative_to(self.root.resolve()))
-        except ValueError:
-            return str(path)
+        """`path` relative to the project root when inside it (following no links), for messages and manifests."""
+        for candidate, root in ((path, self.root), (path.resolve(), self.root.resolve())):
+            try:
+                return candidate.relative_to(root).as_posix()
+            except ValueError:
+                continue
+        return str(path)
 
 
 def find_project(start: Path | None = None) -> Project:

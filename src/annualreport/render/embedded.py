@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 from datetime import datetime, timezone
-from importlib import resources
+from importlib import metadata, resources
 from pathlib import Path
 
 import typst
@@ -56,7 +56,7 @@ class EmbeddedRenderer:
     def version(self) -> str:
         proc = subprocess.run([_pandoc(), "--version"], capture_output=True, text=True)
         pandoc_version = proc.stdout.splitlines()[0] if proc.stdout else "pandoc ?"
-        return f"{pandoc_version}; typst-py {typst.__version__ if hasattr(typst, '__version__') else '?'}"
+        return f"{pandoc_version}; typst-py {metadata.version('typst')}"
 
     def combined_markdown(self, project: Path) -> tuple[str, dict]:
         """The whole book as one Markdown document, with the book's title in its metadata."""
