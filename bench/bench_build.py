@@ -9,6 +9,7 @@ folder; the national data linked), and reports medians of `runs`:
 - no-op: a rebuild with nothing changed (every chapter reused from the cache);
 - narrative: a rebuild after editing one markdown cell (no notebook executed);
 - one input: a rebuild after changing one local input file (only its chapter executed);
+- verify: `annualreport verify` of the cold build (a rebuild with the cache off, and the comparison);
 
 with the phases of the cold build (checks, store, chapters, render) and the cost of one kernel
 start-up, measured by executing an empty notebook through papermill the way chapters run.
@@ -30,6 +31,7 @@ import nbformat
 from annualreport.build import build_report, target_folder
 from annualreport.execute import ChapterRun, run_chapter
 from annualreport.project import Project, find_project
+from annualreport.verify import verify
 
 
 def copy_project(source: Project, dest: Path) -> Project:
@@ -87,8 +89,8 @@ def edit_input(project: Project, args: argparse.Namespace) -> None:
 
 def report(name: str, runs: list[tuple[float, dict[str, float], int]]) -> None:
     walls = [w for w, _, _ in runs]
-    print(f"{name:10s} median {statistics.median(walls):6.2f} s  (runs: {', '.join(f'{w:.2f}' for w in walls)}; "
-          f"notebooks executed: {', '.join(str(n) for _, _, n in runs)})")
+    print(f"{name:10s} median {statistics.median(walls):6.2f} s  (runs: {', '.join(f'{w:.2f}' for w in walls)}"
+          + (f"; notebooks executed: {', '.join(str(n) for _, _, n in runs)})" if runs[0][2] >= 0 else ")"))
 
 
 def main() -> None:
@@ -105,6 +107,12 @@ def main() -> None:
             shutil.rmtree(project.build_dir, ignore_errors=True)
             cold.append(timed(project, args))
         noop = [timed(project, args) for _ in range(args.runs)]
+        verify_times = []
+        for _ in range(args.runs):
+            start = time.perf_counter()
+            verdict = verify(target_folder(project, args.partnership, args.year) / "manifest.json")
+            verify_times.append((time.perf_counter() - start, {}, -1))
+            assert verdict.identical, verdict.lines()
         narrative, one_input = [], []
         for i in range(args.runs):
             edit_markdown(project, i)
@@ -124,6 +132,7 @@ def main() -> None:
     report("no-op", noop)
     report("narrative", narrative)
     report("one input", one_input)
+    report("verify", verify_times)
     phases = [p for _, p, _ in cold]
     print("cold build phases (median): " + ", ".join(f"{k} {statistics.median(p[k] for p in phases):.2f} s" for k in phases[0]))
     kernel = kernel_startup_seconds(args.runs)

@@ -47,6 +47,14 @@ def test_two_clean_builds_are_byte_identical(twice: tuple[Path, dict[str, str], 
     assert differing(first, second) == []
 
 
+def test_a_rebuild_from_the_cache_gives_the_same_outputs(twice: tuple[Path, dict[str, str], dict[str, str]]) -> None:
+    project, first, _ = twice
+    proc = run_cli(project, *BUILD)
+    assert proc.returncode == 0 and "0 of 14 notebooks executed" in proc.stderr
+    # only the manifest differs: it records that the chapters were reused, not executed
+    assert differing(first, hashes(project / "build" / "lancashire" / "2013-14")) == ["manifest.json"]
+
+
 def test_a_planted_timestamp_is_caught(twice: tuple[Path, dict[str, str], dict[str, str]], tmp_path: Path) -> None:
     project = copy_project(tmp_path / "planted")
     notebook = project / "notebooks" / "training.ipynb"

@@ -63,9 +63,12 @@ def normalise(notebook: Path) -> None:
         papermill_meta.pop(key, None)
     nb.metadata.get("language_info", {}).pop("version", None)
     for cell in nb.cells:
+        # Per-cell papermill status and empty tag lists: markdown cells then match their source, so a
+        # chapter restored from the cache (with the source's markdown) equals a freshly executed one.
         cell.metadata.pop("execution", None)
-        for key in ("start_time", "end_time", "duration"):
-            cell.metadata.get("papermill", {}).pop(key, None)
+        cell.metadata.pop("papermill", None)
+        if cell.metadata.get("tags") == []:
+            del cell.metadata["tags"]
         if "injected-parameters" in cell.metadata.get("tags", []):
             cell.id = "injected-parameters"
     nbformat.write(nb, notebook)
