@@ -14,7 +14,7 @@ import yaml
 from annualreport.book import glossary_terms
 from annualreport.narrative import unknown_acronyms
 
-from conftest import REPO, run_cli
+from conftest import REPO
 from test_build_end_to_end import pdf_text
 
 LOCAL = REPO / "data" / "local" / "lancashire" / "2013-14"

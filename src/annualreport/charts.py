@@ -40,7 +40,7 @@ def alt_text(data: pd.DataFrame, label: str, unit: str, decimals: int, lead: str
     """
     periods = sorted(data.dropna(subset=["value"]).time_period.unique()) or sorted(data.time_period.unique())
     first, last = periods[0], periods[-1]
-    parts = []
+    parts: list[str] = []
     for area, rows in data.groupby("area_name", sort=False):
         rows = rows.dropna(subset=["value"]).sort_values("time_period")
         if rows.empty:

@@ -22,7 +22,7 @@ import yaml
 from .fmt import round_half_up
 from .local_schema import (DATASETS, GEOGRAPHIC_LEVELS, STANDARD_COLUMNS, TEXT_INPUTS, TIME_IDENTIFIERS, UNIT_SYMBOL,
                            Dataset, TextInput, time_period_code)
-from .national import MANDATORY_COLUMNS, SYMBOLS
+from .national import SYMBOLS
 from .params import ReportParams
 from .project import Project
 from .reference import local_authorities
@@ -249,7 +249,7 @@ def _population(ctx: Context, la_codes: Iterable[str], time_period: str) -> Deci
     rows = frame[(frame.geographic_level == "Local authority") & (frame.time_period == mid_year) & (frame.old_la_code.isin(list(la_codes)))]
     if len(rows) != len(set(la_codes)):
         return None
-    return sum(Decimal(v) for v in rows.population_estimate)
+    return sum((Decimal(v) for v in rows.population_estimate), Decimal(0))
 
 
 def check_derived(ctx: Context, t: Table) -> list[Problem]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Callable
 
 import click
 
@@ -102,10 +103,15 @@ PROJECT_OPTION = click.option("--project", "project_dir", type=click.Path(file_o
                               help="Project folder (holding params/ and notebooks/). Default: found from the current folder.")
 
 
+def partnership_year(command: Callable) -> Callable:
+    """The options naming one partnership-year, and the project folder."""
+    command = PROJECT_OPTION(command)
+    command = click.option("--year", "-y", required=True, help="Financial year such as 2013-14.")(command)
+    return click.option("--partnership", "-p", required=True, help="Partnership id (params/<id>.yml).")(command)
+
+
 @main.command()
-@click.option("--partnership", "-p", required=True, help="Partnership id (params/<id>.yml).")
-@click.option("--year", "-y", required=True, help="Financial year such as 2013-14.")
-@PROJECT_OPTION
+@partnership_year
 def check(partnership: str, year: str, project_dir: str | None) -> None:
     """Validate every input of a partnership-year without building; list every problem."""
     project, params = _params_or_exit(project_dir, partnership, year)
@@ -122,9 +128,7 @@ def check(partnership: str, year: str, project_dir: str | None) -> None:
 
 
 @main.command()
-@click.option("--partnership", "-p", required=True, help="Partnership id (params/<id>.yml).")
-@click.option("--year", "-y", required=True, help="Financial year such as 2013-14.")
-@PROJECT_OPTION
+@partnership_year
 def template(partnership: str, year: str, project_dir: str | None) -> None:
     """Write blank, documented local-input files to data/local/<partnership>/<year>/ (never overwrites)."""
     project, _ = _params_or_exit(project_dir, partnership, year)
@@ -137,11 +141,9 @@ def template(partnership: str, year: str, project_dir: str | None) -> None:
 
 
 @main.command()
-@click.option("--partnership", "-p", required=True, help="Partnership id (params/<id>.yml).")
-@click.option("--year", "-y", required=True, help="Financial year such as 2013-14.")
+@partnership_year
 @click.option("--unsuppressed", is_flag=True,
               help="Include small counts that public outputs suppress (for internal use only).")
-@PROJECT_OPTION
 def indicators(partnership: str, year: str, unsuppressed: bool, project_dir: str | None) -> None:
     """Write the indicator store of a partnership-year as CSV to standard output."""
     project, params = _params_or_exit(project_dir, partnership, year)

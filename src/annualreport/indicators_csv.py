@@ -17,6 +17,13 @@ HEADER = ["indicator", "title", "unit", "polarity", "area_type", "la_code", "are
           "england", "region", "sn_mean", "sn_median", "note"]
 
 
+def _comparator(row: object, info: dict) -> str:
+    """A comparator's value, rounded as the indicator is, without separators or units."""
+    if row is None or pd.isna(row.value):  # type: ignore[attr-defined]
+        return ""
+    return format_value(float(row.value), info["unit"], info["decimals"]).rstrip("%").replace(",", "")  # type: ignore[attr-defined]
+
+
 def indicators_csv(store: Store) -> str:
     """Every partnership and member figure with England, region and neighbours beside it."""
     f = store.frame
@@ -31,18 +38,13 @@ def indicators_csv(store: Store) -> str:
         info = store.indicator(row.indicator)
         value = None if pd.isna(row.value) else float(row.value)
 
-        def shown(area_type: str) -> str:
-            c = comparators.get((row.indicator, area_type, int(row.time_period)))
-            if c is None or pd.isna(c.value):
-                return ""
-            return format_value(float(c.value), info["unit"], info["decimals"]).rstrip("%").replace(",", "")
-
         writer.writerow([
             row.indicator, info["title"], info["unit"], info["polarity"], row.area_type,
             row.area_code if row.area_type == "member" else "", row.area_name, period_label(int(row.time_period)),
             int(row.time_period), "" if value is None else f"{value:.10g}",
             format_value(value, info["unit"], info["decimals"], row.state), row.state, row.direction, row.judgement,
             "" if pd.isna(row.quartile) else int(row.quartile), row.rag,
-            *(shown(a) for a in COMPARATOR_COLUMNS), row.note,
+            *(_comparator(comparators.get((row.indicator, a, int(row.time_period))), info) for a in COMPARATOR_COLUMNS),
+            row.note,
         ])
     return out.getvalue()

@@ -47,7 +47,7 @@ def public_local(frame: pd.DataFrame, dataset: Dataset, threshold: int) -> pd.Da
     filters = [f.name for f in dataset.filters]
     keys = list(range(len(out)))
     for m in dataset.measures:
-        if m.unit != "count":
+        if m.unit != "count" or not m.disclosive:
             continue
         cells = {k: (None if pd.isna(v) else float(v)) for k, v in zip(keys, out[m.name])}
         lines = []

@@ -43,7 +43,8 @@ class Filter:
 @dataclass(frozen=True)
 class Measure:
     """An indicator column. Percentages and rates name the count columns they are made of,
-    so `check` can recompute them; a rate per 10,000 uses the ONS child population."""
+    so `check` can recompute them; a rate per 10,000 uses the ONS child population. Counts of
+    meetings, courses or standards say nothing about a child and are not suppressed."""
 
     name: str
     label: str
@@ -51,6 +52,7 @@ class Measure:
     dp: int = 0
     numerator: str | None = None
     denominator: str | None = None
+    disclosive: bool = True  # a count of children or of cases about them: small values are suppressed
 
 
 @dataclass(frozen=True)
@@ -107,11 +109,11 @@ DATASETS: tuple[Dataset, ...] = (
         "evaluations returned and rating the course good or excellent.", "training",
         (Filter("course_type", "Course type", "e.g. Face to face, E-learning, Total"),),
         (
-            Measure("courses", "Courses run", "count"),
-            Measure("places", "Places offered", "count"),
-            Measure("attendees", "Attendees", "count"),
-            Measure("evaluations", "Evaluations returned", "count"),
-            Measure("rated_good", "Rated good or excellent", "count"),
+            Measure("courses", "Courses run", "count", disclosive=False),
+            Measure("places", "Places offered", "count", disclosive=False),
+            Measure("attendees", "Attendees", "count", disclosive=False),
+            Measure("evaluations", "Evaluations returned", "count", disclosive=False),
+            Measure("rated_good", "Rated good or excellent", "count", disclosive=False),
             Measure("rated_good_percent", "Rated good or excellent (%)", "percent", 1, "rated_good", "evaluations"),
         ),
     ),
@@ -129,8 +131,8 @@ DATASETS: tuple[Dataset, ...] = (
         "Board meetings each member agency was invited to and attended.", "governance",
         (Filter("agency", "Agency", "the member agency; Total for all agencies"),),
         (
-            Measure("meetings_invited", "Meetings invited to", "count"),
-            Measure("meetings_attended", "Meetings attended", "count"),
+            Measure("meetings_invited", "Meetings invited to", "count", disclosive=False),
+            Measure("meetings_attended", "Meetings attended", "count", disclosive=False),
             Measure("attendance_percent", "Attendance (%)", "percent", 0, "meetings_attended", "meetings_invited"),
         ),
     ),
@@ -140,10 +142,10 @@ DATASETS: tuple[Dataset, ...] = (
         "were rated green, amber and red.", "quality_assurance",
         (Filter("agency", "Agency", "the agency audited; Total for all agencies"),),
         (
-            Measure("standards_assessed", "Standards assessed", "count"),
-            Measure("green", "Rated green", "count"),
-            Measure("amber", "Rated amber", "count"),
-            Measure("red", "Rated red", "count"),
+            Measure("standards_assessed", "Standards assessed", "count", disclosive=False),
+            Measure("green", "Rated green", "count", disclosive=False),
+            Measure("amber", "Rated amber", "count", disclosive=False),
+            Measure("red", "Rated red", "count", disclosive=False),
         ),
     ),
     Dataset(

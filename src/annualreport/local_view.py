@@ -14,9 +14,9 @@ import pandas as pd
 from IPython.display import Markdown
 
 from .charts import bar_alt_text, bar_chart
-from .fmt import format_value, period_label
+from .fmt import format_value
 from .local_data import STATE, public_local, read_items, read_local, read_not_provided
-from .local_schema import DATASET_BY_NAME, STANDARD_COLUMNS, TEXT_BY_NAME, Dataset, Measure, time_period_code
+from .local_schema import DATASET_BY_NAME, TEXT_BY_NAME, Dataset, Measure, time_period_code
 from .outputs import Outputs, pipe_table
 
 ANNUAL = "Financial year"
@@ -142,7 +142,8 @@ class LocalView:
         if not self.provided(name):
             return self.missing(name)
         frame = self.frame(name)
-        annual = frame[frame.time_identifier == ANNUAL]  # type: ignore[index]
+        assert frame is not None  # provided
+        annual = frame[frame.time_identifier == ANNUAL]
         periods = sorted(p for p in annual.time_period.unique() if p <= self.code)[-years:]
         m = self._measure(name, measure)
         values = list(dict.fromkeys(annual[by]))
@@ -160,12 +161,12 @@ class LocalView:
 
     def half_year_table(self, name: str, caption: str, by: str | None = None, measures: list[str] | None = None) -> Markdown:
         """Half-yearly figures (April to September, October to March) in time order."""
-        if self.frame(name) is None:
-            return self.missing(name)
         frame = self.frame(name)
+        if frame is None:
+            return self.missing(name)
         dataset = DATASET_BY_NAME[name]
         chosen = [m for m in dataset.measures if (measures is None or m.name in measures)]
-        halves = frame[frame.time_identifier.isin(list(HALVES))].sort_values(["time_period", "time_identifier"], kind="stable")  # type: ignore[union-attr]
+        halves = frame[frame.time_identifier.isin(list(HALVES))].sort_values(["time_period", "time_identifier"], kind="stable")
         body = []
         for _, r in halves.iterrows():
             label = f"{HALVES[r.time_identifier]} {r.time_period[:4] if r.time_identifier.startswith('Part 1') else '20' + r.time_period[4:]}"
@@ -214,9 +215,3 @@ class LocalView:
             return self.missing(name)
         return Markdown("\n\n".join(f"### {i[heading]} {{.unnumbered}}\n\n{str(i.get(body, '')).strip()}" for i in items))
 
-
-def financial_year(code: str) -> str:
-    return period_label(int(code[:4]) + 1)
-
-
-__all__ = ["LocalView", "STANDARD_COLUMNS", "financial_year"]

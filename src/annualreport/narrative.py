@@ -21,7 +21,7 @@ from pathlib import Path
 
 import nbformat
 
-from .compare import compare_words
+from .compare import compare_words, describe_change
 from .errors import AnnualReportError
 from .fmt import format_value, period_label
 from .store import Store
@@ -47,22 +47,22 @@ def placeholders(store: Store) -> dict[str, str]:
     values = {"partnership": meta["partnership"], "short_name": meta["short_name"], "year": meta["year"],
               "previous_year": period_label(period - 1), "region": meta["region"]}
     tolerance = meta["thresholds"]["no_change_tolerance"]
-    from .compare import describe_change
+
+    def text(ind: str, info: dict, area: str = "partnership", p: int = period) -> str:
+        f = store.figure(ind, area, p)
+        return format_value(f.value, info["unit"], info["decimals"], f.state)
 
     for ind, info in meta["indicators"].items():
-        def text(area: str = "partnership", p: int = period) -> str:
-            f = store.figure(ind, area, p)
-            return format_value(f.value, info["unit"], info["decimals"], f.state)
-
         own, prev = store.figure(ind), store.figure(ind, period=period - 1)
         change = describe_change(prev.value, own.value, info["unit"], info["decimals"], info["polarity"], tolerance, period - 1, period)
         word, verdict = compare_words(own.value, store.figure(ind, "england").value, info["decimals"], info["polarity"])
         values |= {
-            f"{ind}.value": text(), f"{ind}.previous": text(p=period - 1), f"{ind}.england": text("england"),
-            f"{ind}.region": text("region"), f"{ind}.sn_mean": text("sn_mean"), f"{ind}.title": info["title"],
+            f"{ind}.value": text(ind, info), f"{ind}.previous": text(ind, info, p=period - 1),
+            f"{ind}.england": text(ind, info, "england"), f"{ind}.region": text(ind, info, "region"),
+            f"{ind}.sn_mean": text(ind, info, "sn_mean"), f"{ind}.title": info["title"],
             f"{ind}.change_sentence": change.sentence, f"{ind}.direction": change.direction,
             f"{ind}.judgement": change.judgement,
-            f"{ind}.england_comparison": f"{word} England ({text('england')})" + (f", which is {verdict}" if verdict else ""),
+            f"{ind}.england_comparison": f"{word} England ({text(ind, info, 'england')})" + (f", which is {verdict}" if verdict else ""),
         }
     return values
 

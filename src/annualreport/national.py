@@ -17,7 +17,6 @@ import pandas as pd
 from .errors import InputError
 
 MANDATORY_COLUMNS = ("time_period", "time_identifier", "geographic_level", "country_code", "country_name")
-LA_COLUMNS = ("region_code", "region_name", "old_la_code", "new_la_code", "la_name")
 
 
 class State(str, Enum):

@@ -74,8 +74,8 @@ class Partnership(BaseModel):
 
 class Thresholds(BaseModel):
     model_config = STRICT
-    suppress_below: int = Field(6, ge=1, description="counts from 1 to this minus 1 are suppressed")
-    no_change_tolerance: float = Field(1.0, ge=0, description="relative change (%) judged 'no change'")
+    suppress_below: int = Field(default=6, ge=1, description="counts from 1 to this minus 1 are suppressed")
+    no_change_tolerance: float = Field(default=1.0, ge=0, description="relative change (%) judged 'no change'")
 
 
 class ReportYear(BaseModel):
@@ -85,8 +85,8 @@ class ReportYear(BaseModel):
     year: str
     status: Literal["draft", "final"] = "draft"
     chapters: list[str] = Field(min_length=1)
-    history_years: int = Field(4, ge=4, le=12, description="previous years shown beside the report year")
-    thresholds: Thresholds = Thresholds()
+    history_years: int = Field(default=4, ge=4, le=12, description="previous years shown beside the report year")
+    thresholds: Thresholds = Field(default_factory=lambda: Thresholds())
     not_provided: dict[str, str] = Field(
         default_factory=dict,
         description="local inputs the partnership does not have this year, each with the reason the report states")
@@ -164,7 +164,7 @@ def _load_yaml(path: Path, project: Project) -> tuple[dict[str, Any], dict[tuple
     return data, lines
 
 
-def _describe(error: dict[str, Any], model: type[BaseModel], lines: dict[tuple[Any, ...], int]) -> str:
+def _describe(error: Any, model: type[BaseModel], lines: dict[tuple[Any, ...], int]) -> str:
     loc = tuple(error["loc"])
     key = ".".join(str(p) for p in loc) or "(top level)"
     line = lines.get(loc)

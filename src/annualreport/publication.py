@@ -24,7 +24,7 @@ def _number(text: str) -> float | None:
 
 def small_counts(folder: Path, indicators: dict[str, dict], threshold: int) -> list[Problem]:
     """Counts below the threshold in the published CSVs of a build folder."""
-    count_labels = {m.label for d in DATASETS for m in d.measures if m.unit == "count"}
+    count_labels = {m.label for d in DATASETS for m in d.measures if m.unit == "count" and m.disclosive}
     problems = []
     for path in sorted((folder / "data").glob("*.csv")):
         with path.open(encoding="utf-8", newline="") as f:

@@ -211,13 +211,13 @@ class _Builder:
             note = "counts are not compared across areas"
             return tuple(Figure(ind.id, n, period, None, State.NOT_APPLICABLE.value, note) for n in names)  # type: ignore[return-value]
         figures = [area_figure(self.national, ind, Area("member", c, c), period) for c in self.neighbours]
-        values = [f.value for f in figures if f.available]
+        values = [f.value for f in figures if f.available and f.value is not None]
         if not values:
             note = "no statistical neighbour has data"
             return tuple(Figure(ind.id, n, period, None, State.NOT_AVAILABLE.value, note) for n in names)  # type: ignore[return-value]
         note = f"{len(values)} of {len(self.neighbours)} neighbours"
-        return (Figure(ind.id, names[0], period, statistics.fmean(values), State.VALUE.value, f"mean of {note}"),  # type: ignore[arg-type]
-                Figure(ind.id, names[1], period, statistics.median(values), State.VALUE.value, f"median of {note}"))  # type: ignore[arg-type]
+        return (Figure(ind.id, names[0], period, statistics.fmean(values), State.VALUE.value, f"mean of {note}"),
+                Figure(ind.id, names[1], period, statistics.median(values), State.VALUE.value, f"median of {note}"))
 
     def _assess(self, ind: Indicator, polarity: str) -> None:
         """Direction, judgement, quartile and RAG of every figure of one indicator."""

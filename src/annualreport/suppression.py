@@ -9,7 +9,7 @@ hidden too. The store keeps the true values; only the public view is suppressed.
 
 from __future__ import annotations
 
-from typing import Hashable, Iterable, Mapping, Sequence
+from typing import Any, Hashable, Iterable, Mapping, Sequence
 
 import pandas as pd
 
@@ -23,7 +23,7 @@ def is_small(value: float | None, threshold: int) -> bool:
     return value is not None and 0 < value < threshold
 
 
-def suppress(cells: Mapping[Hashable, float | None], lines: Iterable[Line], threshold: int) -> set[Hashable]:
+def suppress(cells: Mapping[Any, float | None], lines: Iterable[Line], threshold: int) -> set[Any]:
     """The cells to hide: the small ones, then enough others that no line has exactly one hidden.
 
     `cells` maps each cell to its count (None when there is no value, which counts as hidden

@@ -71,6 +71,10 @@ def _copy_project(project: Project, dest: Path, partnership: str, year: str) -> 
     return Project(dest)
 
 
+def _shown(value: float, state: object, info: dict) -> str:
+    return format_value(None if pd.isna(value) else float(value), info["unit"], info["decimals"], str(state))
+
+
 def _store_changes(old: Path, new: Path, limit: int = 20) -> list[str]:
     """Figures that moved between two stores: 'referrals, Lancashire (partnership), 2013-14: 19,460 -> 19,461'."""
     if not (old / STORE_CSV).is_file():
@@ -84,13 +88,9 @@ def _store_changes(old: Path, new: Path, limit: int = 20) -> list[str]:
     lines = []
     for row in moved.itertuples():
         info = indicators.get(row.indicator, {"unit": "count", "decimals": 0})
-
-        def shown(value: float, state: object) -> str:
-            return format_value(None if pd.isna(value) else float(value), info["unit"], info["decimals"], str(state))
-
         name = row.area_name_new if isinstance(row.area_name_new, str) else row.area_name_old
         lines.append(f"indicator {row.indicator}, {name} ({row.area_type}), {period_label(int(row.time_period))}: "
-                     f"{shown(row.value_old, row.state_old)} -> {shown(row.value_new, row.state_new)}")
+                     f"{_shown(row.value_old, row.state_old, info)} -> {_shown(row.value_new, row.state_new, info)}")
     return lines[:limit] + ([f"... and {len(lines) - limit} more"] if len(lines) > limit else [])
 
 
