@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from annualreport.compare import compare_words, describe_change
+from annualreport.compare import compare_words, describe_change, size_word, target_words
 from annualreport.fmt import format_value, period_label, round_half_up
 
 
@@ -40,3 +40,17 @@ def test_comparison_words() -> None:
     assert compare_words(12.5, 15.8, 1, "low") == ("lower than", "better")
     assert compare_words(44.3, 42.1, 1, "none") == ("higher than", "")
     assert compare_words(31.04, 30.96, 1, "low") == ("the same as", "")
+
+
+def test_size_words_follow_the_stated_thresholds() -> None:
+    assert describe_change(15528, 19460, "count", 0, "none", 1.0, 2013, 2014).sentence.startswith("rose sharply from 15,528")
+    assert describe_change(100, 104, "count", 0, "none", 1.0, 2013, 2014).sentence.startswith("rose slightly from 100")
+    assert describe_change(100, 110, "count", 0, "none", 1.0, 2013, 2014).sentence.startswith("rose from 100")
+    assert size_word(0.5, "percent") == "slightly " and size_word(6.0, "percent") == "sharply " and size_word(3.4, "percent") == ""
+
+
+def test_targets_respect_polarity() -> None:
+    assert target_words(77.9, 80, "percent", 0, "high") == "against a target of 80%: not met"
+    assert target_words(91.0, 90, "percent", 0, "high") == "against a target of 90%: met"
+    assert target_words(22.0, 25, "percent", 1, "low") == "against a target of 25.0%: met"
+    assert target_words(None, 25, "percent", 1, "low") == "against a target of 25.0%: cannot be assessed"

@@ -76,7 +76,7 @@ def test_narrative_file_replaces_and_adds_text(built: Path) -> None:
     assert "0 of 14 notebooks executed" in proc.stderr
     for text in outputs_text(built):
         assert "Child protection is the first priority of the board. The board reviewed every plan open for more than a year." in text
-        assert "A closing paragraph from the chair: plans rose from 883 in 2012-13 to 1,079 in 2013-14 (up 22%)." in text
+        assert "A closing paragraph from the chair: plans rose sharply from 883 in 2012-13 to 1,079 in 2013-14 (up 22%)." in text
         assert "Second or subsequent plans, and plans lasting two years" not in text  # the replaced intro
 
     (folder / "child_protection.md").write_text("<!-- replace: intor -->\nText.\n")

@@ -101,3 +101,10 @@ def test_all_expands_to_every_partnership_and_year(project: Path) -> None:
     pairs = _expand(Project(project), ("all",), ("all",))
     assert pairs == [("kingston-richmond", "2023-24"), ("lancashire", "2013-14"), ("lancashire", "2017-18")]
     assert _expand(Project(project), ("lancashire",), ("2013-14", "2013-14")) == [("lancashire", "2013-14")]
+
+
+def test_unknown_target_is_named(project: Path) -> None:
+    path = project / "params" / "lancashire" / "2013-14.yml"
+    path.write_text(path.read_text().replace("  board_attendance: 80", "  board_atendance: 80"))
+    msg = problems(project)
+    assert "key 'targets.board_atendance': no indicator or local measure of that name" in msg and "board_attendance" in msg

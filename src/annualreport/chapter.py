@@ -17,7 +17,7 @@ import pandas as pd
 from IPython.display import Markdown
 
 from .charts import alt_text, line_chart
-from .compare import Change, compare_words, describe_change
+from .compare import Change, compare_words, describe_change, target_words
 from .fmt import format_value, period_label
 from .local_data import INPUTS
 from .local_view import LocalView
@@ -82,7 +82,19 @@ class Chapter:
             sentence += f" For comparison, {'; '.join(comparisons)}."
         elif comparisons:
             sentence += f" In {self.year} this was " + "; ".join(comparisons) + "."
+        if indicator in self.meta.get("targets", {}):
+            sentence += f" This is {self.against_target(indicator, own.value)}."
         return sentence
+
+    def against_target(self, name: str, value: float | None, unit: str = "percent", decimals: int = 0) -> str:
+        """'against a target of 80%: not met' for an indicator or local measure with a target in params."""
+        target = self.meta.get("targets", {}).get(name)
+        if target is None:
+            return ""
+        if name in self.meta["indicators"]:
+            info = self.store.indicator(name)
+            return target_words(value, target, info["unit"], info["decimals"], info["polarity"])
+        return target_words(value, target, unit, decimals, "high")
 
     def available(self, indicator: str) -> bool:
         """Whether the store has the report year's figure for the partnership."""
@@ -155,7 +167,7 @@ class Chapter:
             f"Statistical neighbours are DfE's {sn['model']} model ({len(sn['codes'])} councils); the comparator "
             "shown is the mean of their values (the median is in the data files).",
             f"Rounding: {rules['rounding']}. Judgement: {rules['judgement']}. Quartiles: {rules['quartile']}. "
-            f"RAG ratings: {rules['rag']}.",
+            f"RAG ratings: {rules['rag']}. Size: {rules['size']}.",
             f"Small numbers: counts from 1 to {self.meta['thresholds']['suppress_below'] - 1} are suppressed ([c]), "
             "with further cells suppressed where a total would give them away; a rate or percentage made from a "
             "suppressed count is suppressed too.",

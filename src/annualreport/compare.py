@@ -12,6 +12,27 @@ from dataclasses import dataclass
 
 from .fmt import format_number, format_value, period_label, round_half_up
 
+# Size words, stated in every report's methodology: a change is "slight" below the first threshold
+# and "sharp" from the second (relative % for counts and rates; percentage points for percentages).
+SIZE_THRESHOLDS = {"relative": (5.0, 20.0), "points": (1.0, 5.0)}
+SIZE_RULE = ("a change is called slight when it is under 5% (under 1 percentage point for percentages) and "
+             "sharp when it is 20% or more (5 percentage points or more)")
+
+
+def size_word(change: float, unit: str) -> str:
+    slight, sharp = SIZE_THRESHOLDS["points" if unit == "percent" else "relative"]
+    return "slightly " if abs(change) < slight else "sharply " if abs(change) >= sharp else ""
+
+
+def target_words(value: float | None, target: float, unit: str, decimals: int, polarity: str) -> str:
+    """'against a target of 80%: not met' (met when at or beyond the target in the better direction)."""
+    shown = format_value(target, unit, decimals)
+    if value is None:
+        return f"against a target of {shown}: cannot be assessed"
+    v, t = round_half_up(value, decimals), round_half_up(target, decimals)
+    met = v >= t if polarity != "low" else v <= t
+    return f"against a target of {shown}: {'met' if met else 'not met'}"
+
 
 @dataclass(frozen=True)
 class Change:
@@ -42,8 +63,11 @@ def describe_change(previous: float | None, current: float | None, unit: str, de
     verb = "rose" if direction == "up" else "fell"
     if unit == "percent":
         size = f"{format_number(abs(float(cur_r - prev_r)), decimals)} percentage points"
+        verb += " " + size_word(float(cur_r - prev_r), unit).strip()
     else:
         size = f"{format_number(abs(relative), 0)}%"
+        verb += " " + size_word(relative, unit).strip()
+    verb = verb.strip()
     sentence = f"{verb} from {prev_text} in {period_label(prev_period)} to {cur_text} in {period_label(period)} ({'up' if direction == 'up' else 'down'} {size})"
     if polarity == "none":
         return Change(direction, "not judged", sentence)

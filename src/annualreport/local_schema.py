@@ -227,6 +227,13 @@ TEXT_INPUTS: tuple[TextInput, ...] = (
     ),
 )
 
+# Measures made from local inputs that a partnership may set a target for (params `targets:`).
+LOCAL_TARGETS = {
+    "lado_within_1_month": "LADO allegations concluded within one month (%)",
+    "lado_within_3_months": "LADO allegations concluded within three months (%)",
+    "board_attendance": "Board attendance (%)",
+}
+
 DATASET_BY_NAME = {d.name: d for d in DATASETS}
 TEXT_BY_NAME = {t.name: t for t in TEXT_INPUTS}
 

@@ -108,13 +108,18 @@ class LocalView:
             return "[x]"
         return format_value(rows.iloc[0][measure], m.unit if m.unit != "gbp" else "count", m.dp, rows.iloc[0][measure + STATE])
 
-    def share(self, name: str, measure: str, by: str, values: list[str], of: str = "Total", decimals: int = 1) -> str:
+    def share_value(self, name: str, measure: str, by: str, values: list[str], of: str = "Total") -> float | None:
         """The percentage that the rows with `by` in `values` make of the `of` row, e.g. within 3 months."""
         parts = [self.value(name, measure, {by: v}) for v in values]
         total = self.value(name, measure, {by: of})
         if total is None or not total or any(p is None for p in parts):
-            return "[x]"
-        return format_value(sum(parts) / total * 100, "percent", decimals)  # type: ignore[arg-type]
+            return None
+        return sum(parts) / total * 100  # type: ignore[arg-type]
+
+    def share(self, name: str, measure: str, by: str, values: list[str], of: str = "Total", decimals: int = 1) -> str:
+        """share_value as printed: '77.9%', or '[x]'."""
+        value = self.share_value(name, measure, by, values, of)
+        return "[x]" if value is None else format_value(value, "percent", decimals)
 
     # -- tables and charts ---------------------------------------------------------------
     def _cell(self, row: pd.Series, m: Measure) -> str:

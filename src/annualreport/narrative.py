@@ -21,7 +21,7 @@ from pathlib import Path
 
 import nbformat
 
-from .compare import compare_words, describe_change
+from .compare import compare_words, describe_change, target_words
 from .errors import AnnualReportError
 from .fmt import format_value, period_label
 from .store import Store
@@ -64,6 +64,8 @@ def placeholders(store: Store) -> dict[str, str]:
             f"{ind}.judgement": change.judgement,
             f"{ind}.england_comparison": f"{word} England ({text(ind, info, 'england')})" + (f", which is {verdict}" if verdict else ""),
         }
+        if ind in meta.get("targets", {}):
+            values[f"{ind}.target_sentence"] = target_words(own.value, meta["targets"][ind], info["unit"], info["decimals"], info["polarity"])
     return values
 
 

@@ -87,6 +87,8 @@ class ReportYear(BaseModel):
     chapters: list[str] = Field(min_length=1)
     history_years: int = Field(default=4, ge=4, le=12, description="previous years shown beside the report year")
     thresholds: Thresholds = Field(default_factory=lambda: Thresholds())
+    targets: dict[str, float] = Field(
+        default_factory=dict, description="targets the partnership set: indicator id or local measure -> value")
     not_provided: dict[str, str] = Field(
         default_factory=dict,
         description="local inputs the partnership does not have this year, each with the reason the report states")
@@ -239,6 +241,7 @@ def load_params(project: Project, partnership_id: str, year: str) -> ReportParam
         raise ParamsError(project.rel(year_file), [f"key 'year': '{report.year}' does not match the file name ({year})"])
     _check_chapters(report, year_file, project)
     _check_not_provided(report, year_file, project)
+    _check_targets(report, year_file, project)
     return ReportParams(partnership_id, partnership, report, partnership_file, year_file)
 
 
@@ -274,6 +277,17 @@ def _check_not_provided(report: ReportYear, path: Path, project: Project) -> Non
     if unknown:
         raise ParamsError(project.rel(path), [f"key 'not_provided.{name}': no local input of that name (known: {', '.join(known)})"
                                               for name in unknown])
+
+
+def _check_targets(report: ReportYear, path: Path, project: Project) -> None:
+    from .indicators import INDICATORS
+    from .local_schema import LOCAL_TARGETS
+
+    known = sorted(INDICATORS) + sorted(LOCAL_TARGETS)
+    unknown = [name for name in report.targets if name not in known]
+    if unknown:
+        raise ParamsError(project.rel(path), [f"key 'targets.{name}': no indicator or local measure of that name "
+                                              f"(known: {', '.join(known)})" for name in unknown])
 
 
 def _check_chapters(report: ReportYear, path: Path, project: Project) -> None:

@@ -24,7 +24,7 @@ from typing import Iterable
 
 import pandas as pd
 
-from .compare import describe_change
+from .compare import SIZE_RULE, describe_change
 from .indicators import INDICATORS, MULTIPLIER, Indicator, polarity_of
 from .national import Cell, State, read_ees
 from .params import ReportParams
@@ -281,12 +281,14 @@ def store_meta(project: Project, params: ReportParams, builder: _Builder) -> dic
             "comparators": "sn_mean is the mean and sn_median the median of the neighbours' own values",
         },
         "thresholds": report.thresholds.model_dump(),
+        "targets": dict(sorted(report.targets.items())),
         "rules": {
             "rounding": "half-up to the indicator's decimals, as DfE rounds",
             "judgement": f"improved or declined by polarity; no change within {report.thresholds.no_change_tolerance}% "
                          "(relative) of the previous year, compared on rounded values",
             "quartile": QUARTILE_RULE,
             "rag": RAG_RULE,
+            "size": SIZE_RULE,
         },
         "indicators": {
             i.id: {
