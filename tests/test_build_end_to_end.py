@@ -8,9 +8,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import nbformat
-from pypdf import PdfReader
-
 from conftest import REPO, run_cli, sha256
+from pypdf import PdfReader
 
 
 def published(file: str, column: str, level: str, period: str, la_code: str = "") -> str:

@@ -8,13 +8,12 @@ import io
 from pathlib import Path
 
 import pytest
+from conftest import REPO, run_cli
 
 from annualreport.params import Member, Partnership, ReportParams, ReportYear
 from annualreport.project import Project
 from annualreport.reference import local_authorities
 from annualreport.store import Store, build_store
-
-from conftest import REPO, run_cli
 
 PROJECT = Project(REPO)
 

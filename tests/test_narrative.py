@@ -8,7 +8,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 from conftest import run_cli
 from test_build_end_to_end import pdf_text
 from test_report import text_of

@@ -6,11 +6,10 @@ import os
 from pathlib import Path
 
 import nbformat
+from conftest import run_cli
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from annualreport.render.notebook_md import notebook_to_markdown
-
-from conftest import run_cli
 
 
 def test_tags_hide_code_and_outputs(tmp_path: Path) -> None:

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 from conftest import REPO, copy_project, run_cli
 
 BUILD = ("build", "--partnership", "lancashire", "--year", "2013-14", "--renderer", "embedded")

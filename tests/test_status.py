@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import nbformat
-
 from conftest import run_cli
 from test_build_end_to_end import pdf_text
 

@@ -15,23 +15,23 @@ import shutil
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
 from .book import write_book
 from .cache import ChapterCache, chapter_key, code_digest, sha256_file
-from .checks import check_inputs, local_folder
-from .local_data import INPUTS, NOT_PROVIDED
-from .local_schema import DATASET_BY_NAME, TEXT_BY_NAME
+from .checks import ALL_INPUTS, check_inputs, local_folder
 from .errors import ChapterFailed, InputProblems
 from .execute import ChapterResult, ChapterRun, run_chapters
+from .local_data import INPUTS, NOT_PROVIDED
+from .local_schema import DATASET_BY_NAME, TEXT_BY_NAME
 from .params import ReportParams, load_params
 from .progress import Progress
+from .project import Project
 from .provenance import lock_path, manifest_head, provenance_text, write_manifest
 from .publication import small_counts
-from .project import Project
 from .render import get_renderer
 from .store import STORE_CSV, STORE_META, build_store
 
@@ -66,9 +66,9 @@ def check_before_build(project: Project, params: ReportParams, progress: Progres
         why = "inputs failed their checks" if draft else "a final report needs every input present and valid"
         raise InputProblems(blocking, why)
     missing = dict(params.report.not_provided)
+    absent = {p.input for p in problems if p.input}
     for name in (*DATASET_BY_NAME, *TEXT_BY_NAME):
-        path = local_folder(project, params.partnership_id, params.report.year) / (name if name.endswith(".yml") else f"{name}.csv")
-        if name not in missing and any(p.file.endswith(path.name) or p.file == project.rel(path.parent) for p in problems):
+        if name not in missing and (name in absent or ALL_INPUTS in absent):
             missing[name] = "not yet provided for this draft"
     for name in missing:
         progress.say(label, f"not provided: {name}")

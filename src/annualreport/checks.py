@@ -20,12 +20,23 @@ from typing import Callable, Iterable
 import yaml
 
 from .fmt import round_half_up
-from .local_schema import (DATASETS, GEOGRAPHIC_LEVELS, STANDARD_COLUMNS, TEXT_INPUTS, TIME_IDENTIFIERS, UNIT_SYMBOL,
-                           Dataset, TextInput, time_period_code)
+from .local_schema import (
+    DATASETS,
+    GEOGRAPHIC_LEVELS,
+    STANDARD_COLUMNS,
+    TEXT_INPUTS,
+    TIME_IDENTIFIERS,
+    UNIT_SYMBOL,
+    Dataset,
+    TextInput,
+    time_period_code,
+)
 from .national import SYMBOLS
 from .params import ReportParams
 from .project import Project
 from .reference import local_authorities
+
+ALL_INPUTS = "*"
 
 
 @dataclass(frozen=True)
@@ -38,6 +49,7 @@ class Problem:
     found: str
     expected: str
     kind: str
+    input: str = ""  # the local input (dataset or text file name) that is missing, or ALL_INPUTS
 
     def __str__(self) -> str:
         where = self.file
@@ -292,7 +304,8 @@ def check_report_year(ctx: Context, t: Table) -> list[Problem]:
         return []
     found = "no rows at all" if not t.rows else f"rows only for other years ({', '.join(sorted({r.get('time_period', '') for _, r in t.rows}))})"
     return [Problem(t.label, None, "time_period", found, f"rows for {code} ({ctx.params.report.year}), or the dataset "
-                    "listed under not_provided in the year's params with the reason", "no data for the report year")]
+                    "listed under not_provided in the year's params with the reason", "no data for the report year",
+                    t.dataset.name)]
 
 
 TABLE_CHECKS: tuple[Callable[[Context, Table], list[Problem]], ...] = (
@@ -307,7 +320,7 @@ def check_text_input(ctx: Context, spec: TextInput) -> list[Problem]:
     path = ctx.folder / spec.name
     label = ctx.label(path)
     if not path.is_file():
-        return [Problem(label, None, None, "no file", f"{spec.title}: {spec.description}", "missing file")]
+        return [Problem(label, None, None, "no file", f"{spec.title}: {spec.description}", "missing file", spec.name)]
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as e:
@@ -339,9 +352,9 @@ def check_text_input(ctx: Context, spec: TextInput) -> list[Problem]:
 def check_national(project: Project) -> list[Problem]:
     """The national files the indicators read: present, with the EES mandatory columns and the
     source column, and only numbers or EES symbols in it."""
+    from .errors import InputError
     from .indicators import INDICATORS
     from .national import Cell, read_ees
-    from .errors import InputError
 
     problems: list[Problem] = []
     for ind in INDICATORS.values():
@@ -371,7 +384,8 @@ def missing_inputs(ctx: Context) -> list[Problem]:
     for d in DATASETS:
         path = ctx.folder / f"{d.name}.csv"
         if not path.is_file() and d.name not in ctx.params.report.not_provided:
-            problems.append(Problem(ctx.label(path), None, None, "no file", f"{d.title} (`annualreport template` writes a blank one)", "missing file"))
+            problems.append(Problem(ctx.label(path), None, None, "no file", f"{d.title} (`annualreport template` writes a blank one)",
+                                    "missing file", d.name))
     return problems
 
 
@@ -379,9 +393,9 @@ def check_inputs(project: Project, params: ReportParams) -> list[Problem]:
     """Run every check on the partnership-year's inputs; returns all problems found."""
     ctx = Context(project, params, local_folder(project, params.partnership_id, params.report.year))
     problems = check_national(project)
-    if not ctx.folder.is_dir() and len(params.report.not_provided) < len(DATASETS) + len(TEXT_INPUTS):
-        return problems + [Problem(ctx.label(ctx.folder), None, None, "no folder",
-                                   "the local inputs (`annualreport template` writes blank ones)", "missing file")]
+    if not ctx.folder.is_dir():
+        return problems + [Problem(ctx.label(ctx.folder), None, None, "no folder", "the local inputs "
+                                   "(`annualreport template` writes blank ones)", "missing file", ALL_INPUTS)]
     problems += missing_inputs(ctx)
     for dataset in DATASETS:
         table = read_table(ctx, dataset)

@@ -11,14 +11,14 @@ import click
 
 from . import __version__
 from .build import build_report
-from .errors import AnnualReportError
 from .checks import check_inputs, local_folder
+from .errors import AnnualReportError
 from .indicators_csv import indicators_csv
-from .store import build_store
 from .local_template import write_templates
 from .params import ReportParams, list_partnerships, list_years, load_params
 from .progress import Progress
 from .project import Project, find_project
+from .store import build_store
 
 
 def _project(path: str | None) -> Project:

@@ -5,7 +5,14 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from .local_schema import DATASETS, STANDARD_COLUMNS, TEXT_INPUTS, UNIT_SYMBOL, Dataset, time_period_code
+from .local_schema import (
+    DATASETS,
+    STANDARD_COLUMNS,
+    TEXT_INPUTS,
+    UNIT_SYMBOL,
+    Dataset,
+    time_period_code,
+)
 
 META_COLUMNS = ("col_name", "col_type", "label", "indicator_grouping", "indicator_unit", "indicator_dp",
                 "filter_hint", "filter_grouping_column")

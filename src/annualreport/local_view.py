@@ -16,7 +16,13 @@ from IPython.display import Markdown
 from .charts import bar_alt_text, bar_chart
 from .fmt import format_value
 from .local_data import STATE, public_local, read_items, read_local, read_not_provided
-from .local_schema import DATASET_BY_NAME, TEXT_BY_NAME, Dataset, Measure, time_period_code
+from .local_schema import (
+    DATASET_BY_NAME,
+    TEXT_BY_NAME,
+    Dataset,
+    Measure,
+    time_period_code,
+)
 from .outputs import Outputs, pipe_table
 
 ANNUAL = "Financial year"
