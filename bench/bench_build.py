@@ -31,17 +31,7 @@ import nbformat
 from annualreport.build import build_report, target_folder
 from annualreport.execute import ChapterRun, run_chapter
 from annualreport.project import Project, find_project
-from annualreport.verify import verify
-
-
-def copy_project(source: Project, dest: Path) -> Project:
-    (dest / "data").mkdir(parents=True)
-    for folder in ("params", "notebooks", "data/local"):
-        shutil.copytree(source.root / folder, dest / folder)
-    for folder in ("national", "reference"):
-        (dest / "data" / folder).symlink_to(source.root / "data" / folder, target_is_directory=True)
-    shutil.copyfile(source.root / "requirements.lock", dest / "requirements.lock")
-    return Project(dest)
+from annualreport.verify import copy_project, verify
 
 
 def kernel_startup_seconds(runs: int) -> float:
@@ -101,7 +91,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=os.cpu_count())
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        project = copy_project(find_project(), Path(tmp) / "project")
+        project = copy_project(find_project(), Path(tmp) / "project", args.partnership, args.year)
         cold = []
         for _ in range(args.runs):
             shutil.rmtree(project.build_dir, ignore_errors=True)

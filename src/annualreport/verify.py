@@ -59,7 +59,9 @@ class Verdict:
         return out
 
 
-def _copy_project(project: Project, dest: Path, partnership: str, year: str) -> Project:
+def copy_project(project: Project, dest: Path, partnership: str, year: str) -> Project:
+    """A copy of the project holding what one partnership-year is built from (params, notebooks,
+    national and reference data, that year's local inputs), so a rebuild touches nothing of the original."""
     (dest / "data" / "local").mkdir(parents=True)
     for folder in ("params", "notebooks"):
         shutil.copytree(project.root / folder, dest / folder)
@@ -167,7 +169,7 @@ def verify(manifest_path: Path, progress: Progress | None = None) -> Verdict:
     verdict.environment += environment_drift(project)
 
     with tempfile.TemporaryDirectory(prefix="annualreport-verify-") as tmp:
-        copy = _copy_project(project, Path(tmp) / "project", partnership, year)
+        copy = copy_project(project, Path(tmp) / "project", partnership, year)
         progress.say(f"{partnership} {year}", "rebuilding in a temporary folder with the cache off")
         build_report(copy, partnership, year, renderer=manifest["renderer"]["name"], force=True, progress=progress)
         rebuilt = copy.build_dir / partnership / year

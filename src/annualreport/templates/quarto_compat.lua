@@ -21,30 +21,24 @@ function Image(img)
 end
 
 -- Number figures and tables in HTML as Quarto's crossref does ("Figure 3:"); Typst numbers its own.
-local figures, tables = 0, 0
+local counts = {}
 
-local function prefix(caption, label)
-  if caption and caption.long and #caption.long > 0 then
-    local first = caption.long[1]
-    if first.content then
-      table.insert(first.content, 1, pandoc.Space())
-      table.insert(first.content, 1, pandoc.Str(label))
+-- A filter function that numbers elements of one kind in document order.
+local function numbered(label)
+  counts[label] = 0
+  return function(element)
+    if not FORMAT:match("html") then
+      return nil
     end
+    counts[label] = counts[label] + 1
+    local caption = element.caption
+    if caption and caption.long and #caption.long > 0 and caption.long[1].content then
+      table.insert(caption.long[1].content, 1, pandoc.Space())
+      table.insert(caption.long[1].content, 1, pandoc.Str(label .. " " .. counts[label] .. ":"))
+    end
+    return element
   end
 end
 
-function Figure(fig)
-  if FORMAT:match("html") then
-    figures = figures + 1
-    prefix(fig.caption, "Figure " .. figures .. ":")
-    return fig
-  end
-end
-
-function Table(tbl)
-  if FORMAT:match("html") then
-    tables = tables + 1
-    prefix(tbl.caption, "Table " .. tables .. ":")
-    return tbl
-  end
-end
+Figure = numbered("Figure")
+Table = numbered("Table")
