@@ -7,7 +7,7 @@ PARTNERSHIP ?= lancashire
 YEAR ?= 2013-14
 ARGS ?=
 
-.PHONY: setup example build test bench clean
+.PHONY: setup browser example build test bench clean
 
 setup: $(STAMP)
 
@@ -19,12 +19,23 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation --editable .
 	@touch $(STAMP)
 
+# The tests open the HTML report in headless Chromium (Debian's package; nothing is downloaded at run time).
+CHROMIUM ?= chromium
+browser:
+	@command -v $(CHROMIUM) >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Chromium from Debian's packages (needed by the tests)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "the tests need Chromium: install Debian's 'chromium' package (sudo apt-get install chromium)"; exit 1; \
+	  fi; }
+
 example: setup
 	$(BIN)/annualreport build --partnership $(PARTNERSHIP) --year $(YEAR) $(ARGS)
 
 build: example
 
-test: setup
+test: setup browser
 	$(BIN)/python -m pytest $(ARGS)
 
 bench: setup
