@@ -151,7 +151,8 @@ def provenance_text(head: dict) -> str:
     against guesses (issue 14), so hashes stay in manifest.json, which is kept beside public/."""
     inputs = head["inputs"]
     national = [p for p in inputs if p.startswith("data/national/")]
-    local = sorted(Path(p).name for p in inputs if p.startswith("data/local/") and not p.endswith(".meta.csv"))
+    local = sorted(Path(p).name for p in inputs if p.startswith("data/local/")  # data files, not their docs
+                   and Path(p).suffix in (".csv", ".yml", ".yaml") and not p.endswith(".meta.csv"))
     code, files = head["code"], head["project_files"]
     env = head["environment"]
     lock = f"lock file {env['lock_file']} ({len(env['packages'])} packages)" if env["lock_sha256"] else "no lock file"
