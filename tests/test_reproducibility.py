@@ -41,8 +41,8 @@ def twice(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str
 
 def test_two_clean_builds_are_byte_identical(twice: tuple[Path, dict[str, str], dict[str, str]]) -> None:
     _, first, second = twice
-    assert {"report.html", "report.pdf", "manifest.json", "store.csv", "chapters/front_door.ipynb"} <= set(first)
-    assert any(k.startswith("data/") for k in first) and any(k.startswith("figures/") for k in first)
+    assert {"public/report.html", "public/report.pdf", "manifest.json", "store.csv", "chapters/front_door.ipynb"} <= set(first)
+    assert any(k.startswith("public/data/") for k in first) and any(k.startswith("figures/") for k in first)
     assert differing(first, second) == []
 
 
@@ -62,7 +62,7 @@ def test_a_planted_timestamp_is_caught(twice: tuple[Path, dict[str, str], dict[s
     nbformat.write(nb, notebook)
     first, second = clean_build(project), clean_build(project)
     assert "chapters/training.ipynb" in differing(first, second)
-    assert "report.html" in differing(first, second)
+    assert "public/report.html" in differing(first, second)
     # and verify names it as a determinism bug, pointing at the cell
     proc = run_cli(project, "verify", str(project / "build" / "lancashire" / "2013-14" / "manifest.json"), "-q")
     assert proc.returncode == 1
@@ -82,7 +82,7 @@ def test_manifest_records_inputs_code_environment_chapters_and_outputs(twice: tu
     assert manifest["chapters"]["front_door"]["status"] in ("executed", "cached")  # another test rebuilds it
     assert manifest["chapters"]["front_door"]["cache_key"] and manifest["chapters"]["summary"]["parameters"]["chapters"]
     assert manifest["renderer"]["name"] == "embedded" and "pandoc" in manifest["renderer"]["version"]
-    assert manifest["outputs"]["report.pdf"]["sha256"] == first["report.pdf"]
+    assert manifest["outputs"]["public/report.pdf"]["sha256"] == first["public/report.pdf"]
 
 
 def test_verify_identical_then_names_a_changed_input_and_the_figures_that_moved(tmp_path: Path) -> None:
