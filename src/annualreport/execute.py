@@ -10,14 +10,15 @@ limit per cell but no limit on output, so the engine below adds one):
 
 - time: a cell running longer than `timeout` seconds is stopped (nbclient's cell timeout);
 - output: a chapter whose outputs exceed MAX_OUTPUT_BYTES is cut off as the output arrives
-  (further output is dropped and the kernel interrupted), so memory stays bounded and a chapter
+  (further output is dropped and the kernel stopped). ipykernel sends what a cell prints in
+  batches (all that was printed in its flush interval, often tens of megabytes), and each batch
+  is decoded whole, so memory is bounded by the limit plus a few batches, not by what was printed, so memory stays bounded and a chapter
   printing hundreds of megabytes never reaches the renderer;
 - Ctrl-C: queued chapters are cancelled at once and running kernels are killed.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import signal
@@ -108,7 +109,6 @@ class BoundedClient(PapermillNotebookClient):
         self.output_bytes = 0
         self.output_exceeded = False
         self.current_cell: Any = None
-        self._interrupt: Any = None
 
     def execute_cell(self, cell: Any, cell_index: int, *args: Any, **kw: Any) -> Any:  # type: ignore[override]
         self.current_cell = cell
@@ -124,12 +124,9 @@ class BoundedClient(PapermillNotebookClient):
                 self.output_exceeded = True
                 if outs and outs[-1] is out:
                     outs.pop()
-                self._interrupt = asyncio.ensure_future(self._stop_kernel())
+                if self.km is not None:
+                    _kill(self.km)  # stop the flood at its source; the cell fails as a dead kernel
         return out
-
-    async def _stop_kernel(self) -> None:
-        if self.km is not None:
-            await self.km.interrupt_kernel()
 
 
 class OutputTooLarge(Exception):
@@ -159,8 +156,12 @@ class BoundedEngine(NBClientEngine):
         client = BoundedClient(nb_man, **final_kwargs)
         try:
             result = client.execute()
-        except CellTimeoutError:
-            raise ChapterTimeout(client.current_cell, execution_timeout) from None
+        except Exception as exc:  # a flood cut off ends as a dead kernel or an output timeout
+            if client.output_exceeded:
+                raise OutputTooLarge(client.current_cell, client.max_output_bytes) from None
+            if isinstance(exc, CellTimeoutError):
+                raise ChapterTimeout(client.current_cell, execution_timeout) from None
+            raise
         if client.output_exceeded:
             raise OutputTooLarge(client.current_cell, client.max_output_bytes)
         return result
