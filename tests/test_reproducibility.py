@@ -136,7 +136,8 @@ def test_two_builds_at_once_both_succeed_with_identical_outputs(tmp_path: Path) 
     # the second build may have reused chapters the first one cached: only the manifest says so
     assert differing(built, clean_build(project)) in ([], ["manifest.json"])
     assert concurrent_manifest["outputs"] == json.loads((folder / "manifest.json").read_text())["outputs"]
-    assert not list((project / "build" / "lancashire").glob(".2013-14.building-*"))
+    versions = project / "build" / "lancashire" / ".2013-14.versions"  # only the current report is left
+    assert [p.name for p in versions.iterdir()] == [(project / "build" / "lancashire" / "2013-14").resolve().name]
     assert not list((project / "build" / ".cache").rglob(".*-*"))  # no half-written cache entry
 
 
@@ -154,4 +155,5 @@ def test_a_killed_build_leaves_the_report_and_cache_usable(tmp_path: Path) -> No
     assert hashes(project / "build" / "lancashire" / "2013-14") == before
     again = run_cli(project, *BUILD)
     assert again.returncode == 0, again.stderr
-    assert not list((project / "build" / "lancashire").glob(".2013-14.building-*"))
+    versions = project / "build" / "lancashire" / ".2013-14.versions"  # only the current report is left
+    assert [p.name for p in versions.iterdir()] == [(project / "build" / "lancashire" / "2013-14").resolve().name]
