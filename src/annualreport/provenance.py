@@ -61,9 +61,15 @@ def source_states(project: Project, params: ReportParams, asked: Project | None 
     files = [asked.root / project.rel(p) for p in input_files(project, params)]
     code_dir = Path(__file__).resolve().parent
     lock = lock_path(project)
-    code_files = [code_dir] + ([lock] if lock.is_file() else [])
+    code_files = code_files_read(code_dir) + ([lock] if lock.is_file() else [])
     return {"project": repository_state(files, asked.root, asked.root),
             "code": repository_state(code_files, code_dir, asked.root)}
+
+
+def code_files_read(package: Path) -> list[Path]:
+    """annualreport's own files a build uses: its code and templates (not Python's byte-code caches)."""
+    return sorted(p for p in package.rglob("*")
+                  if p.is_file() and "__pycache__" not in p.parts and p.suffix not in (".pyc", ".pyo"))
 
 
 def dirty_files(sources: dict) -> list[str]:

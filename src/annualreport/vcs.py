@@ -42,9 +42,9 @@ def head_commit(folder: Path) -> str | None:
 
 
 def _changed(top: Path, paths: list[Path]) -> set[str]:
-    """Of `paths` (inside the working tree `top`), those git lists as changed, untracked or ignored,
-    relative to top; a listed folder (ending in '/') stands for everything under it."""
-    specs = [f":(literal){p.relative_to(top).as_posix() or '.'}" for p in paths]
+    """Of the files `paths` (inside the working tree `top`), those git lists as changed, untracked or
+    ignored, relative to top; a listed folder (ending in '/') stands for everything under it."""
+    specs = [f":(literal){p.relative_to(top).as_posix()}" for p in paths]
     out = _git(top, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--ignored=matching", "--", *specs)
     if out is None:
         return {p.relative_to(top).as_posix() for p in paths}  # git could not say: assume changed
@@ -66,8 +66,8 @@ def _is_dirty(rel: str, changed: set[str]) -> bool:
 
 
 def repository_state(files: list[Path], base: Path, display_root: Path) -> dict:
-    """The commit of the repository holding `base`, whether any of `files` differs from what git
-    holds for it, and which (as paths relative to display_root where inside it)."""
+    """The commit of the repository holding `base`, whether any of `files` (files, not folders) differs
+    from what git holds for it, and which (as paths relative to display_root where inside it)."""
     top = toplevel(base)
     if top is None:
         return {"commit": None, "dirty": None, "dirty_files": []}
@@ -81,8 +81,7 @@ def repository_state(files: list[Path], base: Path, display_root: Path) -> dict:
         if real.is_relative_to(top):
             owner: Path | None = top
         else:
-            parent = real if real.is_dir() else real.parent
-            owner = tops[parent] if parent in tops else tops.setdefault(parent, toplevel(parent))
+            owner = tops[real.parent] if real.parent in tops else tops.setdefault(real.parent, toplevel(real.parent))
         groups.setdefault(owner, []).append((real, shown))
     dirty_files: set[str] = set()
     for owner, members in groups.items():
@@ -90,13 +89,7 @@ def repository_state(files: list[Path], base: Path, display_root: Path) -> dict:
             dirty_files |= {shown for _, shown in members}
             continue
         changed = _changed(owner, [real for real, _ in members])
-        for real, shown in members:
-            rel = real.relative_to(owner).as_posix()
-            if real.is_dir():
-                dirty_files |= {_display(owner / c, (owner / c), root, top) for c in changed
-                                if rel == "." or c.startswith(rel + "/")}
-            elif _is_dirty(rel, changed):
-                dirty_files.add(shown)
+        dirty_files |= {shown for real, shown in members if _is_dirty(real.relative_to(owner).as_posix(), changed)}
     if commit is None and files:
         dirty_files |= {_display(f, f.resolve(), root, top) for f in files if f.is_file()}
     return {"commit": commit, "dirty": bool(dirty_files), "dirty_files": sorted(dirty_files)}
