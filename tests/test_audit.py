@@ -57,7 +57,7 @@ def hashes_of_private_inputs(build: Path, project: Path) -> dict[str, str]:
     """The SHA-256 (and its 12- to 16-hex prefixes) of every file under inputs/ and every local input."""
     local = project / "data" / "local" / build.parent.name / build.name
     files = [p for p in (build / "inputs").rglob("*") if p.is_file()] + [p for p in local.rglob("*") if p.is_file()]
-    assert len(files) > 10
+    assert files  # Kingston has no local inputs: only the list of those not provided
     out = {}
     for path in files:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
