@@ -114,7 +114,7 @@ def main() -> None:
         try:
             from pypdf import PdfReader
 
-            pages = str(len(PdfReader(target_folder(project, args.partnership, args.year) / "report.pdf").pages))
+            pages = str(len(PdfReader(target_folder(project, args.partnership, args.year) / "public" / "report.pdf").pages))
         except ImportError:
             pass
     print(f"{args.partnership} {args.year}, jobs={args.jobs}, PDF pages: {pages}")

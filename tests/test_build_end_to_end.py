@@ -66,7 +66,7 @@ def test_published_figures_are_the_issue_figures() -> None:
 
 
 def test_html_states_figures_with_england_beside_them(lancashire_build: Path) -> None:
-    html = lancashire_build / "report.html"
+    html = lancashire_build / "public" / "report.html"
     parsed = html_blocks(html)
     for file, column in (CP, REFERRALS):
         own = published(file, column, "Local authority", "2014", "888")
@@ -75,7 +75,7 @@ def test_html_states_figures_with_england_beside_them(lancashire_build: Path) ->
 
 
 def test_pdf_states_figures_with_england_beside_them(lancashire_build: Path) -> None:
-    text = " ".join(" ".join(pdf_text(lancashire_build / "report.pdf")).split())
+    text = " ".join(" ".join(pdf_text(lancashire_build / "public" / "report.pdf")).split())
     for file, column in (CP, REFERRALS):
         own = published(file, column, "Local authority", "2014", "888")
         england = published(file, column, "National", "2014")
@@ -83,17 +83,17 @@ def test_pdf_states_figures_with_england_beside_them(lancashire_build: Path) -> 
 
 
 def test_no_code_is_visible(lancashire_build: Path) -> None:
-    parsed = html_blocks(lancashire_build / "report.html")
+    parsed = html_blocks(lancashire_build / "public" / "report.html")
     assert parsed.code_tags == 0
-    html_text = (lancashire_build / "report.html").read_text(encoding="utf-8")
-    pdf = " ".join(pdf_text(lancashire_build / "report.pdf"))
+    html_text = (lancashire_build / "public" / "report.html").read_text(encoding="utf-8")
+    pdf = " ".join(pdf_text(lancashire_build / "public" / "report.pdf"))
     for snippet in ("open_chapter", "import ", "ch.headline", "build_dir ="):
         assert snippet not in html_text
         assert snippet not in pdf
 
 
 def test_html_is_self_contained_with_navigable_contents(lancashire_build: Path) -> None:
-    html = (lancashire_build / "report.html").read_text(encoding="utf-8")
+    html = (lancashire_build / "public" / "report.html").read_text(encoding="utf-8")
     nav = re.search(r'<nav id="TOC".*?</nav>', html, re.S)
     assert nav, "no table of contents"
     targets = re.findall(r'href="#([^"]+)"', nav.group(0))
@@ -105,11 +105,11 @@ def test_html_is_self_contained_with_navigable_contents(lancashire_build: Path) 
 
 
 def test_pdf_has_contents_and_page_numbers(lancashire_build: Path) -> None:
-    reader = PdfReader(lancashire_build / "report.pdf")
+    reader = PdfReader(lancashire_build / "public" / "report.pdf")
     assert len(reader.pages) >= 4
     titles = [item.title for item in reader.outline if not isinstance(item, list)]
     assert any("child protection" in t for t in titles), titles
-    pages = pdf_text(lancashire_build / "report.pdf")
+    pages = pdf_text(lancashire_build / "public" / "report.pdf")
     assert "Contents" in pages[0]
     for number, text in enumerate(pages, start=1):
         last = text.strip().splitlines()[-1].strip()  # pypdf may join the footer to the line above it
@@ -125,14 +125,14 @@ def test_book_project_is_written(lancashire_build: Path) -> None:
     assert any(o.get("output_type") in ("display_data", "execute_result") for c in code for o in c.outputs)
     for chart in ("front_door-1", "child_protection-1"):
         assert (lancashire_build / "figures" / f"{chart}.png").stat().st_size > 10_000
-        assert (lancashire_build / "data" / f"{chart}.csv").read_text().startswith("indicator,area_name,year,value,state")
+        assert (lancashire_build / "public" / "data" / f"{chart}.csv").read_text().startswith("indicator,area_name,year,value,state")
 
 
 def test_another_year_builds_with_only_a_params_file(project: Path) -> None:
     proc = run_cli(project, "build", "--partnership", "lancashire", "--year", "2017-18", "--renderer", "embedded", "--jobs", "2")
     assert proc.returncode == 0, proc.stderr
     folder = project / "build" / "lancashire" / "2017-18"
-    text = " ".join(" ".join(pdf_text(folder / "report.pdf")).split())
+    text = " ".join(" ".join(pdf_text(folder / "public" / "report.pdf")).split())
     referrals = published(*REFERRALS, "Local authority", "2018", "888")
     england = published(*REFERRALS, "National", "2018")
     assert re.search(rf"{re.escape(referrals)} in 2017-18[^.]*\)?\. For comparison, England: {re.escape(england)}", text)
@@ -145,7 +145,7 @@ def test_failing_chapter_names_chapter_and_cell_and_keeps_previous_report(projec
     first = run_cli(project, *args)
     assert first.returncode == 0, first.stderr
     folder = project / "build" / "lancashire" / "2013-14"
-    before = {p.name: sha256(p) for p in (folder / "report.html", folder / "report.pdf", folder / "store.csv")}
+    before = {p: sha256(folder / p) for p in ("public/report.html", "public/report.pdf", "store.csv")}
 
     notebook = project / "notebooks" / "child_protection.ipynb"
     nb = nbformat.read(notebook, as_version=4)

@@ -36,8 +36,8 @@ def edit_cell(project: Path, chapter: str, cell_id: str, text: str) -> None:
 
 def outputs_text(project: Path) -> tuple[str, str]:
     folder = project / "build" / "lancashire" / "2013-14"
-    html = text_of((folder / "report.html").read_text(encoding="utf-8"))
-    pdf = " ".join(" ".join(pdf_text(folder / "report.pdf")).split())
+    html = text_of((folder / "public" / "report.html").read_text(encoding="utf-8"))
+    pdf = " ".join(" ".join(pdf_text(folder / "public" / "report.pdf")).split())
     return html, pdf
 
 

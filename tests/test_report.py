@@ -81,8 +81,8 @@ def chapter_slice(text: str, chapter: str) -> str:
 
 
 def test_every_chapter_has_its_heading_and_a_figure_in_both_outputs(lancashire_build: Path) -> None:
-    html = text_of((lancashire_build / "report.html").read_text(encoding="utf-8"))
-    pdf = one_line(" ".join(pdf_text(lancashire_build / "report.pdf")))
+    html = text_of((lancashire_build / "public" / "report.html").read_text(encoding="utf-8"))
+    pdf = one_line(" ".join(pdf_text(lancashire_build / "public" / "report.pdf")))
     for chapter, figure in expected_figures().items():
         for name, text in (("HTML", html), ("PDF", pdf)):
             assert heading(chapter) in text, (name, chapter)
@@ -90,8 +90,8 @@ def test_every_chapter_has_its_heading_and_a_figure_in_both_outputs(lancashire_b
 
 
 def test_lado_chapter_reproduces_the_lado_report(lancashire_build: Path) -> None:
-    pdf = one_line(" ".join(pdf_text(lancashire_build / "report.pdf")))
-    html = text_of((lancashire_build / "report.html").read_text(encoding="utf-8"))
+    pdf = one_line(" ".join(pdf_text(lancashire_build / "public" / "report.pdf")))
+    html = text_of((lancashire_build / "public" / "report.html").read_text(encoding="utf-8"))
     for text in (pdf, html):
         lado = chapter_slice(text, "allegations")
         assert "The LADO managed 779 allegations in 2013-14" in lado
@@ -120,14 +120,14 @@ class Figures(HTMLParser):
 
 
 def test_every_image_has_alt_text_with_a_figure_from_its_data_and_a_table_and_csv(lancashire_build: Path) -> None:
-    html = (lancashire_build / "report.html").read_text(encoding="utf-8")
+    html = (lancashire_build / "public" / "report.html").read_text(encoding="utf-8")
     parser = Figures()
     parser.feed(html)
     assert len(parser.figures) >= 6
     for fig_id, alt in parser.figures.items():
         assert alt.strip(), f"{fig_id} has no alt text"
         stem = fig_id.removeprefix("fig-")
-        data = lancashire_build / "data" / f"{stem}.csv"
+        data = lancashire_build / "public" / "data" / f"{stem}.csv"
         assert data.is_file(), f"{fig_id}: no CSV of its data"
         values = [row["value"] for row in csv.DictReader(data.open()) if row["value"]]
         shown = {f"{float(v):,.1f}" for v in values} | {f"{float(v):,.0f}" for v in values}
@@ -137,7 +137,7 @@ def test_every_image_has_alt_text_with_a_figure_from_its_data_and_a_table_and_cs
 
 
 def test_every_acronym_used_is_in_the_glossary(lancashire_build: Path) -> None:
-    html = text_of((lancashire_build / "report.html").read_text(encoding="utf-8"))
+    html = text_of((lancashire_build / "public" / "report.html").read_text(encoding="utf-8"))
     terms = glossary_terms()
     assert unknown_acronyms(html, terms) == []
     glossary = html[html.index("Glossary", html.index("Inputs not provided")):]
@@ -146,7 +146,7 @@ def test_every_acronym_used_is_in_the_glossary(lancashire_build: Path) -> None:
 
 
 def test_figures_tables_and_chapters_are_numbered_once(lancashire_build: Path) -> None:
-    raw = (lancashire_build / "report.html").read_text(encoding="utf-8")
+    raw = (lancashire_build / "public" / "report.html").read_text(encoding="utf-8")
     html = text_of(raw)
     for kind in ("Figure", "Table"):
         numbers = [int(n) for n in re.findall(rf"{kind} (\d+):", html)]
@@ -156,9 +156,9 @@ def test_figures_tables_and_chapters_are_numbered_once(lancashire_build: Path) -
 
 
 def test_draft_has_watermark_banner_and_missing_inputs(lancashire_build: Path) -> None:
-    pages = pdf_text(lancashire_build / "report.pdf")
+    pages = pdf_text(lancashire_build / "public" / "report.pdf")
     assert all("DRAFT" in page for page in pages), "a page without the DRAFT watermark"
-    assert 'class="draft-banner"' in (lancashire_build / "report.html").read_text(encoding="utf-8")
+    assert 'class="draft-banner"' in (lancashire_build / "public" / "report.html").read_text(encoding="utf-8")
     appendix = chapter_slice(one_line(" ".join(pages)), "appendix")
     assert "Not provided: section 11 audit results" in appendix
 

@@ -41,8 +41,8 @@ def twice(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str
 
 def test_two_clean_builds_are_byte_identical(twice: tuple[Path, dict[str, str], dict[str, str]]) -> None:
     _, first, second = twice
-    assert {"report.html", "report.pdf", "manifest.json", "store.csv", "chapters/front_door.ipynb"} <= set(first)
-    assert any(k.startswith("data/") for k in first) and any(k.startswith("figures/") for k in first)
+    assert {"public/report.html", "public/report.pdf", "manifest.json", "store.csv", "chapters/front_door.ipynb"} <= set(first)
+    assert any(k.startswith("public/data/") for k in first) and any(k.startswith("figures/") for k in first)
     assert differing(first, second) == []
 
 
@@ -62,7 +62,7 @@ def test_a_planted_timestamp_is_caught(twice: tuple[Path, dict[str, str], dict[s
     nbformat.write(nb, notebook)
     first, second = clean_build(project), clean_build(project)
     assert "chapters/training.ipynb" in differing(first, second)
-    assert "report.html" in differing(first, second)
+    assert "public/report.html" in differing(first, second)
     # and verify names it as a determinism bug, pointing at the cell
     proc = run_cli(project, "verify", str(project / "build" / "lancashire" / "2013-14" / "manifest.json"), "-q")
     assert proc.returncode == 1
@@ -82,7 +82,7 @@ def test_manifest_records_inputs_code_environment_chapters_and_outputs(twice: tu
     assert manifest["chapters"]["front_door"]["status"] in ("executed", "cached")  # another test rebuilds it
     assert manifest["chapters"]["front_door"]["cache_key"] and manifest["chapters"]["summary"]["parameters"]["chapters"]
     assert manifest["renderer"]["name"] == "embedded" and "pandoc" in manifest["renderer"]["version"]
-    assert manifest["outputs"]["report.pdf"]["sha256"] == first["report.pdf"]
+    assert manifest["outputs"]["public/report.pdf"]["sha256"] == first["public/report.pdf"]
 
 
 def test_verify_identical_then_names_a_changed_input_and_the_figures_that_moved(tmp_path: Path) -> None:
@@ -136,7 +136,8 @@ def test_two_builds_at_once_both_succeed_with_identical_outputs(tmp_path: Path) 
     # the second build may have reused chapters the first one cached: only the manifest says so
     assert differing(built, clean_build(project)) in ([], ["manifest.json"])
     assert concurrent_manifest["outputs"] == json.loads((folder / "manifest.json").read_text())["outputs"]
-    assert not list((project / "build" / "lancashire").glob(".2013-14.building-*"))
+    versions = project / "build" / "lancashire" / ".2013-14.versions"  # only the current report is left
+    assert [p.name for p in versions.iterdir()] == [(project / "build" / "lancashire" / "2013-14").resolve().name]
     assert not list((project / "build" / ".cache").rglob(".*-*"))  # no half-written cache entry
 
 
@@ -154,4 +155,5 @@ def test_a_killed_build_leaves_the_report_and_cache_usable(tmp_path: Path) -> No
     assert hashes(project / "build" / "lancashire" / "2013-14") == before
     again = run_cli(project, *BUILD)
     assert again.returncode == 0, again.stderr
-    assert not list((project / "build" / "lancashire").glob(".2013-14.building-*"))
+    versions = project / "build" / "lancashire" / ".2013-14.versions"  # only the current report is left
+    assert [p.name for p in versions.iterdir()] == [(project / "build" / "lancashire" / "2013-14").resolve().name]

@@ -46,8 +46,8 @@ def test_kingston_and_richmond_draft_builds_with_national_data_only(project: Pat
     proc = run_cli(project, "build", "-p", "kingston-richmond", "-y", "2023-24")
     assert proc.returncode == 0, proc.stderr
     folder = project / "build" / "kingston-richmond" / "2023-24"
-    text = " ".join(" ".join(pdf_text(folder / "report.pdf")).split())
+    text = " ".join(" ".join(pdf_text(folder / "public" / "report.pdf")).split())
     assert "Kingston upon Thames" in text and "Richmond upon Thames" in text and "Kingston and Richmond" in text
     assert "Not provided for 2023-24: LADO allegations by employment sector" in text
     assert "Not provided: budget" in text
-    assert all("DRAFT" in page for page in pdf_text(folder / "report.pdf"))
+    assert all("DRAFT" in page for page in pdf_text(folder / "public" / "report.pdf"))

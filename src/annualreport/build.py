@@ -1,39 +1,41 @@
 """Build one report: params -> store -> chapters executed -> book project -> HTML and PDF.
 
-Everything is written to a fresh temporary folder beside the target; only when every chapter
-ran and both outputs rendered is it swapped in for build/<partnership>/<year>/. A failed build
-leaves the previous good report untouched and keeps the failed folder, with the executed
-notebooks, at build/<partnership>/<year>.failed/ for inspection.
+Everything is written to a fresh folder (build/<partnership>/.<year>.versions/<pid>-<random>/);
+only when every chapter ran and both outputs rendered is it made the report at
+build/<partnership>/<year> in one atomic step (swap.py). The build folder holds public/ (what may
+be published, public.py) and, beside it, what the report was made from, for the audit. A failed
+build leaves the previous good report untouched and keeps the failed folder, with the executed
+notebooks, at build/<partnership>/<year>.failed/ for inspection; a build that cannot write (a
+read-only folder, a full disk) stops with one message and leaves the previous report and the cache.
 """
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import shutil
 import sys
-import tempfile
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 from .book import write_book
 from .cache import ChapterCache, chapter_key, code_digest, sha256_file
 from .checks import ALL_INPUTS, check_inputs, local_folder
-from .errors import ChapterFailed, InputProblems
+from .errors import AnnualReportError, BuildFolderError, ChapterFailed, DirtyTree, InputProblems
 from .execute import ChapterResult, ChapterRun, run_chapters
 from .local_data import INPUTS, NOT_PROVIDED
 from .local_schema import DATASET_BY_NAME, TEXT_BY_NAME
 from .params import ReportParams, load_params
 from .progress import Progress
 from .project import Project
-from .provenance import lock_path, manifest_head, provenance_text, write_manifest
+from .provenance import dirty_files, lock_path, manifest_head, provenance_text, source_states, write_manifest
+from .public import PUBLIC, assemble_public, unexpected_public_files
 from .publication import small_counts
 from .render import get_renderer
 from .store import STORE_CSV, STORE_META, build_store
+from .swap import clean_stale, failed_dir, locked, new_version, swap_in
 
 # Chapters that summarise others run after them and receive the others' ids as `chapters`.
 SUMMARY_CHAPTERS = {"summary"}
@@ -116,50 +118,9 @@ def chapter_records(runs: list[ChapterRun], results: list[ChapterResult]) -> dic
                           "status": by_chapter[run.chapter].status} for run in runs}
 
 
-@contextmanager
-def _locked(target: Path) -> Iterator[None]:
-    """Hold an exclusive lock on one report's folder (two builds of one report at once take turns to swap)."""
-    lock = target.with_name(f".{target.name}.lock")
-    with lock.open("w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _swap_in(work: Path, target: Path) -> None:
-    """Replace target with work; the old build is removed only once the new one is in place."""
-    old = target.with_name(f".{target.name}.old-{os.getpid()}")
-    with _locked(target):
-        if target.exists():
-            target.rename(old)
-        work.rename(target)
-        shutil.rmtree(target.with_name(f"{target.name}.failed"), ignore_errors=True)  # a stale failure
-    shutil.rmtree(old, ignore_errors=True)
-
-
-def _clean_stale(folder: Path, year: str) -> None:
-    """Remove the temporary folders of builds of this report that were killed half way."""
-    for path in folder.glob(f".{year}.building-*"):
-        pid = path.name.split("-")[-2] if path.name.count("-") >= 2 else ""
-        if pid.isdigit() and not _alive(int(pid)):
-            shutil.rmtree(path, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _keep_failed(work: Path, target: Path) -> Path:
-    failed = target.with_name(f"{target.name}.failed")
-    with _locked(target):
+    failed = failed_dir(target)
+    with locked(target):
         shutil.rmtree(failed, ignore_errors=True)
         work.rename(failed)
     return failed
@@ -191,7 +152,12 @@ def run_wave(runs: list[ChapterRun], work: Path, cache: ChapterCache, environmen
         start = time.perf_counter()
         keys[run.chapter] = key = chapter_key(run.source, run.parameters, chapter_inputs(run, work), environment)
         if not force and cache.get(key):
-            cache.restore(key, run.source, run.output, work)
+            try:
+                cache.restore(key, run.source, run.output, work)
+            except OSError as e:  # an unreadable entry: execute the chapter instead
+                cache.fault(e)
+                to_run.append(run)
+                continue
             done(ChapterResult(run.chapter, time.perf_counter() - start, status="cached", key=key))
         else:
             to_run.append(run)
@@ -207,14 +173,27 @@ def run_wave(runs: list[ChapterRun], work: Path, cache: ChapterCache, environmen
         run_chapters(to_run, work, jobs, timeout, executed)
 
 
+def refuse_dirty(params: ReportParams, sources: dict, allow_dirty: bool, progress: Progress, label: str) -> None:
+    """A final report cites a commit: refuse one built from files that differ from it, unless allowed."""
+    changed = dirty_files(sources)
+    if not changed:
+        return
+    if params.report.status == "final" and not allow_dirty:
+        raise DirtyTree(changed)
+    progress.say(label, f"warning: {len(changed)} file(s) differ from the commit; the report will say so: "
+                        + ", ".join(changed[:8]) + (" ..." if len(changed) > 8 else ""))
+
+
 def build_report(project: Project, partnership: str, year: str, renderer: str = "auto",
                  jobs: int | None = None, timeout: int = 600, progress: Progress | None = None,
-                 force: bool = False) -> BuildResult:
-    """Build one partnership-year report into build/<partnership>/<year>/.
+                 force: bool = False, allow_dirty: bool = False, sources_of: Project | None = None) -> BuildResult:
+    """Build one partnership-year report into build/<partnership>/<year>/ (its public/ folder is what
+    may be published).
 
-    Raises ParamsError or InputError before anything is written, ChapterFailed (the first
-    failure, after every chapter has run) or RenderError; in each case the previous report
-    is left as it was.
+    Raises ParamsError, InputProblems or DirtyTree before anything is written, ChapterFailed (the
+    first failure, after every chapter has run), RenderError or BuildFolderError (the build folder
+    cannot be written); in each case, and on KeyboardInterrupt, the previous report is left as it was.
+    `sources_of`: the project whose git describes these files, when `project` is a copy (verify).
     """
     progress = progress or Progress(quiet=True)
     label = f"{partnership} {year}"
@@ -222,11 +201,15 @@ def build_report(project: Project, partnership: str, year: str, renderer: str = 
     render = get_renderer(renderer)  # fail early if Quarto was asked for but is missing
     clock = time.perf_counter()
     missing = check_before_build(project, params, progress, label)
+    sources = source_states(project, params, sources_of)
+    refuse_dirty(params, sources, allow_dirty, progress, label)
     target = target_folder(project, partnership, year)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    _clean_stale(target.parent, year)
-    work = Path(tempfile.mkdtemp(prefix=f".{year}.building-{os.getpid()}-", dir=target.parent))
-    work.chmod(0o755)  # mkdtemp makes it private; a report folder is for its readers
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        clean_stale(target)
+        work = new_version(target)
+    except OSError as e:
+        raise BuildFolderError(project.rel(target.parent), e) from None
     seconds: dict[str, float] = {}
 
     def lap(phase: str) -> None:
@@ -254,7 +237,7 @@ def build_report(project: Project, partnership: str, year: str, renderer: str = 
             status = "FAILED" if result.error else result.status
             progress.say(label, f"{result.chapter} {status} ({result.seconds:.1f} s) [{len(results)}/{total}]")
 
-        cache = ChapterCache(project.build_dir / ".cache" / "chapters")
+        cache = ChapterCache(project.build_dir / ".cache" / "chapters", warn=lambda line: progress.say(label, line))
         environment = environment_digest(project)
         for wave in waves:
             if any(r.error for r in results):
@@ -266,10 +249,9 @@ def build_report(project: Project, partnership: str, year: str, renderer: str = 
         failures = [r.error for r in results if r.error]
         if failures:
             raise failures[0]
-        gate_small_numbers(work, params, store.meta, progress, label)
         members = [m["name"] for m in store.meta["members"]]
         narrative_dir = project.params_dir / params.partnership_id / params.report.year / "narrative"
-        head = manifest_head(project, params, render.name, render.version())
+        head = manifest_head(project, params, render.name, render.version(), sources)
         book = write_book(work, params, chapters, members, store.public(), narrative_dir, project.rel(narrative_dir),
                           {"provenance": provenance_text(head)})
         if book.unknown_acronyms:
@@ -277,17 +259,26 @@ def build_report(project: Project, partnership: str, year: str, renderer: str = 
         progress.say(label, f"rendering with {render.name}")
         outputs = render.render(work, draft=params.report.status == "draft", year_end=params.report.time_period)
         shutil.rmtree(work / ".render", ignore_errors=True)  # intermediates, not part of the report
+        public = assemble_public(work, outputs)
+        stray = unexpected_public_files(work / PUBLIC)
+        if stray:
+            raise AnnualReportError(f"{PUBLIC}/ would hold files that are not public outputs: {', '.join(stray)}")
+        gate_small_numbers(work / PUBLIC, params, store.meta, progress, label)
         write_manifest(work, head, chapter_records(runs, results))
         lap("render")
-        _swap_in(work, target)
-        progress.say(label, f"done: {project.rel(target / 'report.html')}, {project.rel(target / 'report.pdf')}")
+        swap_in(work, target)
+        progress.say(label, f"done: publish {project.rel(target / PUBLIC)}/ "
+                            f"({', '.join(p.name for p in public)} and data/); the rest of {project.rel(target)}/ is for the audit")
         executed = [r.chapter for r in results if r.status == "executed"]
-        return BuildResult(partnership, year, target, [target / o.name for o in outputs], executed, seconds,
+        return BuildResult(partnership, year, target, [target / PUBLIC / p.name for p in public], executed, seconds,
                            {r.chapter: r.status for r in results})
     except ChapterFailed as e:
         failed = _keep_failed(work, target)
         e.notebook = str(failed / "chapters" / f"{e.chapter}.ipynb")
         raise ChapterFailed(e.chapter, e.cell, e.exception, project.rel(Path(e.notebook))) from None
+    except OSError as e:
+        shutil.rmtree(work, ignore_errors=True)
+        raise BuildFolderError(project.rel(target.parent), e) from None
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise

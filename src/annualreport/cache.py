@@ -8,6 +8,9 @@ files it wrote (charts, data, records) without starting a kernel.
 
 Entries are written to a temporary folder and renamed into place, so two builds at once never
 see half an entry, and a build killed half way leaves only a temporary folder behind.
+
+The cache is a convenience: when it cannot be read or written (a read-only folder, a full disk)
+the build goes on without it, after one warning line.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import shutil
 import tempfile
 from importlib import resources
 from pathlib import Path
+from typing import Callable
 
 import nbformat
 
@@ -76,18 +80,42 @@ def produced_files(workdir: Path, chapter: str) -> list[Path]:
 class ChapterCache:
     """Executed chapters by key, under one folder (by default build/.cache/chapters)."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, warn: Callable[[str], None] | None = None):
         self.root = root
+        self.warn = warn or (lambda line: None)
+        self.off = False  # set at the first fault: the rest of the build runs without the cache
+
+    def fault(self, error: OSError) -> None:
+        """Turn the cache off for this build, with one warning line."""
+        if not self.off:
+            self.off = True
+            self.warn(f"warning: the cache {self.root} cannot be used ({error.strerror or error}); "
+                      "building without it")
 
     def _entry(self, key: str) -> Path:
         return self.root / key[:2] / key
 
     def get(self, key: str) -> Path | None:
+        if self.off:
+            return None
         entry = self._entry(key)
-        return entry if (entry / NOTEBOOK).is_file() else None
+        try:
+            return entry if (entry / NOTEBOOK).is_file() else None
+        except OSError as e:
+            self.fault(e)
+            return None
 
     def put(self, key: str, notebook: Path, workdir: Path, chapter: str) -> None:
-        """Store an executed notebook and the files its chapter wrote; a concurrent put of the same key wins."""
+        """Store an executed notebook and the files its chapter wrote; a concurrent put of the same key
+        wins. A cache that cannot be written is turned off (see fault), never an error."""
+        if self.off:
+            return
+        try:
+            self._put(key, notebook, workdir, chapter)
+        except OSError as e:
+            self.fault(e)
+
+    def _put(self, key: str, notebook: Path, workdir: Path, chapter: str) -> None:
         entry = self._entry(key)
         if entry.exists():
             return

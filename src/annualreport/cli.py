@@ -57,10 +57,17 @@ def main() -> None:
 @click.option("--project", "project_dir", type=click.Path(file_okay=False), default=None,
               help="Project folder (holding params/ and notebooks/). Default: found from the current folder.")
 @click.option("--force", is_flag=True, help="Execute every chapter, ignoring executed chapters in the cache.")
+@click.option("--allow-dirty", is_flag=True,
+              help="Build a final report although files it reads differ from their git commit "
+                   "(the manifest lists them and the appendix says so).")
 @click.option("--quiet", "-q", is_flag=True, help="Print only errors and the outputs' paths.")
 def build(partnerships: tuple[str, ...], years: tuple[str, ...], renderer: str, jobs: int | None,
-          timeout: int, project_dir: str | None, force: bool, quiet: bool) -> None:
-    """Build HTML and PDF reports into build/<partnership>/<year>/."""
+          timeout: int, project_dir: str | None, force: bool, allow_dirty: bool, quiet: bool) -> None:
+    """Build HTML and PDF reports into build/<partnership>/<year>/.
+
+    Publish only build/<partnership>/<year>/public/ (report.html, report.pdf and data/); the rest of
+    the folder (inputs, store, notebooks, manifest.json with the inputs' hashes) is for the audit.
+    """
     try:
         project = _project(project_dir)
         pairs = _expand(project, partnerships, years)
@@ -75,7 +82,10 @@ def build(partnerships: tuple[str, ...], years: tuple[str, ...], renderer: str, 
         progress.say(f"{name} {year}", f"building report {i} of {len(pairs)}")
         try:
             result = build_report(project, name, year, renderer=renderer, jobs=jobs or os.cpu_count(),
-                                  timeout=timeout, progress=progress, force=force)
+                                  timeout=timeout, progress=progress, force=force, allow_dirty=allow_dirty)
+        except KeyboardInterrupt:
+            click.echo(f"interrupted: [{name} {year}] not built; previous reports were left as they were.", err=True)
+            sys.exit(130)
         except AnnualReportError as e:
             failed += 1
             click.echo(f"error: [{name} {year}] {e}", err=True)
@@ -163,20 +173,26 @@ def indicators(partnership: str, year: str, unsuppressed: bool, project_dir: str
 def verify(manifest: str, quiet: bool) -> None:
     """Rebuild the report MANIFEST describes, cache off, and compare every output's hash.
 
-    Exits 0 and prints "identical" when all match; otherwise exits 1 and says what differs, grouped
-    by cause: inputs changed (with the figures that moved), code changed, environment differs from the
-    lock, or outputs differ with identical inputs (a determinism bug).
+    \b
+    Exit codes:
+      0  identical: every output matches the manifest
+      1  different: says what differs, grouped by cause: inputs changed (with the figures and
+         cells that moved), code changed, environment differs from the lock, or outputs differ
+         with identical inputs (a determinism bug)
+      2  could not rebuild, and why: e.g. the inputs no longer pass their checks (each problem
+         listed, with what changed since the build), or the manifest is missing or unreadable
     """
+    from .verify import EXIT_DIFFERENT, EXIT_IDENTICAL, EXIT_NOT_REBUILT
     from .verify import verify as run_verify
 
     try:
         verdict = run_verify(Path(manifest).resolve(), Progress(quiet=quiet))
     except AnnualReportError as e:
-        click.echo(f"error: {e}", err=True)
-        sys.exit(2)
+        click.echo(f"could not rebuild: {e}", err=True)
+        sys.exit(EXIT_NOT_REBUILT)
     for line in verdict.lines():
         click.echo(line)
-    sys.exit(0 if verdict.identical else 1)
+    sys.exit(EXIT_IDENTICAL if verdict.identical else EXIT_DIFFERENT)
 
 
 if __name__ == "__main__":

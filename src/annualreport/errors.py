@@ -50,3 +50,26 @@ class ChapterFailed(AnnualReportError):
 
 class RenderError(AnnualReportError):
     """A renderer (pandoc, typst or quarto) failed or is not installed."""
+
+
+class BuildFolderError(AnnualReportError):
+    """The build folder cannot be written (read-only, full disk, a file where a folder should be)."""
+
+    def __init__(self, folder: str, error: OSError):
+        self.folder = folder
+        self.error = error
+        what = error.strerror or str(error)
+        where = f" ({error.filename})" if error.filename else ""
+        super().__init__(f"cannot write the report in {folder}/: {what}{where}; "
+                         "the previous report and the cache were left as they were")
+
+
+class DirtyTree(AnnualReportError):
+    """A final report would cite a commit that does not hold the files it was built from."""
+
+    def __init__(self, files: list[str]):
+        self.files = files
+        shown = "\n".join(f"  {f}" for f in files)
+        super().__init__("a final report must be built from committed files, and these differ from the commit "
+                         f"(modified, untracked or ignored):\n{shown}\n"
+                         "commit them, or build with --allow-dirty (the report's appendix will then say so)")

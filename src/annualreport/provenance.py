@@ -1,10 +1,12 @@
 """Provenance: the manifest of a build, and the same facts in words for the report's appendix.
 
 `manifest.json` records the params, every input file with its SHA-256 and size, the code
-version (git commit and whether the tree was dirty), Python and the package versions of the
+version, what git says about the files read (`project_files` and `code`: the commit, whether any
+file read differs from it and which; `dirty` and `dirty_files` over both), Python and the package versions of the
 lock file (and the lock file's hash), each chapter's parameters, cache key and whether it was
 executed or reused, the renderer and its version, and every output with its SHA-256. It holds
 no time and no machine name, so two builds from the same inputs write the same manifest.
+The manifest is kept beside public/, never in it: it holds the hashes of private inputs.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from __future__ import annotations
 import json
 import platform
 import re
-import subprocess
 from importlib import metadata
 from pathlib import Path
 
@@ -24,10 +25,11 @@ from .indicators import INDICATORS, POPULATION_FILE
 from .params import ReportParams
 from .project import Project
 from .reference import SN_MODELS
+from .vcs import repository_state
 
 MANIFEST = "manifest.json"
-OUTPUT_GLOBS = ("report.html", "report.pdf", "store.csv", "store.json", "_quarto.yml", "index.qmd",
-                "chapters/*.ipynb", "data/*.csv", "figures/*.png", "inputs/*")
+OUTPUT_GLOBS = ("public/report.html", "public/report.pdf", "public/report.docx", "public/data/*.csv",
+                "store.csv", "store.json", "_quarto.yml", "index.qmd", "chapters/*.ipynb", "figures/*.png", "inputs/*")
 
 
 def file_entry(path: Path) -> dict:
@@ -48,24 +50,31 @@ def input_files(project: Project, params: ReportParams) -> list[Path]:
     return [params.partnership_file, params.year_file, *narratives, *notebooks, *national, *reference, *locals_]
 
 
-def git_state() -> dict:
-    """The git commit of this library's checkout, and whether its code differs from that commit.
+def source_states(project: Project, params: ReportParams, asked: Project | None = None) -> dict:
+    """What git says about the files this build reads (see vcs.py).
 
-    It is the code's checkout, not the project's folder, that is asked: a project copied elsewhere
-    (as `verify` does) is built by the same code. Installed from a wheel, there is no commit."""
-    root = Path(__file__).resolve().parent
-    def git(*args: str) -> str | None:
-        try:
-            proc = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=30)
-        except (OSError, subprocess.TimeoutExpired):
-            return None
-        return proc.stdout.strip() if proc.returncode == 0 else None
+    `project`: the project has git on the project's files (params, narrative, notebooks, local and national
+    data) and on the code's checkout (annualreport's code and templates, and the lock file).
+    `asked`: the project whose checkout holds these files, when `project` is a copy of it (verify rebuilds
+    in a copy; its files are the original's, so the original's git is asked)."""
+    asked = asked or project
+    files = [asked.root / project.rel(p) for p in input_files(project, params)]
+    code_dir = Path(__file__).resolve().parent
+    lock = lock_path(project)
+    code_files = code_files_read(code_dir) + ([lock] if lock.is_file() else [])
+    return {"project": repository_state(files, asked.root, asked.root),
+            "code": repository_state(code_files, code_dir, asked.root)}
 
-    commit = git("rev-parse", "HEAD")
-    if commit is None:
-        return {"commit": None, "dirty": None}
-    status = git("status", "--porcelain", "--", ".")
-    return {"commit": commit, "dirty": bool(status)}
+
+def code_files_read(package: Path) -> list[Path]:
+    """annualreport's own files a build uses: its code and templates (not Python's byte-code caches)."""
+    return sorted(p for p in package.rglob("*")
+                  if p.is_file() and "__pycache__" not in p.parts and p.suffix not in (".pyc", ".pyo"))
+
+
+def dirty_files(sources: dict) -> list[str]:
+    """Every file read by the build that differs from its commit (project's and code's)."""
+    return sorted(set(sources["project"]["dirty_files"]) | set(sources["code"]["dirty_files"]))
 
 
 def locked_packages(lock: Path) -> dict[str, str]:
@@ -106,7 +115,8 @@ def environment_drift(project: Project) -> list[str]:
     return drift
 
 
-def manifest_head(project: Project, params: ReportParams, renderer: str, renderer_version: str) -> dict:
+def manifest_head(project: Project, params: ReportParams, renderer: str, renderer_version: str,
+                  sources: dict) -> dict:
     """Everything the manifest records that is known before rendering (all but the outputs)."""
     return {
         "manifest_version": 1,
@@ -115,7 +125,10 @@ def manifest_head(project: Project, params: ReportParams, renderer: str, rendere
         "status": params.report.status,
         "params": {project.rel(p): yaml.safe_load(p.read_text(encoding="utf-8")) for p in (params.partnership_file, params.year_file)},
         "inputs": {project.rel(p): file_entry(p) for p in input_files(project, params)},
-        "code": {"annualreport": __version__, "code_sha256": code_digest(), **git_state()},
+        "code": {"annualreport": __version__, "code_sha256": code_digest(), **sources["code"]},
+        "project_files": sources["project"],
+        "dirty": bool(dirty_files(sources)),
+        "dirty_files": dirty_files(sources),
         "environment": environment(project),
         "renderer": {"name": renderer, "version": renderer_version},
     }
@@ -133,22 +146,42 @@ def write_manifest(folder: Path, head: dict, chapters: dict[str, dict]) -> Path:
     return path
 
 
+def _commit(state: dict) -> str:
+    return f"commit {state['commit'][:12]}" if state["commit"] else "not under version control"
+
+
 def provenance_text(head: dict) -> str:
-    """The manifest's facts in words, for the appendix."""
+    """The manifest's facts in words, for the appendix (a public page).
+
+    It names files but gives no hash of them: the SHA-256 of a small private input can be tested
+    against guesses (issue 14), so hashes stay in manifest.json, which is kept beside public/."""
     inputs = head["inputs"]
     national = [p for p in inputs if p.startswith("data/national/")]
-    local = [p for p in inputs if p.startswith("data/local/")]
-    code = head["code"]
-    commit = f"commit {code['commit'][:12]}" + (" with uncommitted changes" if code["dirty"] else "") if code["commit"] else "no git commit recorded"
+    local = sorted(Path(p).name for p in inputs if p.startswith("data/local/")  # data files, not their docs
+                   and Path(p).suffix in (".csv", ".yml", ".yaml") and not p.endswith(".meta.csv"))
+    code, files = head["code"], head["project_files"]
     env = head["environment"]
-    lock = f"lock file {env['lock_file']} (SHA-256 {env['lock_sha256'][:16]}…, {len(env['packages'])} packages)" if env["lock_sha256"] else "no lock file"
-    return "\n".join([
-        f"- **Built from these files**: {len(national)} national statistics files, {len(local)} local input files, "
-        f"{len([p for p in inputs if p.startswith('notebooks/')])} chapter notebooks and the params "
-        f"{', '.join(sorted(head['params']))}. Each file's SHA-256 is in the file manifest.json beside this report.",
-        f"- **With this code**: annualreport {code['annualreport']}, {commit}.",
+    lock = f"lock file {env['lock_file']} ({len(env['packages'])} packages)" if env["lock_sha256"] else "no lock file"
+    lines = [
+        f"- **Built from these files**: {len(national)} national statistics files; "
+        f"{len(local)} local input files ({', '.join(local) or 'none'}); "
+        f"{len([p for p in inputs if p.startswith('notebooks/')])} chapter notebooks; and the params "
+        f"{', '.join(sorted(head['params']))}. Each file's SHA-256 is recorded in the build's manifest, which is "
+        "kept with the build for audit and not published.",
+        f"- **Project files** (params, notebooks, narrative, data): {_commit(files)}"
+        + ("." if files["commit"] else "; they are identified by the SHA-256 hashes in the build's manifest."),
+        f"- **With this code**: annualreport {code['annualreport']}, {_commit(code)}"
+        + ("." if code["commit"] else "; it is identified by the SHA-256 of its code in the build's manifest."),
+    ]
+    changed = head["dirty_files"]
+    if changed:
+        shown = ", ".join(changed[:8]) + (f" and {len(changed) - 8} more" if len(changed) > 8 else "")
+        lines.append(f"- **Uncommitted changes**: the code or inputs differed from the commit when this report was "
+                     f"built ({len(changed)} file(s): {shown}); the manifest's hashes identify what was read.")
+    lines += [
         f"- **On this environment**: Python {env['python']}, {lock}; rendered by {head['renderer']['name']} "
         f"({head['renderer']['version']}).",
         "- **To check it**: the command *annualreport verify build/"
         f"{head['partnership']}/{head['year']}/manifest.json* rebuilds the report and compares every file.",
-    ])
+    ]
+    return "\n".join(lines)

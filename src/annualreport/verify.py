@@ -2,7 +2,7 @@
 
 The report is rebuilt in a temporary folder from the project's current params and inputs, with
 the cache off, and each output's SHA-256 is compared with the manifest's. When they all match
-the answer is "identical". Otherwise the differences are explained, grouped by cause:
+the answer is "identical" (exit 0). Otherwise (exit 1) the differences are explained, grouped by cause:
 
 - inputs: a file whose hash changed since the build, with the figures that moved (old and new
   values, from the store and from the local inputs the build kept);
@@ -10,6 +10,9 @@ the answer is "identical". Otherwise the differences are explained, grouped by c
 - environment: the lock file changed, or installed packages differ from it;
 - determinism: outputs differ although inputs, code and environment are the same (a bug), with
   the first differing bytes or notebook cell.
+
+When the report cannot be rebuilt at all (exit 2: the manifest is missing, or the current inputs no
+longer pass their checks), NotRebuilt says why, listing each problem and what changed since the build.
 """
 
 from __future__ import annotations
@@ -28,10 +31,25 @@ from .cache import code_digest, sha256_file
 from .errors import AnnualReportError
 from .fmt import format_value, period_label
 from .local_data import INPUTS
+from .local_schema import DATASET_BY_NAME, STANDARD_COLUMNS
 from .progress import Progress
 from .project import Project, find_project
-from .provenance import environment, environment_drift, git_state
+from .provenance import environment, environment_drift
+from .vcs import head_commit
 from .store import STORE_CSV, STORE_META
+
+
+EXIT_IDENTICAL, EXIT_DIFFERENT, EXIT_NOT_REBUILT = 0, 1, 2
+
+
+class NotRebuilt(AnnualReportError):
+    """The report could not be rebuilt (exit 2): why, and what changed since the build."""
+
+    def __init__(self, cause: AnnualReportError, changes: list[str]):
+        self.cause = cause
+        self.changes = changes
+        since = ("\nchanged since the build:\n" + "\n".join(f"  {line}" for line in changes)) if changes else ""
+        super().__init__(f"{cause}{since}")
 
 
 @dataclass
@@ -96,29 +114,76 @@ def _store_changes(old: Path, new: Path, limit: int = 20) -> list[str]:
     return lines[:limit] + ([f"... and {len(lines) - limit} more"] if len(lines) > limit else [])
 
 
+def _read_rows(path: Path) -> list[list[str]]:
+    with path.open(newline="", encoding="utf-8-sig") as f:
+        return list(csv.reader(f))
+
+
+def _row_name(row: dict[str, str], filters: tuple[str, ...]) -> str:
+    """What a row of a local input is about: 'Partnership, Total, 2013-14 Part 1'."""
+    area = row.get("la_name") if row.get("geographic_level") == "Local authority" else "Partnership"
+    period = row.get("time_period", "")
+    if len(period) == 6 and period.isdigit():
+        period = f"{period[:4]}-{period[4:]}"
+    part = row.get("time_identifier", "")
+    when = period + (f" {part.split(' (')[0]}" if part and part != "Financial year" else "")
+    return ", ".join(v for v in [area or "", *(row.get(f, "") for f in filters), when] if v)
+
+
+def _keyed_changes(before: list[list[str]], after: list[list[str]], label: str, key: tuple[str, ...],
+                   filters: tuple[str, ...]) -> list[str] | None:
+    """Cells that changed, each named by its row's key columns; None when the files lack them."""
+    if not before or not after or not set(key) <= set(before[0]) or not set(key) <= set(after[0]):
+        return None
+    def keyed(rows: list[list[str]]) -> dict[tuple[str, ...], dict[str, str]]:
+        out = {}
+        for cells in rows[1:]:
+            row = dict(zip(rows[0], cells))
+            out[tuple(row.get(k, "") for k in key)] = row
+        return out
+    old, new = keyed(before), keyed(after)
+    columns = [c for c in dict.fromkeys([*before[0], *after[0]]) if c not in key]
+    lines = []
+    for k in dict.fromkeys([*old, *new]):
+        if k not in new:
+            lines.append(f"{label}, {_row_name(old[k], filters)}: row removed")
+        elif k not in old:
+            lines.append(f"{label}, {_row_name(new[k], filters)}: row added")
+        else:
+            lines += [f"{label}, {_row_name(new[k], filters)}, column '{c}': {old[k].get(c, '')!r} -> {new[k].get(c, '')!r}"
+                      for c in columns if old[k].get(c, "") != new[k].get(c, "")]
+    return lines
+
+
 def _csv_changes(old: Path, new: Path, label: str, limit: int = 10) -> list[str]:
-    """Cells that differ between the local input the build kept and the current file."""
+    """Cells that differ between the local input the build kept and the current file, named by the
+    dataset's standard and filter columns ('cse_referrals.csv, Partnership, Total, 2013-14 Part 1,
+    column 'referrals': '12' -> '13''), or by row number for a file that is not a known dataset."""
     if not old.is_file():
         return [f"{label}: not in the original build"]
     if not new.is_file():
         return [f"{label}: removed since the build"]
     if old.suffix != ".csv":
         return [f"{label}: text changed"]
-    with old.open(newline="", encoding="utf-8-sig") as f:
-        before = list(csv.reader(f))
-    with new.open(newline="", encoding="utf-8-sig") as f:
-        after = list(csv.reader(f))
-    lines = []
-    header = after[0] if after else []
-    for r in range(max(len(before), len(after))):
-        x = before[r] if r < len(before) else []
-        y = after[r] if r < len(after) else []
-        for c in range(max(len(x), len(y))):
-            old_cell = x[c] if c < len(x) else ""
-            new_cell = y[c] if c < len(y) else ""
-            if old_cell != new_cell:
-                column = header[c] if c < len(header) else str(c + 1)
-                lines.append(f"{label}, row {r + 1}, column '{column}': {old_cell!r} -> {new_cell!r}")
+    try:
+        before, after = _read_rows(old), _read_rows(new)
+    except (UnicodeDecodeError, csv.Error) as e:
+        return [f"{label}: can no longer be read as UTF-8 CSV ({e})"]
+    dataset = DATASET_BY_NAME.get(new.name.removesuffix(".csv"))
+    filters = tuple(f.name for f in dataset.filters) if dataset else ()
+    lines = _keyed_changes(before, after, new.name, STANDARD_COLUMNS + filters, filters) if dataset else None
+    if lines is None:
+        lines = []
+        header = after[0] if after else []
+        for r in range(max(len(before), len(after))):
+            x = before[r] if r < len(before) else []
+            y = after[r] if r < len(after) else []
+            for c in range(max(len(x), len(y))):
+                old_cell = x[c] if c < len(x) else ""
+                new_cell = y[c] if c < len(y) else ""
+                if old_cell != new_cell:
+                    column = header[c] if c < len(header) else str(c + 1)
+                    lines.append(f"{new.name}, row {r + 1}, column '{column}': {old_cell!r} -> {new_cell!r}")
     return lines[:limit] + ([f"... and {len(lines) - limit} more"] if len(lines) > limit else [])
 
 
@@ -156,9 +221,9 @@ def verify(manifest_path: Path, progress: Progress | None = None) -> Verdict:
             if rel.startswith("data/local/"):
                 verdict.inputs += [f"  {line}" for line in _csv_changes(original / INPUTS / path.name, path, rel)]
     code = manifest["code"]
-    git = git_state()
-    if code.get("commit") and git["commit"] != code["commit"]:
-        verdict.code.append(f"git commit {code['commit'][:12]} -> {(git['commit'] or 'none')[:12]}")
+    commit_now = head_commit(Path(__file__).resolve().parent)
+    if code.get("commit") and commit_now != code["commit"]:
+        verdict.code.append(f"git commit {code['commit'][:12]} -> {(commit_now or 'none')[:12]}")
     if code["code_sha256"] != code_digest():
         verdict.code.append(f"annualreport's code differs from the recorded build ({code['annualreport']})")
     env, recorded_env = environment(project), manifest["environment"]
@@ -171,7 +236,13 @@ def verify(manifest_path: Path, progress: Progress | None = None) -> Verdict:
     with tempfile.TemporaryDirectory(prefix="annualreport-verify-") as tmp:
         copy = copy_project(project, Path(tmp) / "project", partnership, year)
         progress.say(f"{partnership} {year}", "rebuilding in a temporary folder with the cache off")
-        build_report(copy, partnership, year, renderer=manifest["renderer"]["name"], force=True, progress=progress)
+        try:
+            # a rebuild publishes nothing, so a dirty tree is no reason to refuse it; git is asked
+            # about the original project's files (the copy's are the same files, outside any checkout)
+            build_report(copy, partnership, year, renderer=manifest["renderer"]["name"], force=True,
+                         progress=progress, allow_dirty=True, sources_of=project)
+        except AnnualReportError as e:
+            raise NotRebuilt(e, verdict.inputs + verdict.code + verdict.environment) from None
         rebuilt = copy.build_dir / partnership / year
         for rel, entry in sorted(manifest["outputs"].items()):
             path = rebuilt / rel
