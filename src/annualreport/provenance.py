@@ -16,14 +16,13 @@ import subprocess
 from importlib import metadata
 from pathlib import Path
 
-import yaml
-
 from . import __version__
 from .cache import code_digest, sha256_file
 from .indicators import INDICATORS, POPULATION_FILE
 from .params import ReportParams
 from .project import Project
 from .reference import SN_MODELS
+from .yamlfile import read_yaml
 
 MANIFEST = "manifest.json"
 OUTPUT_GLOBS = ("report.html", "report.pdf", "store.csv", "store.json", "_quarto.yml", "index.qmd",
@@ -113,7 +112,8 @@ def manifest_head(project: Project, params: ReportParams, renderer: str, rendere
         "partnership": params.partnership_id,
         "year": params.report.year,
         "status": params.report.status,
-        "params": {project.rel(p): yaml.safe_load(p.read_text(encoding="utf-8")) for p in (params.partnership_file, params.year_file)},
+        "params": {project.rel(p): read_yaml(p, project.rel(p), root=project.root).data
+                   for p in (params.partnership_file, params.year_file)},
         "inputs": {project.rel(p): file_entry(p) for p in input_files(project, params)},
         "code": {"annualreport": __version__, "code_sha256": code_digest(), **git_state()},
         "environment": environment(project),
