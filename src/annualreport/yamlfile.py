@@ -97,10 +97,10 @@ def parse_yaml(file: TextFile) -> tuple[Any, dict[tuple[Any, ...], int]]:
         if problem.startswith("but ") and e.context:
             problem = f"{e.context} {problem}"
         hint = ("; YAML indents with spaces, never tabs" if "'\\t'" in problem else "")
-        raise YamlError(file.label, f"invalid YAML{file.read_as}", f"{problem}{hint}",
+        raise YamlError(file.label, f"not valid YAML{file.read_as}", f"{problem}{hint}",
                         mark.line + 1 if mark else None) from None
     except yaml.YAMLError as e:
-        raise YamlError(file.label, f"invalid YAML{file.read_as}", str(e)) from None
+        raise YamlError(file.label, f"not valid YAML{file.read_as}", str(e)) from None
     except RecursionError:  # a guard: the depth limit stops nesting well before this
         raise YamlError(file.label, "YAML nested too deeply", "Python's recursion limit was reached") from None
     finally:
