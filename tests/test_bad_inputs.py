@@ -51,6 +51,8 @@ the two the same). L = data/local/lancashire/2013-14.
 | year-dotdot | check | 2 | `--year ../2013-14: invalid parameters` |
 | chapter-dotdot | check | 2 | `key 'chapters' (line 4): not a valid chapter name, found '../../outside/evil'` |
 | symlink-in-inputs | check | 1 | `L/training.csv: outside the project: a symbolic link to` |
+| symlink-any-file | check | 1 | `L/README.md: outside the project: a symbolic link to` |
+| local-folder-is-a-link | check | 1 | `data/local/lancashire/2013-14: outside the project: a symbolic link to` |
 | symlink-params | check | 2 | `params/lancashire.yml: invalid parameters` |
 | params-binary | check | 2 | `params/lancashire/2013-14.yml: invalid parameters` |
 | params-unknown-key | check | 2 | `key 'histroy_years' (line 19): unknown key` |
@@ -184,6 +186,15 @@ def link_outside(name: str) -> Callable[[Path], None]:
     return setup
 
 
+def link_folder_outside(project: Path) -> None:
+    """Move the local inputs outside the project and leave a link to them in their place."""
+    folder = project / LOCAL
+    outside = project.parent / "outside" / folder.name
+    outside.parent.mkdir(exist_ok=True)
+    shutil.move(folder, outside)
+    folder.symlink_to(outside, target_is_directory=True)
+
+
 def add_chapter(name: str) -> Callable[[Path], None]:
     return edit(YEAR_FILE, lambda t: t.replace("  - summary\n", f"  - summary\n  - {name}\n"))
 
@@ -267,6 +278,8 @@ CASES = [
     Case("chapter-dotdot", add_chapter("../../outside/evil"),
          "key 'chapters' (line 4): not a valid chapter name, found '../../outside/evil'", 2),
     Case("symlink-in-inputs", link_outside("training.csv"), "L/training.csv: outside the project: a symbolic link to", 1),
+    Case("symlink-any-file", link_outside("README.md"), "L/README.md: outside the project: a symbolic link to", 1),
+    Case("local-folder-is-a-link", link_folder_outside, "data/local/lancashire/2013-14: outside the project: a symbolic link to", 1),
     Case("symlink-params", link_outside("params/lancashire.yml"), "params/lancashire.yml: invalid parameters", 2),
     Case("params-binary", write(YEAR_FILE, random.Random(13).randbytes(2000)), "params/lancashire/2013-14.yml: invalid parameters", 2),
     Case("params-unknown-key", edit(YEAR_FILE, lambda t: t.replace("history_years:", "histroy_years:")),

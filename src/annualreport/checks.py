@@ -35,7 +35,7 @@ from .national import SYMBOLS
 from .params import ReportParams
 from .project import Project
 from .reference import local_authorities
-from .textfile import YAML_MAX_BYTES, TextFile, TextFileError, check_inside, read_csv_text, read_text
+from .textfile import YAML_MAX_BYTES, TextFile, TextFileError, check_inside, links_outside, read_csv_text, read_text
 from .yamlfile import parse_yaml
 
 ALL_INPUTS = "*"
@@ -449,13 +449,7 @@ def missing_inputs(ctx: Context) -> list[Problem]:
 
 def check_links(ctx: Context) -> list[Problem]:
     """Every entry of the local folder (inputs or not: the build copies them all) lies inside the project."""
-    problems = []
-    for path in sorted(ctx.folder.iterdir()):
-        try:
-            check_inside(path, ctx.project.root, ctx.label(path))
-        except TextFileError as e:
-            problems.append(Problem.unreadable(e))
-    return problems
+    return [Problem.unreadable(e) for e in links_outside(ctx.folder, ctx.project.root, ctx.label)]
 
 
 def check_inputs(project: Project, params: ReportParams) -> list[Problem]:

@@ -1,7 +1,8 @@
 """Local inputs as a chapter reads them: typed tables, suppressed for publication.
 
 The build copies the partnership-year's local inputs into the build folder (`inputs/`), so a
-build holds everything it was made from. A table is read with its numbers as floats (NaN where
+build holds everything it was made from; the copy's text is UTF-8 whatever the original's encoding
+(every input is read by `textfile`'s one reader, YAML by `yamlfile`'s safe loader). A table is read with its numbers as floats (NaN where
 the cell is a symbol or blank) and, for publication, passed through the same disclosure control
 as the store: small counts hidden, with secondary suppression along every filter's Total line,
 and percentages made from a hidden count hidden too.
@@ -20,7 +21,7 @@ import pandas as pd
 
 from .local_schema import DATASET_BY_NAME, STANDARD_COLUMNS, TEXT_BY_NAME, Dataset, TextInput
 from .suppression import suppress
-from .textfile import YAML_MAX_BYTES, check_inside, decode, read_csv_text, read_text
+from .textfile import YAML_MAX_BYTES, decode, links_outside, read_csv_text, read_text
 from .yamlfile import parse_yaml, read_yaml
 
 INPUTS = "inputs"
@@ -111,13 +112,13 @@ def copy_local_inputs(source: Path, dest: Path, root: Path) -> None:
     one reader and written as UTF-8 with "\n" line endings, so the chapters, the cache and `verify`
     see one encoding whatever the coordinator's tools wrote. Other files are copied as they are; a
     link to a place outside the project is refused (TextFileError), never followed."""
+    outside = links_outside(source, root, lambda p: p.relative_to(source).as_posix())
+    if outside:
+        raise outside[0]
     dest.mkdir(parents=True, exist_ok=True)
     inputs = {f"{n}.csv" for n in DATASET_BY_NAME} | {f"{n}.meta.csv" for n in DATASET_BY_NAME} | set(TEXT_BY_NAME)
     for path in sorted(source.iterdir()):
-        check_inside(path, root, path.name)
         if path.is_dir():
-            for inner in path.rglob("*"):
-                check_inside(inner, root, f"{path.name}/{inner.relative_to(path)}")
             shutil.copytree(path, dest / path.name)
         elif path.name in inputs and path.name.endswith(".csv"):
             (dest / path.name).write_text(read_csv_text(path, path.name).text, encoding="utf-8", newline="")

@@ -13,6 +13,7 @@ from .local_schema import (
     Dataset,
     time_period_code,
 )
+from .textfile import CSV_MAX_BYTES, CSV_MAX_ROWS, MB, YAML_MAX_BYTES
 
 META_COLUMNS = ("col_name", "col_type", "label", "indicator_grouping", "indicator_unit", "indicator_dp",
                 "filter_hint", "filter_grouping_column")
@@ -57,6 +58,18 @@ def readme(year: str, partnership: str) -> str:
         "available) rather than 0. Never enter names or anything that identifies a child or a member of staff.",
         "",
         "Each `<name>.meta.csv` describes the columns in DfE's EES meta format; keep it with its CSV.",
+        "",
+        "## Saving the files",
+        "",
+        "Save as UTF-8 (best), UTF-16 with a byte-order mark (Excel's \"Unicode Text\") or Windows-1252 (Excel's "
+        "\"CSV\" on Windows); any line endings. Keep each CSV under "
+        f"{CSV_MAX_BYTES // MB} MB and {CSV_MAX_ROWS:,} rows and each YAML file under {YAML_MAX_BYTES // MB} MB: a "
+        "larger file is refused. YAML is indented with spaces, never tabs, and may not use anchors or aliases "
+        "(`&name`, `*name`). Keep the files here as files, not links to files elsewhere.",
+        "",
+        "A file left empty, a CSV with only its header and a YAML list with no items (or only the example) "
+        "count as not provided: a draft says so, a final report refuses to build unless the year's params "
+        "list the input under `not_provided` with the reason.",
         "",
     ]
     for d in DATASETS:

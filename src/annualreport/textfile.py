@@ -21,6 +21,7 @@ import codecs
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from .errors import InputError
 
@@ -76,6 +77,17 @@ def check_inside(path: Path, root: Path, label: str) -> None:
         what = "a symbolic link" if path.is_symlink() else "in a folder that is a symbolic link"
         raise TextFileError(label, "outside the project", f"{what} to {resolved}; inputs must be files inside "
                                                           "the project (copy the file in instead of linking to it)")
+
+
+def links_outside(folder: Path, root: Path, label: Callable[[Path], str]) -> list[TextFileError]:
+    """Every entry under `folder` (at any depth, links not followed) that resolves outside `root`."""
+    faults = []
+    for path in sorted(folder.rglob("*")):
+        try:
+            check_inside(path, root, label(path))
+        except TextFileError as e:
+            faults.append(e)
+    return faults
 
 
 def decode(data: bytes, label: str) -> TextFile:
