@@ -42,6 +42,7 @@ the two the same). L = data/local/lancashire/2013-14.
 | yaml-empty-final | check | 1 | `L/partner_updates.yml, column 'items': no items: found no items` |
 | yaml-placeholder-final | check | 1 | `L/challenge_log.yml, column 'items': no items: found only the template's example` |
 | yaml-empty-declared-final | check | 0 | `not provided (declared in params): partner_updates.yml` |
+| yaml-python-tag | check | 1 | `L/partner_updates.yml, line 2: not valid YAML: could not determine a constructor for the tag` |
 | wrong-type | check | 1 | `L/lado_timescales.csv, row 3, column 'allegations': wrong type: found 'forty-seven'` |
 | negative-count | check | 1 | `L/cse_referrals.csv, row 2, column 'referrals': negative count: found -260` |
 | two-broken-files | check | 1 | `L/priorities.yml, line 2: YAML alias` |
@@ -55,6 +56,9 @@ the two the same). L = data/local/lancashire/2013-14.
 | local-folder-is-a-link | check | 1 | `data/local/lancashire/2013-14: outside the project: a symbolic link to` |
 | symlink-params | check | 2 | `params/lancashire.yml: invalid parameters` |
 | params-binary | check | 2 | `params/lancashire/2013-14.yml: invalid parameters` |
+| params-alias-bomb | check | 2 | `line 2: YAML alias: anchors and aliases` |
+| params-deep-nesting | check | 2 | `params/lancashire.yml: invalid parameters` |
+| template-into-linked-folder | template | 2 | `data/local/lancashire/2017-18: outside the project: in a folder that is a symbolic link to` |
 | params-unknown-key | check | 2 | `key 'histroy_years' (line 19): unknown key` |
 | params-empty | check | 2 | `expected a mapping of keys to values at the top level, found an empty file` |
 | params-list | check | 2 | `expected a mapping of keys to values at the top level, found a list` |
@@ -195,6 +199,15 @@ def link_folder_outside(project: Path) -> None:
     folder.symlink_to(outside, target_is_directory=True)
 
 
+def link_partnership_folder_outside(project: Path) -> None:
+    """data/local/lancashire is a link to a folder outside the project."""
+    folder = project / LOCAL
+    outside = project.parent / "outside" / "lancashire"
+    outside.parent.mkdir(exist_ok=True)
+    shutil.move(folder.parent, outside)
+    folder.parent.symlink_to(outside, target_is_directory=True)
+
+
 def add_chapter(name: str) -> Callable[[Path], None]:
     return edit(YEAR_FILE, lambda t: t.replace("  - summary\n", f"  - summary\n  - {name}\n"))
 
@@ -265,6 +278,8 @@ CASES = [
          "L/challenge_log.yml, column 'items': no items: found only the template's example", 1),
     Case("yaml-empty-declared-final", both(final, write("partner_updates.yml", ""), declare_not_provided("partner_updates.yml", "none came in")),
          "not provided (declared in params): partner_updates.yml", 0),
+    Case("yaml-python-tag", write("partner_updates.yml", "items:\n  - partner: !!python/object/apply:os.system [\"touch ../../../../../pwned\"]\n    update: x\n"),
+         "L/partner_updates.yml, line 2: not valid YAML: could not determine a constructor for the tag", 1),
     Case("wrong-type", set_cell("lado_timescales.csv", 3, "allegations", "forty-seven"),
          "L/lado_timescales.csv, row 3, column 'allegations': wrong type: found 'forty-seven'", 1),
     Case("negative-count", set_cell("cse_referrals.csv", 2, "referrals", "-260"),
@@ -282,6 +297,11 @@ CASES = [
     Case("local-folder-is-a-link", link_folder_outside, "data/local/lancashire/2013-14: outside the project: a symbolic link to", 1),
     Case("symlink-params", link_outside("params/lancashire.yml"), "params/lancashire.yml: invalid parameters", 2),
     Case("params-binary", write(YEAR_FILE, random.Random(13).randbytes(2000)), "params/lancashire/2013-14.yml: invalid parameters", 2),
+    Case("params-alias-bomb", write(YEAR_FILE, ALIAS_BOMB), "line 2: YAML alias: anchors and aliases", 2, seconds=5),
+    Case("params-deep-nesting", write("params/lancashire.yml", "name: " + "{a: " * 50_000 + "}" * 50_000 + "\n"),
+         "params/lancashire.yml: invalid parameters", 2, seconds=5),
+    Case("template-into-linked-folder", link_partnership_folder_outside, "data/local/lancashire/2017-18: outside the project: "
+         "in a folder that is a symbolic link to", 2, "template", year="2017-18"),
     Case("params-unknown-key", edit(YEAR_FILE, lambda t: t.replace("history_years:", "histroy_years:")),
          "key 'histroy_years' (line 19): unknown key", 2),
     Case("params-empty", write(YEAR_FILE, ""), "expected a mapping of keys to values at the top level, found an empty file", 2),
@@ -302,6 +322,8 @@ CASES = [
 
 # The supporting details the checks also give for some cases (asserted beside the main fragment).
 MORE = {
+    "params-deep-nesting": "line 1: YAML nested too deeply",
+    "params-alias-bomb": "params/lancashire/2013-14.yml: invalid parameters",
     "symlink-params": "outside the project: a symbolic link to",
     "params-binary": "not a text file: it looks like binary data",
     "build-params-binary": "not a text file: it looks like binary data",

@@ -144,7 +144,11 @@ def template(partnership: str, year: str, project_dir: str | None) -> None:
     """Write blank, documented local-input files to data/local/<partnership>/<year>/ (never overwrites)."""
     project, _ = _params_or_exit(project_dir, partnership, year)
     folder = local_folder(project, partnership, year)
-    written = write_templates(folder, partnership, year)
+    try:
+        written = write_templates(folder, partnership, year, root=project.root)
+    except AnnualReportError as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(2)
     for path in written:
         click.echo(project.rel(path))
     kept = "" if written else " (every file already exists; nothing was overwritten)"

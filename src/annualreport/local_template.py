@@ -13,7 +13,7 @@ from .local_schema import (
     Dataset,
     time_period_code,
 )
-from .textfile import CSV_MAX_BYTES, CSV_MAX_ROWS, MB, YAML_MAX_BYTES
+from .textfile import CSV_MAX_BYTES, CSV_MAX_ROWS, MB, YAML_MAX_BYTES, check_inside
 
 META_COLUMNS = ("col_name", "col_type", "label", "indicator_grouping", "indicator_unit", "indicator_dp",
                 "filter_hint", "filter_grouping_column")
@@ -90,16 +90,20 @@ def readme(year: str, partnership: str) -> str:
     return "\n".join(lines)
 
 
-def write_templates(dest: Path, partnership: str, year: str) -> list[Path]:
+def write_templates(dest: Path, partnership: str, year: str, root: Path | None = None) -> list[Path]:
     """Write blank CSVs with their .meta.csv, commented YAML examples and a README into dest.
 
-    Existing files are never overwritten; returns the files written.
+    Existing files (and links, even broken ones) are never overwritten; returns the files written.
+    With `root`, a dest that resolves outside it (a folder link pointing elsewhere) is refused
+    (TextFileError) before anything is written.
     """
+    if root is not None:
+        check_inside(dest, root, dest.relative_to(root).as_posix() if dest.is_relative_to(root) else str(dest))
     dest.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
 
     def new(path: Path) -> bool:
-        if path.exists():
+        if path.exists() or path.is_symlink():
             return False
         written.append(path)
         return True
