@@ -486,7 +486,7 @@ def check_inputs(project: Project, params: ReportParams) -> list[Problem]:
         if spec.name not in ctx.params.report.not_provided or (ctx.folder / spec.name).is_file():
             problems += check_text_input(ctx, spec)
     declared = ctx.params.report.not_provided
-    return [p for p in problems if not (p.kind in NOT_YET_PROVIDED and p.input in declared)]
+    return list(dict.fromkeys(p for p in problems if not (p.kind in NOT_YET_PROVIDED and p.input in declared)))
 
 
 def blocking(problems: list[Problem], params: ReportParams) -> list[Problem]:
