@@ -22,10 +22,10 @@ from typing import Callable
 
 from .book import write_book
 from .cache import ChapterCache, chapter_key, code_digest, sha256_file
-from .checks import ALL_INPUTS, check_inputs, local_folder
+from .checks import ALL_INPUTS, blocking, check_inputs, local_folder
 from .errors import AnnualReportError, BuildFolderError, ChapterFailed, DirtyTree, InputProblems
 from .execute import ChapterResult, ChapterRun, run_chapters
-from .local_data import INPUTS, NOT_PROVIDED
+from .local_data import INPUTS, NOT_PROVIDED, copy_local_inputs
 from .local_schema import DATASET_BY_NAME, TEXT_BY_NAME
 from .params import ReportParams, load_params
 from .progress import Progress
@@ -52,10 +52,6 @@ class BuildResult:
     chapters: dict[str, str] = field(default_factory=dict)  # chapter -> "executed" or "cached"
 
 
-# Problems a draft may be built with: inputs not yet provided (a draft lists them).
-DRAFT_ALLOWED = {"missing file", "no data for the report year"}
-
-
 def check_before_build(project: Project, params: ReportParams, progress: Progress, label: str) -> dict[str, str]:
     """Refuse to build on any faulty input; a draft may lack inputs, a final may not.
 
@@ -63,10 +59,10 @@ def check_before_build(project: Project, params: ReportParams, progress: Progres
     """
     problems = check_inputs(project, params)
     draft = params.report.status == "draft"
-    blocking = [p for p in problems if not (draft and p.kind in DRAFT_ALLOWED)]
-    if blocking:
+    faults = blocking(problems, params)  # a draft may lack inputs (checks.NOT_YET_PROVIDED)
+    if faults:
         why = "inputs failed their checks" if draft else "a final report needs every input present and valid"
-        raise InputProblems(blocking, why)
+        raise InputProblems(faults, why)
     missing = dict(params.report.not_provided)
     absent = {p.input for p in problems if p.input}
     for name in (*DATASET_BY_NAME, *TEXT_BY_NAME):
@@ -82,7 +78,7 @@ def copy_inputs(project: Project, params: ReportParams, work: Path, missing: dic
     source = local_folder(project, params.partnership_id, params.report.year)
     dest = work / INPUTS
     if source.is_dir():
-        shutil.copytree(source, dest)
+        copy_local_inputs(source, dest, project.root)  # text as UTF-8; no link outside the project followed
     dest.mkdir(exist_ok=True)
     (dest / NOT_PROVIDED).write_text(json.dumps(missing, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+import io
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -17,9 +18,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Callable, Iterable
 
-import yaml
-
 from .fmt import round_half_up
+from .local_data import text_items
 from .local_schema import (
     DATASETS,
     GEOGRAPHIC_LEVELS,
@@ -35,8 +35,13 @@ from .national import SYMBOLS
 from .params import ReportParams
 from .project import Project
 from .reference import local_authorities
+from .textfile import YAML_MAX_BYTES, TextFile, TextFileError, check_inside, links_outside, read_csv_text, read_text
+from .yamlfile import parse_yaml
 
 ALL_INPUTS = "*"
+# Problems that mean an input is not there yet: a draft is built without it (and says so), a final
+# report refuses them unless the input is declared under not_provided in the year's params.
+NOT_YET_PROVIDED = {"missing file", "empty file", "no data for the report year", "no items"}
 
 
 @dataclass(frozen=True)
@@ -50,14 +55,24 @@ class Problem:
     expected: str
     kind: str
     input: str = ""  # the local input (dataset or text file name) that is missing, or ALL_INPUTS
+    line: int | None = None  # in a YAML file, where rows mean nothing
 
     def __str__(self) -> str:
         where = self.file
         if self.row is not None:
             where += f", row {self.row}"
+        if self.line is not None:
+            where += f", line {self.line}"
         if self.column:
             where += f", column '{self.column}'"
+        if not self.expected:  # a whole-file fault: the detail says it all
+            return f"{where}: {self.kind}: {self.found}"
         return f"{where}: {self.kind}: found {self.found}; expected {self.expected}"
+
+    @classmethod
+    def unreadable(cls, e: TextFileError, input: str = "") -> "Problem":
+        """A file that cannot be read (encoding, binary, size, link, YAML syntax): one problem."""
+        return cls(e.label, None, None, e.detail, "", e.kind, input, e.line)
 
 
 @dataclass
@@ -69,6 +84,7 @@ class Table:
     label: str
     header: list[str]
     rows: list[tuple[int, dict[str, str]]]
+    file: TextFile
 
 
 @dataclass
@@ -86,15 +102,21 @@ def local_folder(project: Project, partnership: str, year: str) -> Path:
 
 
 # -- reading ----------------------------------------------------------------------------
+def read_csv_file(ctx: Context, path: Path) -> TextFile:
+    """A local CSV decoded by the one reader (raises TextFileError naming it)."""
+    return read_csv_text(path, ctx.label(path), root=ctx.project.root)
+
+
 def read_table(ctx: Context, dataset: Dataset) -> Table | None:
+    """The dataset's CSV as read, or None when there is no file; TextFileError if it cannot be read."""
     path = ctx.folder / f"{dataset.name}.csv"
-    if not path.is_file():
+    if not path.is_file() and not path.is_symlink():
         return None
-    with path.open(encoding="utf-8-sig", newline="") as f:
-        reader = csv.reader(f)
-        header = [h.strip() for h in next(reader, [])]
-        rows = [(i, dict(zip(header, (v.strip() for v in values)))) for i, values in enumerate(reader, start=2) if any(v.strip() for v in values)]
-    return Table(dataset, path, ctx.label(path), header, rows)
+    file = read_csv_file(ctx, path)
+    reader = csv.reader(io.StringIO(file.text, newline=""))
+    header = [h.strip() for h in next(reader, [])]
+    rows = [(i, dict(zip(header, (v.strip() for v in values)))) for i, values in enumerate(reader, start=2) if any(v.strip() for v in values)]
+    return Table(dataset, path, ctx.label(path), header, rows, file)
 
 
 def parse_number(text: str) -> Decimal | None:
@@ -118,26 +140,43 @@ def check_columns(ctx: Context, t: Table) -> list[Problem]:
     expected = list(t.dataset.columns)
     unknown = [c for c in t.header if c not in expected]
     missing = [c for c in expected if c not in t.header]
+    if not t.header:
+        return []  # an empty file: reported once, by check_empty
     problems = []
+    read_as = t.file.read_as  # the encoding matters when a header does not match
     for col in unknown:
         close = difflib.get_close_matches(col, missing, n=1, cutoff=0.6)
         if close:
             missing.remove(close[0])
-            problems.append(Problem(t.label, 1, col, f"column '{col}'", f"'{close[0]}' (misspelt column)", "misspelt column"))
+            problems.append(Problem(t.label, 1, col, f"column '{col}'{read_as}", f"'{close[0]}' (misspelt column)", "misspelt column"))
         else:
-            problems.append(Problem(t.label, 1, col, f"unknown column '{col}'", f"only the columns {', '.join(expected)}", "unknown column"))
-    problems += [Problem(t.label, 1, col, "no such column", f"a column '{col}'", "missing column") for col in missing]
+            problems.append(Problem(t.label, 1, col, f"unknown column '{col}'{read_as}", f"only the columns {', '.join(expected)}", "unknown column"))
+    problems += [Problem(t.label, 1, col, f"no such column{read_as}", f"a column '{col}'", "missing column") for col in missing]
     return problems
+
+
+def check_empty(ctx: Context, t: Table) -> list[Problem]:
+    """A file with nothing in it, not even the header: the input is not provided yet."""
+    if t.header:
+        return []
+    return [Problem(t.label, None, None, "an empty file", "the header row and rows for "
+                    f"{time_period_code(ctx.params.report.year)} ({ctx.params.report.year}), or the dataset listed under "
+                    "not_provided in the year's params with the reason", "empty file", t.dataset.name)]
 
 
 def check_meta(ctx: Context, t: Table) -> list[Problem]:
     """The .meta.csv beside the CSV lists every filter and indicator with the schema's type and unit."""
     path = t.path.with_name(f"{t.dataset.name}.meta.csv")
     label = ctx.label(path)
-    if not path.is_file():
+    if not t.header:
+        return []  # nothing to describe yet
+    if not path.is_file() and not path.is_symlink():
         return [Problem(label, None, None, "no file", "the EES meta file describing the CSV's columns (see `annualreport template`)", "missing file")]
-    with path.open(encoding="utf-8-sig", newline="") as f:
-        meta = {r.get("col_name", ""): (i, r) for i, r in enumerate(csv.DictReader(f), start=2)}
+    try:
+        text = read_csv_file(ctx, path).text
+    except TextFileError as e:
+        return [Problem.unreadable(e)]
+    meta = {r.get("col_name", ""): (i, r) for i, r in enumerate(csv.DictReader(io.StringIO(text, newline="")), start=2)}
     problems = []
     wanted = [(fl.name, "Filter", None) for fl in t.dataset.filters] + [(m.name, "Indicator", m) for m in t.dataset.measures]
     for name, col_type, measure in wanted:
@@ -300,7 +339,7 @@ def check_derived(ctx: Context, t: Table) -> list[Problem]:
 def check_report_year(ctx: Context, t: Table) -> list[Problem]:
     """The file has figures for the report year (unless params declare it not provided)."""
     code = time_period_code(ctx.params.report.year)
-    if t.dataset.name in ctx.params.report.not_provided or any(r.get("time_period") == code for _, r in t.rows):
+    if not t.header or t.dataset.name in ctx.params.report.not_provided or any(r.get("time_period") == code for _, r in t.rows):
         return []
     found = "no rows at all" if not t.rows else f"rows only for other years ({', '.join(sorted({r.get('time_period', '') for _, r in t.rows}))})"
     return [Problem(t.label, None, "time_period", found, f"rows for {code} ({ctx.params.report.year}), or the dataset "
@@ -309,43 +348,62 @@ def check_report_year(ctx: Context, t: Table) -> list[Problem]:
 
 
 TABLE_CHECKS: tuple[Callable[[Context, Table], list[Problem]], ...] = (
-    check_columns, check_meta, check_standard_columns, check_values, check_duplicates, check_totals, check_derived,
+    check_empty, check_columns, check_meta, check_standard_columns, check_values, check_duplicates, check_totals, check_derived,
     check_report_year,
 )
 
 
 # -- text inputs ------------------------------------------------------------------------
 def check_text_input(ctx: Context, spec: TextInput) -> list[Problem]:
-    """A YAML list input: valid YAML, an `items` list, every item with its keys and a known status."""
+    """A YAML list input: readable, valid and safe YAML, an `items` list with items other than the
+    template's example, every item with its keys and a known status."""
     path = ctx.folder / spec.name
     label = ctx.label(path)
-    if not path.is_file():
+    if not path.is_file() and not path.is_symlink():
         return [Problem(label, None, None, "no file", f"{spec.title}: {spec.description}", "missing file", spec.name)]
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        return [Problem(label, mark.line + 1 if mark else None, None, "text that is not valid YAML", "valid YAML", "invalid YAML")]
-    items = data.get(spec.list_key) if isinstance(data, dict) else None
-    if not isinstance(items, list):
-        return [Problem(label, None, spec.list_key, "no list", f"a list under '{spec.list_key}:'", "missing list")]
+        data, lines = parse_yaml(read_text_input(ctx, path))
+    except TextFileError as e:
+        return [Problem.unreadable(e)]
+    shape = f"a mapping with an '{spec.list_key}:' list at the top level"
+    if data is not None and not isinstance(data, dict):
+        return [Problem(label, None, None, f"expected {shape}, found a {type(data).__name__}", "", "wrong shape")]
+    items = (data or {}).get(spec.list_key)
+    if items is not None and not isinstance(items, list):
+        return [Problem(label, lines.get((spec.list_key,)), spec.list_key, f"a {type(items).__name__}",
+                        f"a list under '{spec.list_key}:'", "wrong shape")]
+    if not text_items(data, spec):
+        found = "only the template's example" if items else ("no items" if data else "an empty file")
+        return [Problem(label, None, spec.list_key, found, f"{spec.title} in a list under '{spec.list_key}:', or the "
+                        "file listed under not_provided in the year's params with the reason", "no items", spec.name)]
     problems = []
     for i, item in enumerate(items, start=1):
+        where = lines.get((spec.list_key, i - 1))
         if not isinstance(item, dict):
-            problems.append(Problem(label, None, f"{spec.list_key}[{i}]", repr(item), "a mapping of " + ", ".join(spec.item_keys), "wrong type"))
+            problems.append(Problem(label, None, f"{spec.list_key}[{i}]", repr(item), "a mapping of " + ", ".join(spec.item_keys), "wrong type", line=where))
             continue
         for key in spec.item_keys:
             if key not in item:
-                problems.append(Problem(label, None, f"{spec.list_key}[{i}].{key}", "no such key", f"'{key}': {spec.item_keys[key]}", "missing column"))
+                problems.append(Problem(label, None, f"{spec.list_key}[{i}].{key}", "no such key", f"'{key}': {spec.item_keys[key]}", "missing key", line=where))
         for key in item:
             if key not in spec.item_keys:
                 close = difflib.get_close_matches(str(key), list(spec.item_keys), n=1)
                 hint = f"'{close[0]}' (misspelt key)" if close else "only " + ", ".join(spec.item_keys)
-                problems.append(Problem(label, None, f"{spec.list_key}[{i}].{key}", f"key '{key}'", hint, "unknown key"))
+                problems.append(Problem(label, None, f"{spec.list_key}[{i}].{key}", f"key '{key}'", hint, "unknown key",
+                                        line=lines.get((spec.list_key, i - 1, key), where)))
+            elif item[key] is not None and (not isinstance(item[key], (str, int, float)) or isinstance(item[key], bool)):
+                problems.append(Problem(label, None, f"{spec.list_key}[{i}].{key}", f"a {type(item[key]).__name__}",
+                                        f"text: {spec.item_keys[key]}", "wrong type", line=lines.get((spec.list_key, i - 1, key), where)))
         status = item.get("status")
         if spec.statuses and status is not None and status not in spec.statuses:
-            problems.append(Problem(label, None, f"{spec.list_key}[{i}].status", repr(status), " or ".join(spec.statuses), "unknown status"))
+            problems.append(Problem(label, None, f"{spec.list_key}[{i}].status", repr(status), " or ".join(spec.statuses), "unknown status",
+                                    line=lines.get((spec.list_key, i - 1, "status"), where)))
     return problems
+
+
+def read_text_input(ctx: Context, path: Path) -> TextFile:
+    """A YAML text input decoded by the one reader, with the YAML size limit (TextFileError if refused)."""
+    return read_text(path, ctx.label(path), max_bytes=YAML_MAX_BYTES, root=ctx.project.root)
 
 
 # -- national files ---------------------------------------------------------------------
@@ -383,26 +441,57 @@ def missing_inputs(ctx: Context) -> list[Problem]:
     problems = []
     for d in DATASETS:
         path = ctx.folder / f"{d.name}.csv"
-        if not path.is_file() and d.name not in ctx.params.report.not_provided:
+        if not path.is_file() and not path.is_symlink() and d.name not in ctx.params.report.not_provided:
             problems.append(Problem(ctx.label(path), None, None, "no file", f"{d.title} (`annualreport template` writes a blank one)",
                                     "missing file", d.name))
     return problems
 
 
+def check_links(ctx: Context) -> list[Problem]:
+    """Every entry of the local folder (inputs or not: the build copies them all) lies inside the project."""
+    return [Problem.unreadable(e) for e in links_outside(ctx.folder, ctx.project.root, ctx.label)]
+
+
 def check_inputs(project: Project, params: ReportParams) -> list[Problem]:
-    """Run every check on the partnership-year's inputs; returns all problems found."""
+    """Run every check on the partnership-year's inputs; returns all problems found.
+
+    A file that cannot be read (encoding, binary data, size, a link outside the project, YAML
+    syntax) is one problem for that file; every other file is still checked."""
     ctx = Context(project, params, local_folder(project, params.partnership_id, params.report.year))
     problems = check_national(project)
     if not ctx.folder.is_dir():
         return problems + [Problem(ctx.label(ctx.folder), None, None, "no folder", "the local inputs "
                                    "(`annualreport template` writes blank ones)", "missing file", ALL_INPUTS)]
-    problems += missing_inputs(ctx)
+    try:
+        check_inside(ctx.folder, project.root, ctx.label(ctx.folder))
+    except TextFileError as e:
+        return problems + [Problem.unreadable(e)]
+    links = check_links(ctx)
+    outside = {p.file for p in links}
+    problems += links + missing_inputs(ctx)
     for dataset in DATASETS:
-        table = read_table(ctx, dataset)
+        if ctx.label(ctx.folder / f"{dataset.name}.csv") in outside:
+            continue
+        try:
+            table = read_table(ctx, dataset)
+        except TextFileError as e:
+            problems.append(Problem.unreadable(e))
+            continue
         if table is not None:
             for check in TABLE_CHECKS:
                 problems += check(ctx, table)
     for spec in TEXT_INPUTS:
+        if ctx.label(ctx.folder / spec.name) in outside:
+            continue
         if spec.name not in ctx.params.report.not_provided or (ctx.folder / spec.name).is_file():
             problems += check_text_input(ctx, spec)
-    return problems
+    declared = ctx.params.report.not_provided
+    return list(dict.fromkeys(p for p in problems if not (p.kind in NOT_YET_PROVIDED and p.input in declared)))
+
+
+def blocking(problems: list[Problem], params: ReportParams) -> list[Problem]:
+    """The problems that stop a build: all of them for a final report; for a draft, all but inputs
+    not provided yet (which the draft lists as such)."""
+    if params.report.status != "draft":
+        return problems
+    return [p for p in problems if not (p.kind in NOT_YET_PROVIDED and p.input)]

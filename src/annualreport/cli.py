@@ -11,11 +11,11 @@ import click
 
 from . import __version__
 from .build import build_report
-from .checks import check_inputs, local_folder
+from .checks import blocking, check_inputs, local_folder
 from .errors import AnnualReportError
 from .indicators_csv import indicators_csv
 from .local_template import write_templates
-from .params import ReportParams, list_partnerships, list_years, load_params
+from .params import ReportParams, check_names, list_partnerships, list_years, load_params
 from .progress import Progress
 from .project import Project, find_project
 from .store import build_store
@@ -26,7 +26,12 @@ def _project(path: str | None) -> Project:
 
 
 def _expand(project: Project, partnerships: tuple[str, ...], years: tuple[str, ...]) -> list[tuple[str, str]]:
-    """(partnership, year) pairs to build; 'all' means every one with params."""
+    """(partnership, year) pairs to build; 'all' means every one with params. Names are validated
+    before any folder is listed (ParamsError naming the option)."""
+    for name in partnerships:
+        check_names(partnership_id=None if name == "all" else name)
+    for year in years:
+        check_names(year=None if year == "all" else year)
     names = list_partnerships(project) if "all" in partnerships else list(dict.fromkeys(partnerships))
     pairs = []
     for name in names:
@@ -130,10 +135,16 @@ def check(partnership: str, year: str, project_dir: str | None) -> None:
         click.echo(f"not provided (declared in params): {name}: {reason}", err=True)
     for problem in problems:
         click.echo(str(problem))
-    if problems:
-        files = len({p.file for p in problems})
-        click.echo(f"{len(problems)} problem(s) in {files} file(s) (rows are counted as in a spreadsheet: the header is row 1)", err=True)
+    faults = blocking(problems, params)
+    if faults:
+        files = len({p.file for p in faults})
+        click.echo(f"{len(faults)} problem(s) in {files} file(s) (rows are counted as in a spreadsheet: the header is row 1)", err=True)
         sys.exit(1)
+    if problems:
+        click.echo("the input(s) above are not provided yet: this draft builds without them and says so; "
+                   "a final report needs them, or each listed under not_provided with the reason", err=True)
+        click.echo(f"every input provided for {partnership} {year} is valid ({project.rel(local_folder(project, partnership, year))})", err=True)
+        return
     click.echo(f"all inputs of {partnership} {year} are valid ({project.rel(local_folder(project, partnership, year))})", err=True)
 
 
@@ -143,7 +154,11 @@ def template(partnership: str, year: str, project_dir: str | None) -> None:
     """Write blank, documented local-input files to data/local/<partnership>/<year>/ (never overwrites)."""
     project, _ = _params_or_exit(project_dir, partnership, year)
     folder = local_folder(project, partnership, year)
-    written = write_templates(folder, partnership, year)
+    try:
+        written = write_templates(folder, partnership, year, root=project.root)
+    except AnnualReportError as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(2)
     for path in written:
         click.echo(project.rel(path))
     kept = "" if written else " (every file already exists; nothing was overwritten)"

@@ -13,6 +13,7 @@ from .local_schema import (
     Dataset,
     time_period_code,
 )
+from .textfile import CSV_MAX_BYTES, CSV_MAX_ROWS, MB, YAML_MAX_BYTES, check_inside
 
 META_COLUMNS = ("col_name", "col_type", "label", "indicator_grouping", "indicator_unit", "indicator_dp",
                 "filter_hint", "filter_grouping_column")
@@ -58,6 +59,18 @@ def readme(year: str, partnership: str) -> str:
         "",
         "Each `<name>.meta.csv` describes the columns in DfE's EES meta format; keep it with its CSV.",
         "",
+        "## Saving the files",
+        "",
+        "Save as UTF-8 (best), UTF-16 with a byte-order mark (Excel's \"Unicode Text\") or Windows-1252 (Excel's "
+        "\"CSV\" on Windows); any line endings. Keep each CSV under "
+        f"{CSV_MAX_BYTES // MB} MB and {CSV_MAX_ROWS:,} rows and each YAML file under {YAML_MAX_BYTES // MB} MB: a "
+        "larger file is refused. YAML is indented with spaces, never tabs, and may not use anchors or aliases "
+        "(`&name`, `*name`). Keep the files here as files, not links to files elsewhere.",
+        "",
+        "A file left empty, a CSV with only its header and a YAML list with no items (or only the example) "
+        "count as not provided: a draft says so, a final report refuses to build unless the year's params "
+        "list the input under `not_provided` with the reason.",
+        "",
     ]
     for d in DATASETS:
         lines += [f"### {d.name}.csv: {d.title}", "", d.description, ""]
@@ -77,16 +90,20 @@ def readme(year: str, partnership: str) -> str:
     return "\n".join(lines)
 
 
-def write_templates(dest: Path, partnership: str, year: str) -> list[Path]:
+def write_templates(dest: Path, partnership: str, year: str, root: Path | None = None) -> list[Path]:
     """Write blank CSVs with their .meta.csv, commented YAML examples and a README into dest.
 
-    Existing files are never overwritten; returns the files written.
+    Existing files (and links, even broken ones) are never overwritten; returns the files written.
+    With `root`, a dest that resolves outside it (a folder link pointing elsewhere) is refused
+    (TextFileError) before anything is written.
     """
+    if root is not None:
+        check_inside(dest, root, dest.relative_to(root).as_posix() if dest.is_relative_to(root) else str(dest))
     dest.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
 
     def new(path: Path) -> bool:
-        if path.exists():
+        if path.exists() or path.is_symlink():
             return False
         written.append(path)
         return True

@@ -25,6 +25,7 @@ from .compare import compare_words, describe_change, target_words
 from .errors import AnnualReportError
 from .fmt import format_value, period_label
 from .store import Store
+from .textfile import YAML_MAX_BYTES, read_text
 
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][\w.]*)\s*\}\}")
 MARKER = re.compile(r"^<!--\s*(replace|after):\s*([\w-]+)\s*-->\s*$", re.M)
@@ -91,7 +92,7 @@ def narrative_files(folder: Path, chapters: list[str], label: str) -> dict[str, 
 
 def apply_file(nb: nbformat.NotebookNode, path: Path, label: str) -> None:
     """Apply a narrative file's replace/after blocks and trailing text to a chapter notebook."""
-    text = path.read_text(encoding="utf-8")
+    text = read_text(path, label, max_bytes=YAML_MAX_BYTES).text
     named = {t[len(TAG):]: cell for cell in nb.cells if cell.cell_type == "markdown"
              for t in cell.metadata.get("tags", []) if t.startswith(TAG)}
     pieces = MARKER.split(text)

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -26,8 +25,12 @@ from pydantic import (
 from .errors import ParamsError
 from .project import Project
 from .reference import gss_codes, local_authorities
+from .textfile import TextFileError
+from .yamlfile import read_yaml
 
-YEAR_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
+YEAR_PATTERN = re.compile(r"(\d{4})-(\d{2})")
+# A partnership id or chapter name: it becomes part of file paths, so no '/', '..' or absolute path.
+NAME_PATTERN = re.compile(r"[A-Za-z0-9]+(?:[_-][A-Za-z0-9]+)*")
 STRICT = ConfigDict(extra="forbid", strict=True)
 
 
@@ -106,6 +109,13 @@ class ReportYear(BaseModel):
         check_year(v)
         return v
 
+    @field_validator("chapters")
+    @classmethod
+    def _chapter_names(cls, v: list[str]) -> list[str]:
+        for name in v:
+            check_name(name, "chapter name")
+        return v
+
     @model_validator(mode="after")
     def _unique_chapters(self) -> "ReportYear":
         dupes = sorted({c for c in self.chapters if self.chapters.count(c) > 1})
@@ -119,9 +129,31 @@ class ReportYear(BaseModel):
         return int(self.year[:4]) + 1
 
 
+def check_name(name: str, what: str) -> str:
+    """Validate a partnership id or chapter name, which becomes part of a file path."""
+    if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
+        raise ValueError(f"not a valid {what}, found {name!r}: use letters, digits, '-' and '_' only "
+                         "(no '/', '..', spaces or absolute paths)")
+    return name
+
+
+def check_names(partnership_id: str | None = None, year: str | None = None) -> None:
+    """Validate a partnership id and a year given on the command line, before any path is made of them.
+
+    Raises ParamsError naming the option."""
+    for option, value, check in (("--partnership", partnership_id, lambda v: check_name(v, "partnership id")),
+                                 ("--year", year, check_year)):
+        if value is None:
+            continue
+        try:
+            check(value)
+        except ValueError as e:
+            raise ParamsError(f"{option} {value}", [str(e)]) from None
+
+
 def check_year(year: str) -> int:
     """Validate a financial year written '2013-14'; returns its time_period (2014)."""
-    m = YEAR_PATTERN.match(year)
+    m = YEAR_PATTERN.fullmatch(year)
     if not m or (int(m.group(1)) + 1) % 100 != int(m.group(2)):
         raise ValueError(f"expected a financial year such as '2013-14', found '{year}'")
     return int(m.group(1)) + 1
@@ -138,39 +170,17 @@ class ReportParams:
     year_file: Path
 
 
-def _key_lines(text: str) -> dict[tuple[Any, ...], int]:
-    """Map each key path in a YAML document to its 1-based line, for error messages."""
-    lines: dict[tuple[Any, ...], int] = {}
-
-    def walk(node: yaml.Node, path: tuple[Any, ...]) -> None:
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                lines[path + (key.value,)] = key.start_mark.line + 1
-                walk(value, path + (key.value,))
-        elif isinstance(node, yaml.SequenceNode):
-            for i, item in enumerate(node.value):
-                lines[path + (i,)] = item.start_mark.line + 1
-                walk(item, path + (i,))
-
-    root = yaml.compose(text)
-    if root is not None:
-        walk(root, ())
-    return lines
-
-
 def _load_yaml(path: Path, project: Project) -> tuple[dict[str, Any], dict[tuple[Any, ...], int]]:
+    """A params file's mapping and the line of each key, read with the one safe reader (any of the
+    accepted encodings, no aliases, bounded size and depth); every fault is a ParamsError naming the file."""
     rel = project.rel(path)
     if not path.is_file():
         raise ParamsError(rel, ["file not found"])
-    text = path.read_text(encoding="utf-8")
     try:
-        data = yaml.safe_load(text)
-        lines = _key_lines(text)
-    except yaml.YAMLError as e:
-        raise ParamsError(rel, [f"not valid YAML: {e}"]) from None
-    if not isinstance(data, dict):
-        raise ParamsError(rel, ["expected a mapping of keys to values at the top level"])
-    return data, lines
+        doc = read_yaml(path, rel, root=project.root, expect="a mapping of keys to values")
+    except TextFileError as e:
+        raise ParamsError(rel, [(f"line {e.line}: " if e.line else "") + f"{e.kind}: {e.detail}"]) from None
+    return doc.data, doc.lines
 
 
 def _describe(error: Any, model: type[BaseModel], lines: dict[tuple[Any, ...], int]) -> str:
@@ -225,16 +235,14 @@ def load_params(project: Project, partnership_id: str, year: str) -> ReportParam
     """Load and validate the params of one partnership-year.
 
     Raises ParamsError naming the file, each bad key with its line, and what was expected;
-    member councils are checked against DfE's LA code list and the national statistics.
+    member councils are checked against DfE's LA code list and the national statistics. The id and
+    year are validated before any file is looked for, so nothing outside params/ is ever read.
     """
+    check_names(partnership_id, year)
     partnership_file = project.params_dir / f"{partnership_id}.yml"
     if not partnership_file.is_file():
         known = ", ".join(list_partnerships(project)) or "none"
         raise ParamsError(project.rel(partnership_file), [f"no such partnership '{partnership_id}' (known: {known})"])
-    try:
-        check_year(year)
-    except ValueError as e:
-        raise ParamsError(f"--year {year}", [str(e)]) from None
     year_file = project.params_dir / partnership_id / f"{year}.yml"
     if not year_file.is_file():
         known = ", ".join(list_years(project, partnership_id)) or "none"

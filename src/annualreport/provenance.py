@@ -17,8 +17,6 @@ import re
 from importlib import metadata
 from pathlib import Path
 
-import yaml
-
 from . import __version__
 from .cache import code_digest, sha256_file
 from .indicators import INDICATORS, POPULATION_FILE
@@ -26,6 +24,7 @@ from .params import ReportParams
 from .project import Project
 from .reference import SN_MODELS
 from .vcs import repository_state
+from .yamlfile import read_yaml
 
 MANIFEST = "manifest.json"
 OUTPUT_GLOBS = ("public/report.html", "public/report.pdf", "public/report.docx", "public/data/*.csv",
@@ -123,7 +122,8 @@ def manifest_head(project: Project, params: ReportParams, renderer: str, rendere
         "partnership": params.partnership_id,
         "year": params.report.year,
         "status": params.report.status,
-        "params": {project.rel(p): yaml.safe_load(p.read_text(encoding="utf-8")) for p in (params.partnership_file, params.year_file)},
+        "params": {project.rel(p): read_yaml(p, project.rel(p), root=project.root).data
+                   for p in (params.partnership_file, params.year_file)},
         "inputs": {project.rel(p): file_entry(p) for p in input_files(project, params)},
         "code": {"annualreport": __version__, "code_sha256": code_digest(), **sources["code"]},
         "project_files": sources["project"],
