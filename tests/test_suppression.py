@@ -102,3 +102,65 @@ def test_public_view_hides_small_counts_their_rates_and_what_reveals_them(member
         cells_hidden = {c for c in [(ind, "partnership"), *[(ind, c) for c in codes]] if c in hidden}
         assert not recoverable(cells_hidden, [((ind, "partnership"), [(ind, c) for c in codes])]), line
     assert all(v == v for v in shown.values())  # nothing shown as NaN
+
+
+# -- a threshold the partnership cannot lower by mistake, and the final gate in every layout ----
+
+import nbformat  # noqa: E402
+
+from annualreport.params import load_params  # noqa: E402
+from annualreport.project import Project  # noqa: E402
+from conftest import run_cli  # noqa: E402
+
+
+def set_year(project, status: str = "draft", suppress_below: int = 6) -> None:  # type: ignore[no-untyped-def]
+    """Edit Lancashire 2013-14's params in place (lines keep their numbers)."""
+    path = project / "params" / "lancashire" / "2013-14.yml"
+    text = path.read_text(encoding="utf-8").replace("status: draft", f"status: {status}")
+    path.write_text(text.replace("suppress_below: 6", f"suppress_below: {suppress_below}"), encoding="utf-8")
+
+
+def test_a_final_build_with_suppress_below_1_is_refused(project) -> None:  # type: ignore[no-untyped-def]
+    set_year(project, status="final", suppress_below=1)
+    proc = run_cli(project, "build", "-p", "lancashire", "-y", "2013-14")
+    assert proc.returncode != 0
+    assert "params/lancashire/2013-14.yml: invalid parameters" in proc.stderr
+    assert ("key 'thresholds.suppress_below' (line 21): 1 is below the partnership's minimum_suppression of 6 "
+            "(params/lancashire.yml)") in proc.stderr, proc.stderr
+    assert "a final report may not lower the threshold" in proc.stderr
+    assert not (project / "build" / "lancashire" / "2013-14").exists()
+
+
+def test_a_draft_with_a_lowered_threshold_warns(project) -> None:  # type: ignore[no-untyped-def]
+    set_year(project, suppress_below=3)
+    params = load_params(Project(project), "lancashire", "2013-14")
+    assert len(params.warnings) == 1
+    assert "3 is below the partnership's minimum_suppression of 6" in params.warnings[0]
+    assert "allowed in a draft only" in params.warnings[0]
+
+
+def test_a_partnership_may_declare_a_higher_minimum(project) -> None:  # type: ignore[no-untyped-def]
+    path = project / "params" / "lancashire.yml"
+    path.write_text(path.read_text(encoding="utf-8") + "minimum_suppression: 10\n", encoding="utf-8")
+    set_year(project, status="final")
+    proc = run_cli(project, "build", "-p", "lancashire", "-y", "2013-14")
+    assert proc.returncode != 0
+    assert "6 is below the partnership's minimum_suppression of 10" in proc.stderr
+
+
+def test_a_final_build_fails_on_a_small_count_planted_in_a_year_per_column_table(project) -> None:  # type: ignore[no-untyped-def]
+    set_year(project, status="final")
+    notebook = project / "notebooks" / "allegations.ipynb"
+    nb = nbformat.read(notebook, as_version=4)
+    # A chapter that rewrites a published trend table, showing a suppressed count (Probation, 2009-10: 1).
+    nb.cells.append(nbformat.v4.new_code_cell(
+        'import pandas as pd\n'
+        't = pd.read_csv("data/allegations-table-1.csv", dtype=str, keep_default_na=False)\n'
+        't.loc[t["Employment sector"] == "Probation", "2009-10"] = "1"\n'
+        't.to_csv("data/allegations-table-1.csv", index=False, lineterminator="\\n")'))
+    nbformat.write(nb, notebook)
+    proc = run_cli(project, "build", "-p", "lancashire", "-y", "2013-14")
+    assert proc.returncode == 1, proc.stderr
+    assert "a final report may not publish small numbers; nothing was built" in proc.stderr
+    assert "data/allegations-table-1.csv, row 8, column '2009-10': unsuppressed small number: found 1" in proc.stderr
+    assert not (project / "build" / "lancashire" / "2013-14").exists()
