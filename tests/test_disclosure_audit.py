@@ -195,3 +195,10 @@ def test_todays_pattern_planted_in_a_published_csv_fails_the_gate(lancashire_bui
            "found [c] with feasible range [1, 1]; expected at least 6 possible values for a hidden count " \
            "(suppress more cells)" in problems, problems
     assert any(p.startswith("data/allegations-table-1.csv, row 12, column '2009-10'") for p in problems)
+
+
+def test_a_line_that_does_not_add_up_is_not_used() -> None:
+    # Distinct children: 8 in each half-year, 12 in the year (some went missing in both halves).
+    cells = {"year": 12.0, "half 1": 8.0, "half 2": 3.0}
+    hidden = suppress(cells, [("year", ["half 1", "half 2"])], THRESHOLD)
+    assert hidden == {"half 2"}  # the halves do not add up to the year, so the year reveals nothing

@@ -45,6 +45,18 @@ class Range:
         return f"[{self.lo:g}, {hi}]"
 
 
+def holding_lines(values: Mapping[Hashable, float | None], lines: Iterable[Line]) -> list[Line]:
+    """The lines that hold in the true values (total = sum of parts), and those a cell without a
+    value leaves open. A line that does not add up (a count of distinct children over two
+    half-years is not the sum of the halves' counts) is no equation a reader can use."""
+    out = []
+    for total, parts in lines:
+        cells = [values.get(c) for c in (total, *parts)]
+        if any(v is None for v in cells) or abs(cells[0] - sum(cells[1:])) < EPSILON:  # type: ignore[operator, arg-type]
+            out.append((total, list(parts)))
+    return out
+
+
 def _components(variables: list[Hashable], lines: list[Line], is_variable: set) -> list[tuple[list[Hashable], list[Line]]]:
     """Variables linked through lines (union-find), each group with the lines that touch it."""
     parent = {v: v for v in variables}

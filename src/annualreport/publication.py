@@ -71,7 +71,7 @@ def _unregistered_csv(path: Path, name: str, indicators: dict[str, dict], thresh
         for column in columns:
             text = record.get(column, "")
             value = number(text) if not text.strip().endswith("%") else None
-            if value is not None and value == int(value) and 0 < value < threshold:
+            if value is not None and value.is_integer() and 0 < value < threshold:
                 problems.append(_finding(name, i, column, f"{value:g}", threshold))
     return problems
 

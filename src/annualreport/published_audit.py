@@ -19,7 +19,7 @@ from typing import Hashable
 import pandas as pd
 
 from .cell_registry import Ref
-from .disclosure_audit import AuditResult, Line, feasible_ranges
+from .disclosure_audit import AuditResult, Line, feasible_ranges, holding_lines
 from .local_data import INPUTS, read_local, row_key, local_lines, with_partnership_rows
 from .local_schema import DATASET_BY_NAME
 from .published_cells import PublishedCell, number, published_cells
@@ -54,7 +54,7 @@ def _audit(values: dict[Hashable, float | None], refs: dict[Hashable, Ref], show
     """Audit one table: refs maps its cells to registry refs; unpublished cells are unknown."""
     seen = {cell: values[cell] if refs.get(cell) in shown else None for cell in values}
     hidden = {cell for cell, ref in refs.items() if ref in shown and not shown[ref] and values.get(cell) is not None}
-    ranges = feasible_ranges(seen, hidden, lines)
+    ranges = feasible_ranges(seen, hidden, holding_lines(values, lines))
     audit.result.add({refs[c]: r for c, r in ranges.items()}, threshold)
 
 

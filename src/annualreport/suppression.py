@@ -15,7 +15,7 @@ from typing import Any, Hashable, Iterable, Mapping
 
 import pandas as pd
 
-from .disclosure_audit import Line, first_narrow_cell
+from .disclosure_audit import Line, first_narrow_cell, holding_lines
 
 StoreKey = tuple[str, str, str, int]  # (indicator, area_type, area_code, time_period)
 SUPPRESSED = "suppressed"
@@ -62,7 +62,7 @@ def suppress(cells: Mapping[Any, float | None], lines: Iterable[Line], threshold
     more cell of a line it is in is hidden, by the same choice. Zeros are never hidden, so a
     reader knows a hidden count is at least 1, and the audit assumes so. Same input, same cells.
     """
-    lines = [(t, list(p)) for t, p in lines]
+    lines = holding_lines(cells, lines)
     hidden = {k for k, v in cells.items() if is_small(v, threshold)}
     unknown = {k for k, v in cells.items() if v is None}
     _secondary(cells, lines, hidden, unknown)
