@@ -164,3 +164,74 @@ def test_a_final_build_fails_on_a_small_count_planted_in_a_year_per_column_table
     assert "a final report may not publish small numbers; nothing was built" in proc.stderr
     assert "data/allegations-table-1.csv, row 8, column '2009-10': unsuppressed small number: found 1" in proc.stderr
     assert not (project / "build" / "lancashire" / "2013-14").exists()
+
+
+# -- local tables: members against the partnership, half-years against the year ----------------
+
+from annualreport.disclosure_audit import narrow_cells as _narrow  # noqa: E402
+from annualreport.local_data import STATE, local_lines, public_local  # noqa: E402
+from annualreport.local_schema import DATASET_BY_NAME  # noqa: E402
+
+
+def local_frame(rows: list[tuple[str, str, str, float]], measure: str = "notifications") -> pd.DataFrame:
+    """A local table of one measure: (time_identifier, geographic_level, la_code, value) rows."""
+    frame = pd.DataFrame([{"time_period": "202324", "time_identifier": ti, "geographic_level": level, "la_code": code,
+                           "la_name": code, measure: value, measure + STATE: "value"} for ti, level, code, value in rows])
+    for m in DATASET_BY_NAME["private_fostering"].measures:
+        if m.name != measure:
+            frame[m.name], frame[m.name + STATE] = float("nan"), "not available"
+    return frame
+
+
+def test_a_council_count_is_not_the_partnership_minus_the_other_council() -> None:
+    # Kingston 3, Richmond 10, the partnership 13: hiding Kingston alone gives it away.
+    dataset = DATASET_BY_NAME["private_fostering"]
+    frame = local_frame([("Financial year", "Local authority", "314", 3), ("Financial year", "Local authority", "318", 10),
+                         ("Financial year", "Partnership", "", 13)])
+    public = public_local(frame, dataset, THRESHOLD)
+    hidden = {i for i, s in enumerate(public["notifications" + STATE]) if s == "suppressed"}
+    assert 0 in hidden and len(hidden) >= 2
+    lines, _ = local_lines(frame, dataset)
+    assert not _narrow(dict(enumerate(frame.notifications)), hidden, lines, THRESHOLD)
+    assert public.loc[0, "visited_in_time_percent" + STATE] != "value"
+
+
+def test_a_half_year_is_not_the_year_minus_the_other_half() -> None:
+    dataset = DATASET_BY_NAME["private_fostering"]
+    frame = local_frame([("Part 1 (April to September)", "Local authority", "888", 2),
+                         ("Part 2 (October to March)", "Local authority", "888", 40),
+                         ("Financial year", "Local authority", "888", 42)])
+    public = public_local(frame, dataset, THRESHOLD)
+    hidden = {i for i, s in enumerate(public["notifications" + STATE]) if s == "suppressed"}
+    assert hidden == {0, 1}  # the other half goes too (the year is the larger cell)
+    lines, _ = local_lines(frame, dataset)
+    assert lines == [(2, [0, 1])]
+
+
+def test_percentage_of_a_hidden_count_shows_c() -> None:
+    from annualreport.fmt import format_value
+
+    dataset = DATASET_BY_NAME["private_fostering"]
+    frame = local_frame([("Financial year", "Local authority", "888", 30)], measure="visited_in_time")
+    frame["arrangements"], frame["arrangements" + STATE] = 3.0, "value"
+    frame["visited_in_time_percent"], frame["visited_in_time_percent" + STATE] = 10.0, "value"
+    public = public_local(frame, dataset, THRESHOLD)
+    state = public.loc[0, "visited_in_time_percent" + STATE]
+    assert format_value(public.loc[0, "visited_in_time_percent"], "percent", 0, state) == "[c]"
+
+
+member_lists = st.lists(st.integers(min_value=0, max_value=30), min_size=2, max_size=4)
+
+
+@given(member_lists)
+@settings(deadline=None)
+def test_public_view_leaves_every_hidden_member_at_least_threshold_values(members: list[int]) -> None:
+    frame = store_frame([(n, max(n, 1) + 50) for n in members])
+    public = public_view(frame, INDICATORS, THRESHOLD)
+    hidden = {r.area_code for r in public.itertuples() if r.indicator == "n" and r.state == "suppressed"}
+    if "partnership" in hidden:
+        return  # the total is hidden too: the members are unbounded above
+    hidden_members = [int(code) for code in hidden]
+    rest = sum(members) - sum(v for i, v in enumerate(members) if i not in hidden_members)
+    # Independently of the audit: hidden members share `rest`, each at least 1.
+    assert not hidden_members or rest - (len(hidden_members) - 1) >= THRESHOLD

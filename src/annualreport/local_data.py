@@ -17,8 +17,8 @@ from typing import Hashable
 import pandas as pd
 import yaml
 
-from .local_schema import DATASET_BY_NAME, STANDARD_COLUMNS, TEXT_BY_NAME, Dataset
 from .disclosure_audit import Line
+from .local_schema import DATASET_BY_NAME, STANDARD_COLUMNS, TEXT_BY_NAME, Dataset
 from .suppression import suppress
 
 INPUTS = "inputs"

@@ -2,6 +2,8 @@
 
 For a partnership, rows at the `Partnership` level are used when the file has them; otherwise
 the member councils' rows are added up (counts; percentages are recomputed from their counts).
+Suppression runs over members and partnership together, before the partnership's rows are
+taken, and every table and chart records its count cells (`cell_registry`) for the final gate.
 A dataset that was not provided gives a plain sentence saying so, with the reason, instead of
 a table.
 """
@@ -13,9 +15,9 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import Markdown
 
+from .cell_registry import TableCells, write_cells
 from .charts import bar_alt_text, bar_chart
 from .fmt import format_value
-from .cell_registry import TableCells, write_cells
 from .local_data import (
     STATE,
     partnership_rows,
@@ -29,7 +31,6 @@ from .local_data import (
 from .local_schema import (
     DATASET_BY_NAME,
     TEXT_BY_NAME,
-    Dataset,
     Measure,
     time_period_code,
 )

@@ -20,7 +20,7 @@ import pandas as pd
 
 from .cell_registry import Ref
 from .disclosure_audit import AuditResult, Line, feasible_ranges, holding_lines
-from .local_data import INPUTS, read_local, row_key, local_lines, with_partnership_rows
+from .local_data import INPUTS, local_lines, read_local, row_key, with_partnership_rows
 from .local_schema import DATASET_BY_NAME
 from .published_cells import PublishedCell, number, published_cells
 from .store import STORE_CSV, STORE_META, Store

@@ -11,7 +11,7 @@ the true values; only the public view is suppressed.
 
 from __future__ import annotations
 
-from typing import Any, Hashable, Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
 import pandas as pd
 
