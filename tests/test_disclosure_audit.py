@@ -202,3 +202,26 @@ def test_a_line_that_does_not_add_up_is_not_used() -> None:
     cells = {"year": 12.0, "half 1": 8.0, "half 2": 3.0}
     hidden = suppress(cells, [("year", ["half 1", "half 2"])], THRESHOLD)
     assert hidden == {"half 2"}  # the halves do not add up to the year, so the year reveals nothing
+
+
+def test_a_small_count_planted_in_the_html_or_the_markdown_table_is_found(lancashire_build: Path, tmp_path: Path) -> None:
+    from annualreport.render.embedded import EmbeddedRenderer
+
+    folder = tmp_path / "report"
+    shutil.copytree(lancashire_build, folder)
+    markdown, _ = EmbeddedRenderer().combined_markdown(folder)
+    store = json.loads((folder / "store.json").read_text(encoding="utf-8"))
+    assert small_counts(folder, folder, store["indicators"], 6, markdown) == []
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    start = html.index('id="tbl-allegations-table-1"')
+    rows = html[start:].split("<tr")
+    probation = next(i for i, row in enumerate(rows) if "Probation" in row)
+    rows[probation] = rows[probation].replace("[c]", "1", 1)  # 2009-10, the true value
+    (folder / "report.html").write_text(html[:start] + "<tr".join(rows), encoding="utf-8")
+    planted = markdown.replace("| Probation | [c] |", "| Probation | 1 |")
+    assert planted != markdown
+    problems = [str(p) for p in small_counts(folder, folder, store["indicators"], 6, planted)]
+    for file in ("report.html", "report.md"):
+        assert (f"{file} (table tbl-allegations-table-1), row 7, column '2009-10': unsuppressed small number: "
+                "found 1; expected no count from 1 to 5 in a published file (suppress it)") in problems, problems
+    assert len(problems) == 2
