@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+FIXTURES = REPO / "tests" / "fixtures"
 
 
 def copy_project(dest: Path) -> Path:
@@ -23,6 +24,17 @@ def copy_project(dest: Path) -> Path:
     for folder in ("national", "reference"):
         (dest / "data" / folder).symlink_to(REPO / "data" / folder, target_is_directory=True)
     return dest
+
+
+def copy_fixture(project: Path, name: str = "hipss") -> Path:
+    """Add a fixture partnership to a project copy: its params and its local inputs (tests/fixtures/<name>/).
+
+    `hipss` is the SYNTHETIC four-council partnership (Hampshire, Isle of Wight, Portsmouth and
+    Southampton), 2022-23, with council-level local rows and small counts."""
+    source = FIXTURES / name
+    shutil.copytree(source / "params", project / "params", dirs_exist_ok=True)
+    shutil.copytree(source / "data" / "local", project / "data" / "local", dirs_exist_ok=True)
+    return project
 
 
 def run_cli(project: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -57,6 +57,8 @@ def check_before_build(project: Project, params: ReportParams, progress: Progres
 
     Returns the inputs not provided (declared in params, or missing from a draft): name -> reason.
     """
+    for warning in params.warnings:
+        progress.say(label, f"warning (draft only): {warning}")
     problems = check_inputs(project, params)
     draft = params.report.status == "draft"
     faults = blocking(problems, params)  # a draft may lack inputs (checks.NOT_YET_PROVIDED)
@@ -98,9 +100,14 @@ def _chapter_runs(project: Project, params: ReportParams, work: Path, chapters: 
     return runs
 
 
-def gate_small_numbers(work: Path, params: ReportParams, meta: dict, progress: Progress, label: str) -> None:
-    """A final report is not built while a published file holds an unsuppressed small count."""
-    problems = small_counts(work, meta["indicators"], params.report.thresholds.suppress_below)
+def gate_small_numbers(public: Path, private: Path, params: ReportParams, meta: dict, progress: Progress, label: str,
+                       markdown: Path | None = None) -> None:
+    """A final report is not built while a published file holds an unsuppressed small count.
+
+    `public` is the folder of what is published (report.html, data/*.csv), `private` the build's
+    records and inputs; `markdown` the report's Markdown the PDF was made from, when there is one."""
+    text = markdown.read_text(encoding="utf-8") if markdown is not None and markdown.is_file() else None
+    problems = small_counts(public, private, meta["indicators"], params.report.thresholds.suppress_below, text)
     if problems and params.report.status == "final":
         raise InputProblems(problems, "a final report may not publish small numbers")
     for p in problems:
@@ -254,6 +261,7 @@ def build_report(project: Project, partnership: str, year: str, renderer: str = 
             progress.say(label, "acronyms not in the glossary: " + ", ".join(book.unknown_acronyms))
         progress.say(label, f"rendering with {render.name}")
         outputs = render.render(work, draft=params.report.status == "draft", year_end=params.report.time_period)
+        gate_small_numbers(work, work, params, store.meta, progress, label, work / ".render" / "report.md")
         shutil.rmtree(work / ".render", ignore_errors=True)  # intermediates, not part of the report
         public = assemble_public(work, outputs)
         stray = unexpected_public_files(work / PUBLIC)

@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import Markdown
 
+from .cell_registry import TableCells, write_cells
 from .charts import alt_text, line_chart
 from .compare import Change, compare_words, describe_change, target_words
 from .fmt import format_value, period_label
@@ -115,16 +116,24 @@ class Chapter:
         stem = self.outputs.next_table()
         header = ["Indicator", "Area"] + [period_label(p) for p in self.store.periods]
         rows, csv_rows = [], []
+        registry = TableCells(stem, f"data/{stem}.csv", f"tbl-{stem}")
         for ind in indicators:
             title = self.store.indicator(ind)["title"]
+            count = self.store.indicator(ind)["unit"] == "count"
             first = True
             for (area_type, code), group in self._series(ind).groupby(["area_type", "area_code"], sort=False):
                 cells = [self.text(ind, area_type, p, code) for p in self.store.periods]
+                for j, p in enumerate(self.store.periods):
+                    if count:
+                        ref = ("store", ind, area_type, code, int(p))
+                        registry.table_cells.append((len(rows), 2 + j, ref))
+                        registry.csv_cells.append((len(csv_rows) + j + 1, "value", ref))
                 rows.append([title if first else "", group.area_name.iloc[0]] + cells)
                 csv_rows += [{"indicator": ind, "area": group.area_name.iloc[0], "year": period_label(p), "value": v}
                              for p, v in zip(self.store.periods, cells)]
                 first = False
         path = self.outputs.write_csv(stem, pd.DataFrame(csv_rows))
+        write_cells(self.build_dir, self.chapter, registry)
         note = f"{SYMBOL_NOTE} Data: [{path}]({path})."
         return Markdown(pipe_table(header, rows, [24, 18] + [9] * len(self.store.periods), caption, stem, note))
 
@@ -147,7 +156,11 @@ class Chapter:
         stem = self.outputs.next_chart()
         line_chart(data, self.outputs.png(stem), info["title"], self.period)
         out = data.assign(year=data.time_period.map(period_label), indicator=indicator)
-        self.outputs.write_csv(stem, out[["indicator", "area_name", "year", "value", "state"]])
+        path = self.outputs.write_csv(stem, out[["indicator", "area_name", "year", "value", "state"]])
+        if info["unit"] == "count":
+            keys = self._series(indicator).loc[data.index]
+            refs = [("store", indicator, at, code, int(p)) for at, code, p in zip(keys.area_type, keys.area_code, keys.time_period)]
+            write_cells(self.build_dir, self.chapter, TableCells(stem, path, None, [(i + 1, "value", r) for i, r in enumerate(refs)]))
         alt = alt_text(data, info["title"].lower(), info["unit"], info["decimals"], self.meta["short_name"])
         return Markdown(self.outputs.figure_markdown(stem, title, subtitle, alt))
 
@@ -198,12 +211,19 @@ class Chapter:
         """Key figures at a glance: value, previous year, direction, judgement in words, England."""
         header = ["Indicator", period_label(self.period - 1), self.year, "Change", "Judgement", "England"]
         rows = []
+        registry = TableCells("summary", None, "tbl-summary")
         for _, ind in self.outputs.recorded(chapters):
+            if self.store.indicator(ind)["unit"] == "count":
+                for col, (at, period) in ((1, ("partnership", self.period - 1)), (2, ("partnership", self.period)),
+                                          (5, ("england", self.period))):
+                    code = {"partnership": "partnership", "england": "E92000001"}[at]
+                    registry.table_cells.append((len(rows), col, ("store", ind, at, code, period)))
             ch = self.change(ind)
             rows.append([self.store.indicator(ind)["title"], self.text(ind, period=self.period - 1), self.text(ind),
                          f"{ch.arrow} {ch.direction}" if ch.direction != "unknown" else "–", ch.judgement, self.text(ind, "england")])
         note = ("Judgement says whether a change is better or worse given which direction is better for that "
                 "indicator (DfE's polarity); 'not judged' where neither direction is better.")
+        write_cells(self.build_dir, self.chapter, registry)
         return Markdown(pipe_table(header, rows, [30, 8, 8, 8, 10, 10], f"Summary at a glance, {self.year}", "summary", note))
 
 

@@ -4,8 +4,9 @@ The build copies the partnership-year's local inputs into the build folder (`inp
 build holds everything it was made from; the copy's text is UTF-8 whatever the original's encoding
 (every input is read by `textfile`'s one reader, YAML by `yamlfile`'s safe loader). A table is read with its numbers as floats (NaN where
 the cell is a symbol or blank) and, for publication, passed through the same disclosure control
-as the store: small counts hidden, with secondary suppression along every filter's Total line,
-and percentages made from a hidden count hidden too.
+as the store: small counts hidden, with further cells hidden along every line a reader can add
+up (each filter's Total, members against the partnership, half-years against the year) until no
+hidden count can be pinned down, and percentages made from a hidden count hidden too.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ import json
 import shutil
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Hashable
 
 import pandas as pd
 
+from .disclosure_audit import Line
 from .local_schema import DATASET_BY_NAME, STANDARD_COLUMNS, TEXT_BY_NAME, Dataset, TextInput
 from .suppression import suppress
 from .textfile import YAML_MAX_BYTES, decode, links_outside, read_csv_text, read_text
@@ -50,28 +52,115 @@ def read_local(folder: Path, name: str) -> pd.DataFrame | None:
     return frame
 
 
-def public_local(frame: pd.DataFrame, dataset: Dataset, threshold: int) -> pd.DataFrame:
-    """The table as it may be published: small counts and what would reveal them suppressed."""
-    out = frame.copy()
+PARTNERSHIP = "Partnership"
+ANNUAL = "Financial year"
+HALF_YEARS = ("Part 1 (April to September)", "Part 2 (October to March)")
+
+
+def row_key(frame: pd.DataFrame, dataset: Dataset) -> list[tuple[str, ...]]:
+    """Each row's identity: its standard columns and filters (what the registry of published cells names)."""
+    columns = [*STANDARD_COLUMNS, *(f.name for f in dataset.filters)]
+    return [tuple(str(v) for v in row) for row in frame[columns].itertuples(index=False)]
+
+
+def with_partnership_rows(frame: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:
+    """The table with the partnership's rows added where a file of several councils has none.
+
+    Counts (and pounds) are the members' sum when every member has a value; a percentage is
+    recomputed from the summed counts; anything else has no partnership figure. The true values:
+    suppression comes after, over members and partnership together (see `public_local`)."""
+    levels = frame.geographic_level
+    if frame[levels != PARTNERSHIP].la_code.nunique() <= 1:
+        return frame.reset_index(drop=True)
+    keys = ["time_period", "time_identifier", *(f.name for f in dataset.filters)]
+    have = set(map(tuple, frame.loc[levels == PARTNERSHIP, keys].astype(str).itertuples(index=False)))
+    counts = [m for m in dataset.measures if m.unit in ("count", "gbp")]
+    rows = []
+    for key, group in frame[levels != PARTNERSHIP].groupby(keys, sort=False):
+        if tuple(map(str, key)) in have:
+            continue
+        row = dict(zip(keys, key)) | {"geographic_level": PARTNERSHIP, "la_code": "", "la_name": ""}
+        for m in counts:
+            states = set(group[m.name + STATE])
+            row[m.name] = group[m.name].sum() if states == {"value"} else float("nan")
+            row[m.name + STATE] = "value" if states == {"value"} else sorted(states - {"value"})[0]
+        for m in dataset.measures:
+            if m.unit == "percent" and m.numerator and m.denominator:
+                num, den = row[m.numerator], row[m.denominator]
+                if num == num and den == den and den != 0:
+                    row[m.name], row[m.name + STATE] = num / den * 100, "value"
+                else:  # a part suppressed in the input makes the percentage suppressed ([c]), not unavailable
+                    states = {row[m.numerator + STATE], row[m.denominator + STATE]}
+                    row[m.name] = float("nan")
+                    row[m.name + STATE] = "suppressed" if "suppressed" in states else "not available"
+            elif m not in counts:
+                row[m.name], row[m.name + STATE] = float("nan"), "not applicable"
+        rows.append(row)
+    return pd.concat([frame, pd.DataFrame(rows, columns=frame.columns)], ignore_index=True) if rows else frame.reset_index(drop=True)
+
+
+def partnership_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows a report shows: the partnership's, or a single council's where it is the partnership."""
+    if (frame.geographic_level == PARTNERSHIP).any():
+        frame = frame[frame.geographic_level == PARTNERSHIP]
+    return frame.reset_index(drop=True)
+
+
+def local_lines(frame: pd.DataFrame, dataset: Dataset) -> tuple[list[Line], dict[Hashable, None]]:
+    """What a reader knows of a table's counts, as lines (total, parts) over row positions.
+
+    Along each exhaustive filter, the 'Total' row is the sum of the others; a partnership row is
+    the sum of its member councils' rows; a financial year is the sum of its two half-years where
+    both are given. Returns the lines and the unknown cells they need (a member council missing
+    from one group of rows: a reader knows it exists but not its count)."""
+    frame = frame.reset_index(drop=True)
     filters = [f.name for f in dataset.filters]
-    keys = list(range(len(out)))
+    lines: list[Line] = []
+    unknown: dict[Hashable, None] = {}
+
+    def add(group: pd.DataFrame, is_total: pd.Series) -> None:
+        total, parts = group.index[is_total], group.index[~is_total]
+        if len(total) == 1 and len(parts):
+            lines.append((int(total[0]), [int(p) for p in parts]))
+
+    for flt in dataset.filters:
+        if flt.exhaustive:
+            others = [c for c in (*STANDARD_COLUMNS, *filters) if c != flt.name]
+            for _, group in frame.groupby(others, sort=False, dropna=False):
+                add(group, group[flt.name] == "Total")
+    members = sorted(set(frame.la_code[frame.geographic_level != PARTNERSHIP]))
+    if (frame.geographic_level == PARTNERSHIP).any() and members:
+        for key, group in frame.groupby(["time_period", "time_identifier", *filters], sort=False, dropna=False):
+            total = group.index[group.geographic_level == PARTNERSHIP]
+            if len(total) != 1:
+                continue
+            present = group[group.geographic_level != PARTNERSHIP]
+            absent = [("absent", code, *map(str, key)) for code in members if code not in set(present.la_code)]
+            unknown |= dict.fromkeys(absent)
+            lines.append((int(total[0]), [int(p) for p in present.index] + absent))
+    for _, group in frame.groupby(["geographic_level", "la_code", "time_period", *filters], sort=False, dropna=False):
+        halves = group[group.time_identifier.isin(HALF_YEARS)]
+        year = group.index[group.time_identifier == ANNUAL]
+        if len(year) == 1 and sorted(halves.time_identifier) == list(HALF_YEARS):
+            lines.append((int(year[0]), [int(p) for p in halves.index]))
+    return lines, unknown
+
+
+def public_local(frame: pd.DataFrame, dataset: Dataset, threshold: int) -> pd.DataFrame:
+    """The table as it may be published: small counts and what would reveal them suppressed.
+
+    Every disclosive count is protected over all the table's lines (`local_lines`) at once: the
+    filters' totals, members against the partnership, half-years against the year."""
+    out = frame.reset_index(drop=True).copy()
+    lines, unknown = local_lines(out, dataset)
     for m in dataset.measures:
         if m.unit != "count" or not m.disclosive:
             continue
-        cells = {k: (None if pd.isna(v) else float(v)) for k, v in zip(keys, out[m.name])}
-        lines = []
-        for flt in dataset.filters:
-            if not flt.exhaustive:
-                continue
-            others = [c for c in (*STANDARD_COLUMNS, *filters) if c != flt.name]
-            for _, group in out.groupby(others, sort=False, dropna=False):
-                total = group.index[group[flt.name] == "Total"]
-                parts = group.index[group[flt.name] != "Total"]
-                if len(total) == 1 and len(parts):
-                    lines.append((int(total[0]), [int(p) for p in parts]))
-        hidden = suppress(cells, lines, threshold)
-        out.loc[list(hidden), m.name] = float("nan")
-        out.loc[list(hidden), m.name + STATE] = "suppressed"
+        cells: dict[Hashable, float | None] = {k: (None if pd.isna(v) else float(v)) for k, v in enumerate(out[m.name])}
+        hidden = suppress(cells | unknown, lines, threshold)
+        rows = sorted(c for c in hidden if isinstance(c, int))
+        out.loc[rows, m.name] = float("nan")
+        out.loc[rows, m.name + STATE] = "suppressed"
     for m in dataset.measures:
         if m.unit in ("percent", "rate_per_10k") and m.numerator:
             parts = [p for p in (m.numerator, m.denominator) if p]

@@ -2,6 +2,8 @@
 
 For a partnership, rows at the `Partnership` level are used when the file has them; otherwise
 the member councils' rows are added up (counts; percentages are recomputed from their counts).
+Suppression runs over members and partnership together, before the partnership's rows are
+taken, and every table and chart records its count cells (`cell_registry`) for the final gate.
 A dataset that was not provided gives a plain sentence saying so, with the reason, instead of
 a table.
 """
@@ -13,13 +15,22 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import Markdown
 
+from .cell_registry import TableCells, write_cells
 from .charts import bar_alt_text, bar_chart
 from .fmt import format_value
-from .local_data import STATE, public_local, read_items, read_local, read_not_provided
+from .local_data import (
+    STATE,
+    partnership_rows,
+    public_local,
+    read_items,
+    read_local,
+    read_not_provided,
+    row_key,
+    with_partnership_rows,
+)
 from .local_schema import (
     DATASET_BY_NAME,
     TEXT_BY_NAME,
-    Dataset,
     Measure,
     time_period_code,
 )
@@ -27,6 +38,7 @@ from .outputs import Outputs, pipe_table
 
 ANNUAL = "Financial year"
 HALVES = {"Part 1 (April to September)": "April to September", "Part 2 (October to March)": "October to March"}
+REF = "__ref"  # a row's key, for the registry of published cells
 
 
 class LocalView:
@@ -42,34 +54,20 @@ class LocalView:
 
     # -- reading -------------------------------------------------------------------------
     def frame(self, name: str) -> pd.DataFrame | None:
-        """The public (suppressed) rows of the partnership for a dataset, or None."""
+        """The public (suppressed) rows of the partnership for a dataset, or None.
+
+        Suppression runs over the whole table (members and partnership, half-years and years)
+        before the partnership's rows are taken, so no published figure is a difference of others."""
         if name not in self._frames:
             dataset = DATASET_BY_NAME[name]
             raw = read_local(self.folder, name)
-            self._frames[name] = None if raw is None else self._partnership(public_local(raw, dataset, self.threshold), dataset)
+            if raw is None:
+                self._frames[name] = None
+            else:
+                public = partnership_rows(public_local(with_partnership_rows(raw, dataset), dataset, self.threshold))
+                public[REF] = row_key(public, dataset)
+                self._frames[name] = public
         return self._frames[name]
-
-    def _partnership(self, frame: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:
-        if (frame.geographic_level == "Partnership").any() or frame.la_code.nunique() <= 1:
-            return frame.reset_index(drop=True)
-        keys = ["time_period", "time_identifier", *(f.name for f in dataset.filters)]
-        counts = [m for m in dataset.measures if m.unit in ("count", "gbp")]
-        rows = []
-        for key, group in frame.groupby(keys, sort=False):
-            row = dict(zip(keys, key)) | {"geographic_level": "Partnership", "la_code": "", "la_name": ""}
-            for m in counts:
-                states = set(group[m.name + STATE])
-                row[m.name] = group[m.name].sum() if states == {"value"} else float("nan")
-                row[m.name + STATE] = "value" if states == {"value"} else sorted(states - {"value"})[0]
-            rows.append(row)
-        out = pd.DataFrame(rows)
-        for m in dataset.measures:
-            if m.unit == "percent" and m.numerator and m.denominator:
-                out[m.name] = out[m.numerator] / out[m.denominator] * 100
-                out[m.name + STATE] = ["value" if v == v else "not available" for v in out[m.name]]
-            elif m not in counts:
-                out[m.name], out[m.name + STATE] = float("nan"), "not applicable"
-        return out
 
     def provided(self, name: str) -> bool:
         if name in TEXT_BY_NAME:
@@ -125,13 +123,33 @@ class LocalView:
     def share(self, name: str, measure: str, by: str, values: list[str], of: str = "Total", decimals: int = 1) -> str:
         """share_value as printed: '77.9%', or '[x]'."""
         value = self.share_value(name, measure, by, values, of)
-        return "[x]" if value is None else format_value(value, "percent", decimals)
+        if value is not None:
+            return format_value(value, "percent", decimals)
+        states = [self._state(name, measure, {by: v}) for v in (*values, of)]
+        return "[c]" if "suppressed" in states else "[x]"
+
+    def _state(self, name: str, measure: str, where: dict[str, str]) -> str:
+        rows = self._rows(name, where)
+        return str(rows.iloc[0][measure + STATE]) if len(rows) == 1 else "not available"
 
     # -- tables and charts ---------------------------------------------------------------
     def _cell(self, row: pd.Series, m: Measure) -> str:
         unit = "count" if m.unit == "gbp" else m.unit
         text = format_value(row[m.name], unit, m.dp, row[m.name + STATE])
         return f"£{text}" if m.unit == "gbp" and row[m.name + STATE] == "value" else text
+
+    @staticmethod
+    def _ref(name: str, row: pd.Series, m: Measure) -> tuple | None:
+        """The registry's reference of a cell that holds a count about children, else None."""
+        return ("local", name, m.name, *row[REF]) if m.unit == "count" and m.disclosive else None
+
+    def _register(self, stem: str, path: str | None, header: list[str], refs: list[list[tuple | None]],
+                  table: bool = True) -> None:
+        """Record the count cells of a table whose CSV has the same rows and columns as the report's table."""
+        cells = [(i, j, ref) for i, row in enumerate(refs) for j, ref in enumerate(row) if ref is not None]
+        write_cells(self.outputs.build_dir, self.outputs.chapter,
+                    TableCells(stem, path, f"tbl-{stem}" if table else None,
+                               [(i + 1, header[j], ref) for i, j, ref in cells], [(i, j, ref) for i, j, ref in cells] if table else []))
 
     def table(self, name: str, caption: str, by: str | None = None, measures: list[str] | None = None,
               where: dict[str, str] | None = None) -> Markdown:
@@ -143,8 +161,10 @@ class LocalView:
         rows = self._rows(name, where)
         header = ([dataset.filters[[f.name for f in dataset.filters].index(by)].label] if by else []) + [m.label for m in chosen]
         body = [([str(r[by])] if by else []) + [self._cell(r, m) for m in chosen] for _, r in rows.iterrows()]
+        refs = [([None] if by else []) + [self._ref(name, r, m) for m in chosen] for _, r in rows.iterrows()]
         stem = self.outputs.next_table()
         path = self.outputs.write_csv(stem, pd.DataFrame(body, columns=header))
+        self._register(stem, path, header, refs)
         widths = ([26] if by else []) + [10] * len(chosen)
         return Markdown(pipe_table(header, body, widths, caption, stem, f"Data: [{path}]({path})."))
 
@@ -159,15 +179,19 @@ class LocalView:
         m = self._measure(name, measure)
         values = list(dict.fromkeys(annual[by]))
         header = [next(f.label for f in DATASET_BY_NAME[name].filters if f.name == by)] + [f"{p[:4]}-{p[4:]}" for p in periods]
-        body = []
+        body, refs = [], []
         for v in values:
-            cells = []
+            cells: list[str] = []
+            row_refs: list[tuple | None] = [None]
             for p in periods:
                 match = annual[(annual[by] == v) & (annual.time_period == p)]
                 cells.append(self._cell(match.iloc[0], m) if len(match) == 1 else "[x]")
+                row_refs.append(self._ref(name, match.iloc[0], m) if len(match) == 1 else None)
             body.append([v] + cells)
+            refs.append(row_refs)
         stem = self.outputs.next_table()
         path = self.outputs.write_csv(stem, pd.DataFrame(body, columns=header))
+        self._register(stem, path, header, refs)
         return Markdown(pipe_table(header, body, [26] + [8] * len(periods), caption, stem, f"Data: [{path}]({path})."))
 
     def half_year_table(self, name: str, caption: str, by: str | None = None, measures: list[str] | None = None) -> Markdown:
@@ -178,13 +202,15 @@ class LocalView:
         dataset = DATASET_BY_NAME[name]
         chosen = [m for m in dataset.measures if (measures is None or m.name in measures)]
         halves = frame[frame.time_identifier.isin(list(HALVES))].sort_values(["time_period", "time_identifier"], kind="stable")
-        body = []
+        body, refs = [], []
         for _, r in halves.iterrows():
             label = f"{HALVES[r.time_identifier]} {r.time_period[:4] if r.time_identifier.startswith('Part 1') else '20' + r.time_period[4:]}"
             body.append([label] + ([str(r[by])] if by else []) + [self._cell(r, m) for m in chosen])
+            refs.append([None] + ([None] if by else []) + [self._ref(name, r, m) for m in chosen])
         header = ["Half-year"] + ([by.replace("_", " ").capitalize()] if by else []) + [m.label for m in chosen]
         stem = self.outputs.next_table()
         path = self.outputs.write_csv(stem, pd.DataFrame(body, columns=header))
+        self._register(stem, path, header, refs)
         widths = [20] + ([14] if by else []) + [9] * len(chosen)
         return Markdown(pipe_table(header, body, widths, caption, stem, f"Data: [{path}]({path})."))
 
@@ -196,11 +222,14 @@ class LocalView:
         rows = self._rows(name)
         rows = rows[rows[by] != "Total"]
         data = pd.DataFrame({"category": rows[by], "value": rows[measure], "state": rows[measure + STATE],
-                             "unit": m.unit if m.unit != "gbp" else "number", "decimals": m.dp})
+                             "unit": m.unit if m.unit != "gbp" else "number", "decimals": m.dp,
+                             "ref": [self._ref(name, r, m) for _, r in rows.iterrows()]})
         data = data.sort_values("value", ascending=False, kind="stable", na_position="last").reset_index(drop=True)
         stem = self.outputs.next_chart()
         bar_chart(data, self.outputs.png(stem), m.label)
-        self.outputs.write_csv(stem, data.assign(year=self.year)[["category", "year", "unit", "value", "state"]])
+        columns = ["category", "year", "unit", "value", "state"]
+        path = self.outputs.write_csv(stem, data.assign(year=self.year)[columns])
+        self._register(stem, path, columns, [[None, None, None, ref, None] for ref in data.ref], table=False)
         label = f"{m.label.lower()} by {by.replace('_', ' ')}"
         alt = bar_alt_text(data, label, data.unit.iloc[0] if len(data) else "count", m.dp, self.year)
         return Markdown(self.outputs.figure_markdown(stem, title, subtitle, alt))

@@ -80,6 +80,7 @@ class Partnership(BaseModel):
     region: str
     statistical_neighbours: Literal["2021", "2025"] = "2025"
     branding: Branding = Branding()
+    minimum_suppression: int = Field(default=6, ge=2, description="the lowest thresholds.suppress_below a final report may use")
 
 
 class Thresholds(BaseModel):
@@ -168,6 +169,7 @@ class ReportParams:
     report: ReportYear
     partnership_file: Path
     year_file: Path
+    warnings: tuple[str, ...] = ()  # what a draft may be built with but a final may not (said by the build)
 
 
 def _load_yaml(path: Path, project: Project) -> tuple[dict[str, Any], dict[tuple[Any, ...], int]]:
@@ -249,7 +251,7 @@ def load_params(project: Project, partnership_id: str, year: str) -> ReportParam
         raise ParamsError(project.rel(year_file), [f"no params for year {year} (years with params: {known})"])
 
     partnership, lines = _validate(Partnership, partnership_file, project)
-    report, _ = _validate(ReportYear, year_file, project)
+    report, year_lines = _validate(ReportYear, year_file, project)
     assert isinstance(partnership, Partnership) and isinstance(report, ReportYear)
     _check_members(partnership, partnership_file, project, lines)
     if report.year != year:
@@ -257,7 +259,24 @@ def load_params(project: Project, partnership_id: str, year: str) -> ReportParam
     _check_chapters(report, year_file, project)
     _check_not_provided(report, year_file, project)
     _check_targets(report, year_file, project)
-    return ReportParams(partnership_id, partnership, report, partnership_file, year_file)
+    warnings = _check_threshold(partnership, report, year_file, partnership_file, project, year_lines)
+    return ReportParams(partnership_id, partnership, report, partnership_file, year_file, warnings)
+
+
+def _check_threshold(partnership: Partnership, report: ReportYear, path: Path, partnership_file: Path, project: Project,
+                     lines: dict[tuple[Any, ...], int]) -> tuple[str, ...]:
+    """A year may not lower the suppression threshold below the partnership's declared minimum:
+    refused for a final report, a warning for a draft."""
+    threshold, minimum = report.thresholds.suppress_below, partnership.minimum_suppression
+    if threshold >= minimum:
+        return ()
+    line = lines.get(("thresholds", "suppress_below"))
+    problem = (f"key 'thresholds.suppress_below'" + (f" (line {line})" if line else "") + f": {threshold} is below the "
+               f"partnership's minimum_suppression of {minimum} ({project.rel(partnership_file)}); counts from "
+               f"{threshold} to {minimum - 1} would be published")
+    if report.status == "final":
+        raise ParamsError(project.rel(path), [problem + "; a final report may not lower the threshold"])
+    return (f"{project.rel(path)}: {problem} (allowed in a draft only)",)
 
 
 def _check_members(partnership: Partnership, path: Path, project: Project, lines: dict[tuple[Any, ...], int]) -> None:
