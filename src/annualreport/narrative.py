@@ -24,6 +24,7 @@ import nbformat
 from .compare import compare_words, describe_change, target_words
 from .errors import AnnualReportError
 from .fmt import format_value, period_label
+from .markdown_text import inline
 from .store import Store
 
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][\w.]*)\s*\}\}")
@@ -41,11 +42,12 @@ def nearest(name: str, valid: list[str]) -> str:
 
 
 def placeholders(store: Store) -> dict[str, str]:
-    """Every name a narrative may use, with the text it stands for (from the public store)."""
+    """Every name a narrative may use, with the Markdown it stands for (from the public store;
+    names typed in params are escaped, so they show as typed)."""
     meta = store.meta
     period = store.time_period
-    values = {"partnership": meta["partnership"], "short_name": meta["short_name"], "year": meta["year"],
-              "previous_year": period_label(period - 1), "region": meta["region"]}
+    values = {"partnership": inline(meta["partnership"]), "short_name": inline(meta["short_name"]), "year": meta["year"],
+              "previous_year": period_label(period - 1), "region": inline(meta["region"])}
     tolerance = meta["thresholds"]["no_change_tolerance"]
 
     def text(ind: str, info: dict, area: str = "partnership", p: int = period) -> str:
