@@ -77,7 +77,10 @@ def _markdown_texts(nb: nbformat.NotebookNode) -> list[str]:
 
 def stitch_chapter(nb: nbformat.NotebookNode, chapter: str, values: dict[str, str], narrative_file: Path | None,
                    narrative_label: str) -> None:
-    """Apply the chapter's narrative file, fill its placeholders, and hide its code."""
+    """Check the chapter's Markdown, apply its narrative file, fill its placeholders, and hide its code."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            narrative.check_markdown(cell.source, f"notebooks/{chapter}.ipynb, cell {cell.get('id', '?')}")
     if narrative_file is not None:
         narrative.apply_file(nb, narrative_file, narrative_label)
     for cell in nb.cells:
