@@ -220,7 +220,8 @@ class LocalView:
             return self.missing(name)
         body = [[str(i.get(k, "")) for k in columns] for i in items]
         stem = self.outputs.next_table()
-        return Markdown(pipe_table(list(columns.values()), body, [20] + [30] * (len(columns) - 1), caption, stem))
+        return Markdown(pipe_table(list(columns.values()), body, [20] + [30] * (len(columns) - 1), caption, stem,
+                                   numbers=False))
 
     def items_sections(self, name: str, heading: str, body: str) -> Markdown:
         """Each item as a sub-section: its `heading` key as the heading, its `body` key as text.

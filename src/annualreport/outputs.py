@@ -87,13 +87,14 @@ class Outputs:
 
 
 def pipe_table(header: list[str], rows: list[list[str]], widths: list[int], caption: str, label: str,
-               note: str = "") -> str:
-    """A Markdown pipe table; column widths follow the dashes (numbers right-aligned).
+               note: str = "", numbers: bool = True) -> str:
+    """A Markdown pipe table; column widths follow the dashes (the first column left-aligned, the
+    others right-aligned as numbers, or left-aligned too when `numbers` is False: a table of text).
 
     Header and cells are text, shown as typed (escaped: a `|` in a cell is a character, not a
     column break); the caption and note are Markdown written by the chapter's code.
     """
-    rule = "|" + "|".join((":" + "-" * w) if i == 0 else ("-" * w + ":") for i, w in enumerate(widths)) + "|"
+    rule = "|" + "|".join((":" + "-" * w) if i == 0 or not numbers else ("-" * w + ":") for i, w in enumerate(widths)) + "|"
     lines = ["| " + " | ".join(map(inline, r)) + " |" for r in [header, *rows]]
     lines.insert(1, rule)
     text = "\n".join(lines) + f"\n\n: {caption} {{#tbl-{label}}}\n"

@@ -63,7 +63,8 @@ def _run_pandoc(args: list[str], cwd: Path, step: str, timeout: float) -> None:
     except subprocess.TimeoutExpired:
         raise RenderError(f"{step} with pandoc took longer than {timeout:g} s and was stopped") from None
     if proc.returncode != 0:
-        raise RenderError(f"{step} with pandoc failed:\n{proc.stderr.strip()[-4000:]}")
+        why = proc.stderr.split("\nstack traceback:")[0].strip()  # a Lua filter's traceback says nothing to a user
+        raise RenderError(f"{step} with pandoc failed:\n{why[-4000:]}")
 
 
 def _megabytes(n: int) -> str:
