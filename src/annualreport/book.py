@@ -18,6 +18,7 @@ import nbformat
 import yaml
 
 from . import narrative
+from .markdown_text import inline
 from .params import ReportParams
 from .store import Store
 
@@ -45,16 +46,18 @@ def glossary_terms() -> dict[str, str]:
 def index_text(params: ReportParams, members: list[str]) -> str:
     """The book's front page: what the report covers and how to read its figures."""
     year = params.report.year
+    name, region, model = (inline(v) for v in (params.partnership.name, params.partnership.region,
+                                                params.partnership.statistical_neighbours))
     return f"""# About this report {{.unnumbered}}
 
-This is the annual report of the {params.partnership.name} for {year} (1 April {year[:4]} to 31 March
-{int(year[:4]) + 1}). It covers the area of {", ".join(members)}.
+This is the annual report of the {name} for {year} (1 April {year[:4]} to 31 March
+{int(year[:4]) + 1}). It covers the area of {", ".join(inline(m) for m in members)}.
 
 Every figure is computed once, from the published national statistics of the Department for Education
 (DfE) and the Office for National Statistics (ONS) and from the partnership's own records, and every
 table, chart and sentence reads the same figure. Each chart is followed by its data. Figures are compared
-with England, the {params.partnership.region} region and the mean of the statistical neighbours (DfE's
-{params.partnership.statistical_neighbours} model). Years are financial years; a figure "at 31 March" is a
+with England, the {region} region and the mean of the statistical neighbours (DfE's
+{model} model). Years are financial years; a figure "at 31 March" is a
 count on the last day of the year.
 
 Symbols in tables follow the national statistics: [x] not available, [c] suppressed to protect small
@@ -74,7 +77,10 @@ def _markdown_texts(nb: nbformat.NotebookNode) -> list[str]:
 
 def stitch_chapter(nb: nbformat.NotebookNode, chapter: str, values: dict[str, str], narrative_file: Path | None,
                    narrative_label: str) -> None:
-    """Apply the chapter's narrative file, fill its placeholders, and hide its code."""
+    """Check the chapter's Markdown, apply its narrative file, fill its placeholders, and hide its code."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            narrative.check_markdown(cell.source, f"notebooks/{chapter}.ipynb, cell {cell.get('id', '?')}")
     if narrative_file is not None:
         narrative.apply_file(nb, narrative_file, narrative_label)
     for cell in nb.cells:

@@ -22,6 +22,7 @@ from .compare import Change, compare_words, describe_change, target_words
 from .fmt import format_value, period_label
 from .local_data import INPUTS
 from .local_view import LocalView
+from .markdown_text import inline
 from .outputs import Outputs, pipe_table
 from .store import Store
 
@@ -65,7 +66,7 @@ class Chapter:
     def headline_text(self, indicator: str) -> str:
         info = self.store.indicator(indicator)
         own = self.store.figure(indicator)
-        name = self.meta["short_name"]
+        name = inline(self.meta["short_name"])
         if not own.available:
             return f"**{info['title']}** in {name} is not available for {self.year} ({own.note or own.state})."
         sentence = f"**{info['title']}** in {name} {self.change(indicator).sentence}."
@@ -198,7 +199,7 @@ class Chapter:
         def title(name: str) -> str:
             return (DATASET_BY_NAME.get(name) or TEXT_BY_NAME[name]).title.lower()
 
-        return Markdown("\n".join(f"- Not provided: {title(n)}" + (f" ({r})" if r else "") for n, r in sorted(missing.items())))
+        return Markdown("\n".join(f"- Not provided: {title(n)}" + (f" ({inline(r)})" if r else "") for n, r in sorted(missing.items())))
 
     # -- records for the summary ---------------------------------------------------------
     def record(self, *indicators: str) -> None:

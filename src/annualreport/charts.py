@@ -30,7 +30,9 @@ HIGHLIGHT = "#E8EDF3"  # the report year's band
 def af_style() -> Iterator[None]:
     """The afcharts matplotlib style, with DejaVu Sans (shipped with matplotlib) for Arial."""
     style = str(resources.files("afcharts") / "afcharts.mplstyle")
-    with plt.style.context(style), matplotlib.rc_context({"font.sans-serif": ["DejaVu Sans"], "font.size": 11}):
+    # text.parse_math off: a category typed with '$' (a budget line, an agency) is drawn as typed, not as maths.
+    rc = {"font.sans-serif": ["DejaVu Sans"], "font.size": 11, "text.parse_math": False}
+    with plt.style.context(style), matplotlib.rc_context(rc):
         yield
 
 

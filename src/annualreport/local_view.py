@@ -34,6 +34,7 @@ from .local_schema import (
     Measure,
     time_period_code,
 )
+from .markdown_text import inline, paragraphs
 from .outputs import Outputs, pipe_table
 
 ANNUAL = "Financial year"
@@ -83,7 +84,7 @@ class LocalView:
         title = (DATASET_BY_NAME.get(name) or TEXT_BY_NAME[name]).title
         title = title if title[:2].isupper() else title[0].lower() + title[1:]
         reason = self.not_provided.get(name, "")
-        return Markdown(f"*Not provided for {self.year}: {title}*" + (f" ({reason})." if reason else "."))
+        return Markdown(f"*Not provided for {self.year}: {title}*" + (f" ({inline(reason)})." if reason else "."))
 
     def _measure(self, name: str, measure: str) -> Measure:
         return next(m for m in DATASET_BY_NAME[name].measures if m.name == measure)
@@ -240,18 +241,24 @@ class LocalView:
         return [i for i in items if all(str(i.get(k)) == v for k, v in (where or {}).items())]
 
     def items_table(self, name: str, columns: dict[str, str], caption: str, where: dict[str, str] | None = None) -> Markdown:
-        """A table of a YAML input's items: columns maps item keys to column headings."""
+        """A table of a YAML input's items: columns maps item keys to column headings.
+
+        Every cell is the item's text as typed, on one line (pipe_table escapes it)."""
         items = self.items(name, where)
         if not items:
             return self.missing(name)
-        body = [[" ".join(str(i.get(k, "")).split()) for k in columns] for i in items]
+        body = [[str(i.get(k, "")) for k in columns] for i in items]
         stem = self.outputs.next_table()
-        return Markdown(pipe_table(list(columns.values()), body, [20] + [30] * (len(columns) - 1), caption, stem))
+        return Markdown(pipe_table(list(columns.values()), body, [20] + [30] * (len(columns) - 1), caption, stem,
+                                   numbers=False))
 
     def items_sections(self, name: str, heading: str, body: str) -> Markdown:
-        """Each item as a sub-section: its `heading` key as the heading, its `body` key as text."""
+        """Each item as a sub-section: its `heading` key as the heading, its `body` key as text.
+
+        Both are shown as typed (escaped), the body's paragraphs kept: a partner's text is never
+        read as Markdown, HTML or Typst."""
         items = self.items(name)
         if not items:
             return self.missing(name)
-        return Markdown("\n\n".join(f"### {i[heading]} {{.unnumbered}}\n\n{str(i.get(body, '')).strip()}" for i in items))
+        return Markdown("\n\n".join(f"### {inline(i[heading])} {{.unnumbered}}\n\n{paragraphs(i.get(body, ''))}" for i in items))
 

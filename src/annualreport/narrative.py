@@ -10,7 +10,9 @@ notebook: markers name a markdown cell tagged `narrative:<name>` in the notebook
     <!-- after: intro -->        the text below is added after the cell
 
 and text before any marker is added at the end of the chapter. An unknown placeholder, marker
-name or chapter is an error naming the file, the cell and the name, with the nearest valid names.
+name or chapter is an error naming the file, the cell and the name, with the nearest valid names. Narrative is Markdown formatting only: a raw block, an HTML
+tag, a `javascript:` link or an image that is not one of the build's charts is an error naming
+the file (or notebook and cell) and the line (see narrative_check).
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ import nbformat
 from .compare import compare_words, describe_change, target_words
 from .errors import AnnualReportError
 from .fmt import format_value, period_label
+from .markdown_text import inline
+from .narrative_check import unsafe_markdown
 from .store import Store
 from .textfile import YAML_MAX_BYTES, read_text
 
@@ -33,7 +37,17 @@ TAG = "narrative:"
 
 
 class NarrativeError(AnnualReportError):
-    """An unknown placeholder, narrative name or chapter in narrative text."""
+    """An unknown placeholder, narrative name or chapter in narrative text, or narrative that is not
+    plain Markdown formatting (raw blocks, HTML, script links, images from outside the build)."""
+
+
+def check_markdown(text: str, where: str) -> None:
+    """Raise NarrativeError listing, with `where` and the line, everything in text that is not
+    plain Markdown formatting."""
+    problems = unsafe_markdown(text)
+    if problems:
+        lines = "\n".join(f"  {where}, line {line}: {what}" for line, what in problems)
+        raise NarrativeError(f"{where}: narrative may use Markdown formatting only, never code or files from outside the build:\n{lines}")
 
 
 def nearest(name: str, valid: list[str]) -> str:
@@ -42,11 +56,12 @@ def nearest(name: str, valid: list[str]) -> str:
 
 
 def placeholders(store: Store) -> dict[str, str]:
-    """Every name a narrative may use, with the text it stands for (from the public store)."""
+    """Every name a narrative may use, with the Markdown it stands for (from the public store;
+    names typed in params are escaped, so they show as typed)."""
     meta = store.meta
     period = store.time_period
-    values = {"partnership": meta["partnership"], "short_name": meta["short_name"], "year": meta["year"],
-              "previous_year": period_label(period - 1), "region": meta["region"]}
+    values = {"partnership": inline(meta["partnership"]), "short_name": inline(meta["short_name"]), "year": meta["year"],
+              "previous_year": period_label(period - 1), "region": inline(meta["region"])}
     tolerance = meta["thresholds"]["no_change_tolerance"]
 
     def text(ind: str, info: dict, area: str = "partnership", p: int = period) -> str:
@@ -93,6 +108,7 @@ def narrative_files(folder: Path, chapters: list[str], label: str) -> dict[str, 
 def apply_file(nb: nbformat.NotebookNode, path: Path, label: str) -> None:
     """Apply a narrative file's replace/after blocks and trailing text to a chapter notebook."""
     text = read_text(path, label, max_bytes=YAML_MAX_BYTES).text
+    check_markdown(text, label)
     named = {t[len(TAG):]: cell for cell in nb.cells if cell.cell_type == "markdown"
              for t in cell.metadata.get("tags", []) if t.startswith(TAG)}
     pieces = MARKER.split(text)

@@ -3,23 +3,45 @@
 HTML: the chapters' Markdown -> pandoc -> one self-contained report.html (images inlined,
 navigable table of contents). PDF: the same Markdown -> pandoc -> Typst source -> the typst
 compiler -> report.pdf with an outline (table of contents) and page numbers.
+
+Rendering cannot reach outside the build: pandoc reads the Markdown with raw HTML, raw
+attributes and raw TeX off and runs `safety.lua` first (only the build's charts as images, no
+`javascript:`/`file:`/`data:` links, no raw elements); both pandoc and Typst run in a fresh
+folder holding only the Markdown and the charts (never the build folder, with its inputs and
+store); Typst packages come from an empty folder; the HTML carries a Content-Security-Policy
+that forbids scripts. Each step has a time limit, and the Markdown a size limit.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
+import tempfile
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib import metadata, resources
 from pathlib import Path
 
-import typst
 import yaml
 
 from ..errors import RenderError
 from .notebook_md import notebook_to_markdown
+from .typst_compile import compile_pdf
 
 WORK = ".render"
+# Pandoc's Markdown without any way to pass raw HTML, Typst or LaTeX through.
+MARKDOWN = "markdown-raw_html-raw_attribute-raw_tex"
+MB = 2**20
+
+
+@dataclass(frozen=True)
+class RenderLimits:
+    """How long each step may take, and how much Markdown the book may hold."""
+
+    pandoc_seconds: float = 300
+    typst_seconds: float = 300
+    markdown_bytes: int = 32 * MB
 
 
 def _pandoc() -> str:
@@ -35,10 +57,18 @@ def _template(name: str) -> str:
     return str(resources.files("annualreport") / "templates" / name)
 
 
-def _run_pandoc(args: list[str], cwd: Path) -> None:
-    proc = subprocess.run([_pandoc(), *args], cwd=cwd, capture_output=True, text=True)
+def _run_pandoc(args: list[str], cwd: Path, step: str, timeout: float) -> None:
+    try:
+        proc = subprocess.run([_pandoc(), *args], cwd=cwd, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise RenderError(f"{step} with pandoc took longer than {timeout:g} s and was stopped") from None
     if proc.returncode != 0:
-        raise RenderError(f"pandoc failed ({' '.join(args[-2:])}):\n{proc.stderr.strip()}")
+        why = proc.stderr.split("\nstack traceback:")[0].strip()  # a Lua filter's traceback says nothing to a user
+        raise RenderError(f"{step} with pandoc failed:\n{why[-4000:]}")
+
+
+def _megabytes(n: int) -> str:
+    return f"{n / MB:.1f} MB"
 
 
 def pdf_timestamp(year_end: int) -> int:
@@ -50,8 +80,30 @@ def pdf_timestamp(year_end: int) -> int:
     return int(datetime(year_end, 3, 31, tzinfo=timezone.utc).timestamp())
 
 
+def sandbox(project: Path, markdown: str) -> Path:
+    """A fresh folder under project/.render holding `root/`, with only the Markdown (report.md)
+    and the charts (figures/*.png, regular files only): the one folder pandoc and Typst may
+    read; and `packages/`, empty, where Typst looks for packages."""
+    (project / WORK).mkdir(exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="sandbox-", dir=project / WORK))
+    root = work / "root"
+    root.mkdir()
+    (work / "packages").mkdir()
+    (root / "report.md").write_text(markdown, encoding="utf-8")
+    figures = project / "figures"
+    if figures.is_dir():
+        (root / "figures").mkdir()
+        for path in sorted(figures.iterdir()):
+            if path.is_file() and not path.is_symlink():
+                shutil.copyfile(path, root / "figures" / path.name)
+    return work
+
+
 class EmbeddedRenderer:
     name = "embedded"
+
+    def __init__(self, limits: RenderLimits | None = None):
+        self.limits = limits or RenderLimits()
 
     def version(self) -> str:
         proc = subprocess.run([_pandoc(), "--version"], capture_output=True, text=True)
@@ -59,49 +111,66 @@ class EmbeddedRenderer:
         return f"{pandoc_version}; typst-py {metadata.version('typst')}"
 
     def combined_markdown(self, project: Path) -> tuple[str, dict]:
-        """The whole book as one Markdown document, with the book's title in its metadata."""
+        """The whole book as one Markdown document, with the book's title in its metadata.
+
+        RenderError naming the chapter when the book would hold more than the limit's Markdown
+        (a chapter that printed hundreds of megabytes is refused before pandoc reads it).
+        """
         config = yaml.safe_load((project / "_quarto.yml").read_text(encoding="utf-8"))
         book = config["book"]
-        parts = []
+        limit = self.limits.markdown_bytes
+        parts: list[str] = []
+        size = 0
         for chapter in book["chapters"]:
             path = project / chapter
+            too_big = f"chapter '{path.stem}' ({chapter})"
+            if path.stat().st_size > limit:
+                raise RenderError(f"stitching the book: {too_big} is {_megabytes(path.stat().st_size)}, more than the "
+                                  f"{_megabytes(limit)} the whole book may hold; does a cell print too much?")
             if path.suffix == ".ipynb":
-                parts.append(notebook_to_markdown(path, project / WORK / "outputs"))
+                text = notebook_to_markdown(path, project / "figures")
             else:
-                parts.append(path.read_text(encoding="utf-8"))
+                text = path.read_text(encoding="utf-8")
+            size += len(text.encode("utf-8"))
+            if size > limit:
+                raise RenderError(f"stitching the book: with {too_big} ({_megabytes(len(text.encode('utf-8')))} of "
+                                  f"Markdown) the book holds more than the {_megabytes(limit)} it may hold; "
+                                  f"does a cell print too much?")
+            parts.append(text)
         return "\n\n".join(parts), book
 
     def render(self, project: Path, draft: bool = False, year_end: int = 2000) -> list[Path]:
         markdown, book = self.combined_markdown(project)
-        work = project / WORK
-        work.mkdir(exist_ok=True)
-        source = work / "report.md"
-        source.write_text(markdown, encoding="utf-8")
+        work = sandbox(project, markdown)
+        try:
+            return self._render(project, work, book, draft, year_end)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+    def _render(self, project: Path, work: Path, book: dict, draft: bool, year_end: int) -> list[Path]:
+        root = work / "root"
         common = [
-            "--from", "markdown", "--standalone", "--toc", "--toc-depth=2", "--number-sections",
-            "--lua-filter", _template("quarto_compat.lua"),
+            "--from", MARKDOWN, "--standalone", "--toc", "--toc-depth=2", "--number-sections",
+            "--lua-filter", _template("safety.lua"), "--lua-filter", _template("quarto_compat.lua"),
             "--metadata", f"title={book['title']}", "--metadata", f"subtitle={book['subtitle']}",
             "--metadata", "lang=en-GB", "--metadata", "toc-title=Contents",
-            "--resource-path", str(project),
+            "--resource-path", ".",
         ]
-        html = project / "report.html"
-        draft_html = ["--include-before-body", _template("draft-banner.html")] if draft else []
-        draft_typst = ["--include-in-header", _template("report-header.typ")]
-        draft_typst += ["--include-in-header", _template("draft-watermark.typ")] if draft else []
-        _run_pandoc([*common, *draft_html, "--to", "html5", "--embed-resources", "--css", _template("report.css"),
-                     "--metadata", f"pagetitle={book['title']}", str(source.relative_to(project)), "-o", html.name], project)
-        typ = work / "report.typ"
-        _run_pandoc([*common, *draft_typst, "--to", "typst", "--metadata-file", _template("typst.yaml"),
-                     str(source.relative_to(project)), "-o", str(typ.relative_to(project))], project)
-        pdf = project / "report.pdf"
-        # Typst resolves image paths against the .typ file's folder: give it the project as root and
-        # write the .typ at the project root so `figures/...` resolves as in the HTML.
-        root_typ = project / "report.typ"
-        root_typ.write_text(typ.read_text(encoding="utf-8"), encoding="utf-8")
-        try:
-            typst.compile(str(root_typ), output=str(pdf), root=str(project), timestamp=pdf_timestamp(year_end))
-        except Exception as e:  # typst raises its own error type with the source location
-            raise RenderError(f"typst failed to compile {root_typ.name}:\n{e}") from None
-        finally:
-            root_typ.unlink(missing_ok=True)
-        return [html, pdf]
+        timeout = self.limits.pandoc_seconds
+        html_header = ["--include-in-header", _template("csp.html")]
+        html_header += ["--include-before-body", _template("draft-banner.html")] if draft else []
+        typst_header = ["--include-in-header", _template("report-header.typ")]
+        typst_header += ["--include-in-header", _template("draft-watermark.typ")] if draft else []
+        _run_pandoc([*common, *html_header, "--to", "html5", "--embed-resources", "--css", _template("report.css"),
+                     "--metadata", f"pagetitle={book['title']}", "report.md", "-o", "report.html"],
+                    root, "rendering HTML", timeout)
+        _run_pandoc([*common, *typst_header, "--to", "typst", "--metadata-file", _template("typst.yaml"),
+                     "report.md", "-o", "report.typ"], root, "writing Typst for the PDF", timeout)
+        os.replace(root / "report.html", project / "report.html")
+        (root / "report.md").unlink()
+        # Typst resolves `figures/...` against the .typ's folder and can read nothing outside root,
+        # which now holds the .typ and the charts only.
+        compile_pdf(root / "report.typ", work / "report.pdf", root, work / "packages", pdf_timestamp(year_end),
+                    self.limits.typst_seconds)
+        os.replace(work / "report.pdf", project / "report.pdf")
+        return [project / "report.html", project / "report.pdf"]

@@ -8,17 +8,26 @@ as a code block; stderr (warnings) is dropped, as with Quarto's `warning: false`
 from __future__ import annotations
 
 import base64
+import re
 from pathlib import Path
 
 import nbformat
 
 
+def fenced(text: str, info: str = "") -> str:
+    """A fenced code block showing text as typed: the fence is longer than any run of backticks
+    in the text, so printed text can never close the block and become Markdown."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{info}\n{text}\n{fence}"
+
+
 def _output_markdown(output: dict, image_dir: Path, stem: str, counter: list[int]) -> str:
     kind = output.get("output_type")
     if kind == "stream":
-        return "" if output.get("name") == "stderr" else f"```\n{output.get('text', '').rstrip()}\n```"
+        return "" if output.get("name") == "stderr" else fenced(output.get("text", "").rstrip())
     if kind == "error":
-        return f"```\n{output.get('ename')}: {output.get('evalue')}\n```"
+        return fenced(f"{output.get('ename')}: {output.get('evalue')}")
     data = output.get("data", {})
     if "text/markdown" in data:
         text = data["text/markdown"]
@@ -30,7 +39,7 @@ def _output_markdown(output: dict, image_dir: Path, stem: str, counter: list[int
         path.write_bytes(base64.b64decode(data["image/png"]))
         return f"![]({image_dir.name}/{path.name})"
     if "text/plain" in data:
-        return f"```\n{''.join(data['text/plain']).rstrip()}\n```"
+        return fenced("".join(data["text/plain"]).rstrip())
     return ""
 
 
@@ -49,7 +58,7 @@ def notebook_to_markdown(notebook: Path, image_dir: Path) -> str:
         if cell.cell_type != "code":
             continue
         if "remove-input" not in tags and cell.source.strip():
-            blocks.append(f"```python\n{cell.source}\n```")
+            blocks.append(fenced(cell.source, "python"))
         if "remove-output" not in tags:
             blocks += [md for md in (_output_markdown(o, image_dir, notebook.stem, counter) for o in cell.outputs) if md]
     return "\n\n".join(b.strip("\n") for b in blocks) + "\n"

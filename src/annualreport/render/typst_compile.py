@@ -1,0 +1,60 @@
+"""Compile a Typst document in a child process, so that the build can stop it at a time limit.
+
+typst-py compiles in-process and cannot be interrupted, so the embedded renderer runs
+
+    python -m annualreport.render.typst_compile '{"input": ..., "output": ..., "root": ..., ...}'
+
+and kills it when it overruns. The document sees only `root` (a folder holding the .typ and the
+charts it shows), and Typst packages come from `packages`, an empty folder. Typst would download
+a package it does not find there, so the child's proxy is set to a closed local port: an
+`#import "@preview/..."` fails at once, and nothing is fetched.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from ..errors import RenderError
+
+# Every download Typst tries goes to this proxy, where nothing listens (port 1 is reserved).
+NO_NETWORK = "http://127.0.0.1:1"
+PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
+
+
+def compile_pdf(source: Path, output: Path, root: Path, packages: Path, timestamp: int, timeout: float) -> None:
+    """Compile `source` (inside `root`) to `output`; RenderError on a Typst error or after `timeout` s."""
+    spec = {"input": str(source), "output": str(output), "root": str(root), "packages": str(packages),
+            "timestamp": timestamp}
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_PROXY", "no_proxy")}
+    env |= dict.fromkeys(PROXY_VARIABLES, NO_NETWORK)
+    try:
+        proc = subprocess.run([sys.executable, "-m", __name__, json.dumps(spec)], capture_output=True, text=True,
+                              timeout=timeout, env=env)
+    except subprocess.TimeoutExpired:
+        raise RenderError(f"rendering PDF with typst took longer than {timeout:g} s and was stopped") from None
+    if proc.returncode != 0:
+        why = proc.stderr.strip()[-4000:]
+        if "failed to download package" in why:
+            why += "\n(Typst packages are not available to the report, and are never downloaded)"
+        raise RenderError(f"typst failed to compile {source.name}:\n{why}")
+
+
+def main(argv: list[str]) -> int:
+    import typst
+
+    spec = json.loads(argv[0])
+    try:
+        typst.compile(spec["input"], output=spec["output"], root=spec["root"], timestamp=spec["timestamp"],
+                      package_path=spec["packages"], package_cache_path=spec["packages"])
+    except Exception as e:  # typst raises its own error type, with the source location
+        print(e, file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
