@@ -111,16 +111,24 @@ class Published:
     def la_codes(self, period: int) -> list[str]:
         return sorted(code for (level, code, p) in self.cells if level == "Local authority" and p == period + self.offset)
 
+    def council_note(self, area: "Area", period: int) -> str | None:
+        """For a council that did not exist yet (or any more) in a year, what happened, in words."""
+        change = self.catalog.councils.get(area.code) if area.area_type == "member" else None
+        if change is None:
+            return None
+        if change.first is not None and period < change.first:
+            return (f"{change.name} did not exist in {year_label(period)}: it {change.change}; "
+                    f"DfE publishes its figures from {year_label(change.first)}")
+        if change.last is not None and period > change.last:
+            return f"{change.name} no longer existed in {year_label(period)}: it {change.change}"
+        return None
+
     def missing_note(self, area: "Area", period: int) -> tuple[str, str]:
         """Why there is no figure: (state, reason). A council that did not exist yet (or any more)
         is not applicable; a year no release covers, or a breakdown not published, says so."""
-        change = self.catalog.councils.get(area.code) if area.area_type == "member" else None
-        if change is not None:
-            if change.first is not None and period < change.first:
-                return (State.NOT_APPLICABLE.value, f"{change.name} did not exist in {year_label(period)}: it {change.change}; "
-                        f"DfE publishes its figures from {year_label(change.first)}")
-            if change.last is not None and period > change.last:
-                return (State.NOT_APPLICABLE.value, f"{change.name} no longer existed in {year_label(period)}: it {change.change}")
+        council = self.council_note(area, period)
+        if council is not None:
+            return State.NOT_APPLICABLE.value, council
         own = period + self.offset
         gap = self.catalog.gap(self.dataset, own, self.filters)
         if gap:
@@ -171,10 +179,10 @@ def area_figure(national_dir: Path, ind: Indicator, area: Area, period: int) -> 
         if ind.numerator and ind.denominator and state == State.NOT_AVAILABLE.value:
             num = area_figure(national_dir, INDICATORS[ind.numerator], area, period)
             den = area_figure(national_dir, INDICATORS[ind.denominator], area, period)
-            if not (num.available and den.available):
+            if not (num.available and den.available):  # the reason is the series' own gap, else the missing count's
                 bad = num if not num.available else den
-                return Figure(ind.id, area.name, period, None, bad.state,
-                              f"DfE published no figure for {year_label(period)} and it cannot be computed: {bad.note}")
+                return Figure(ind.id, area.name, period, None, *((state, note) if note.startswith("not available for")
+                                                                 else (bad.state, bad.note)))
             f = _ratio(ind, area.name, period, num, den)
             if not f.available:
                 return f
@@ -185,6 +193,9 @@ def area_figure(national_dir: Path, ind: Indicator, area: Area, period: int) -> 
             return f
         return Figure(ind.id, area.name, period, None, state, note)
     cell, source = found
+    council = None if cell.state is State.VALUE else pub.council_note(area, period)
+    if council is not None:  # a symbol published for a council that did not exist then: say why
+        return Figure(ind.id, area.name, period, None, State.NOT_APPLICABLE.value, council)
     note = "" if cell.state is State.VALUE else f"published as {cell.state.value} for {area.name} in {year_label(period)} ({source})"
     return Figure(ind.id, area.name, period, cell.value, cell.state.value, note, source=source)
 
