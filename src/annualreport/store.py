@@ -16,6 +16,7 @@ figures are that council's published figures.
 from __future__ import annotations
 
 import json
+import re
 import statistics
 from dataclasses import asdict, dataclass
 from functools import lru_cache
@@ -466,3 +467,38 @@ class Store:
 
         threshold = self.meta["thresholds"]["suppress_below"]
         return Store(public_view(self.frame, self.meta["indicators"], threshold), self.meta)
+
+
+WHOLE_STORE_CALLS = ("summary_table", "methodology", ".frame", ".series(", ".meta[\"indicators\"]")
+
+
+def chapter_store_file(work: Path, chapter: str, notebook: Path) -> Path:
+    """Write (and return) the part of the store a chapter reads, for its cache key.
+
+    A chapter names the indicators it shows as string literals in its code cells; its key covers
+    the store rows of those indicators and the store's settings (members, thresholds, targets...),
+    so a new national file re-executes only the chapters whose figures it changes. A chapter that
+    reads figures it does not name (the summary reads what other chapters recorded; the appendix
+    lists every file read) has the whole store in its key.
+    """
+    import nbformat
+
+    nb = nbformat.read(notebook, as_version=4)
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    frame = pd.read_csv(work / STORE_CSV, dtype=str, keep_default_na=False)
+    meta = json.loads((work / STORE_META).read_text(encoding="utf-8"))
+    if any(call in code for call in WHOLE_STORE_CALLS):
+        named = sorted(meta["indicators"])
+        settings = meta
+    else:
+        literals = set(re.findall(r"[\"']([a-z0-9_]+)[\"']", code))
+        named = sorted(i for i in meta["indicators"] if i in literals)
+        settings = {k: v for k, v in meta.items() if k not in ("indicators", "datasets")}
+        settings["indicators"] = {i: meta["indicators"][i] for i in named}
+    rows = frame[frame["indicator"].isin(named)]
+    out = work / ".keys" / f"store-{chapter}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"settings": settings, "rows": rows.to_csv(index=False, lineterminator="\n")},
+                              sort_keys=True), encoding="utf-8")
+    return out
+
