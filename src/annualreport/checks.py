@@ -354,7 +354,9 @@ def check_national(project: Project) -> list[Problem]:
     as the catalog declares, and only numbers or EES symbols in the columns read."""
     from .errors import InputError
     from .indicators import INDICATORS
-    from .national import Cell
+    import pandas as pd
+
+    from .national import SYMBOLS
     from .sources import load_catalog, normalised
 
     problems: list[Problem] = []
@@ -377,13 +379,11 @@ def check_national(project: Project) -> list[Problem]:
             problems.append(Problem(label, None, None, str(e).split(": ", 1)[-1], "an EES file as published, as the catalog declares it", "missing file"))
             continue
         for column in sorted(columns[entry.dataset] & set(frame.columns)):
-            for index, raw in frame[column].items():
-                if not isinstance(raw, str):
-                    continue
-                try:
-                    Cell.parse(raw)
-                except InputError:
-                    problems.append(Problem(label, None, column, repr(raw), "a number or an EES symbol (c, x, z, low, u, k)", "wrong type"))
+            cells = frame[column]
+            text = cells.where(cells.map(lambda v: isinstance(v, str)), "0").str.strip()  # NaN: not in this file
+            bad = pd.to_numeric(text.str.replace(",", ""), errors="coerce").isna() & ~text.str.lower().isin(list(SYMBOLS))
+            for row, raw in zip(frame.loc[bad, "row"].tolist(), cells[bad].tolist()):
+                problems.append(Problem(label, int(row), column, repr(raw), "a number or an EES symbol (c, x, z, low, u, k)", "wrong type"))
     return list(dict.fromkeys(problems))
 
 

@@ -26,7 +26,7 @@ from .national import SYMBOLS, read_ees
 CATALOG = "catalog.yml"
 ENGLAND = "E92000001"
 LEVELS = ("National", "Regional", "Local authority")
-KEY_COLUMNS = ["level", "code", "region", "time_period"]
+KEY_COLUMNS = ["level", "code", "region", "time_period", "row"]  # row: the file's row, as a spreadsheet counts it
 
 
 @dataclass(frozen=True)
@@ -216,7 +216,8 @@ def _normalise_ees(catalog: Catalog, entry: FileEntry, dataset: Dataset) -> pd.D
     frame = frame[frame["geographic_level"].isin(LEVELS)]
     level = frame["geographic_level"]
     code = frame["old_la_code"].where(level == "Local authority", frame["region_name"].where(level == "Regional", ENGLAND))
-    out = pd.DataFrame({"level": level, "code": code, "region": frame.get("region_name", ""), "time_period": frame["time_period"]})
+    out = pd.DataFrame({"level": level, "code": code, "region": frame.get("region_name", ""), "time_period": frame["time_period"],
+                        "row": frame.index + 2})
     for column in dataset.filters + dataset.values:
         if column in frame.columns:
             out[column] = frame[column]
@@ -235,7 +236,7 @@ def _normalise_sfr(catalog: Catalog, entry: FileEntry, dataset: Dataset) -> pd.D
     region = frame[layout["name"]].str.strip().str.lower().map(regions)
     code = frame[layout["la_code"]].str.strip().where(level == "Local authority", region.where(level == "Regional", ENGLAND))
     keep = level.notna() & code.notna()
-    base = pd.DataFrame({"level": level, "code": code, "region": "", "time_period": entry.years[0]})[keep]
+    base = pd.DataFrame({"level": level, "code": code, "region": "", "time_period": entry.years[0], "row": frame.index + 2})[keep]
     symbols = {**{str(k): str(v) for k, v in (layout.get("symbols") or {}).items()}, **entry.symbols}
     parts = []
     for m in entry.measures:

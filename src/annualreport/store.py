@@ -93,21 +93,25 @@ class Published:
         for col, wanted in src.filters.items():
             frame = frame[frame[col] == wanted] if col in frame.columns else frame.iloc[0:0]
         self.offset = src.period_offset
-        self.cells: dict[tuple[str, str, int], tuple[Cell, str]] = {}
+        self.column = src.column
+        self.cells: dict[tuple[str, str, int], tuple[str, str]] = {}  # raw text, parsed when asked for
         self.la_regions: dict[tuple[str, int], str] = {}
         if src.column not in frame.columns:
             frame = frame.iloc[0:0].assign(**{src.column: ""})
-        rows = zip(frame["level"], frame["code"], frame["region"], frame["time_period"], frame[src.column], frame["source"])
+        rows = zip(*(frame[c].tolist() for c in ("level", "code", "region", "time_period", src.column, "source")))
         for level, code, region, period, raw, source in rows:
             if level == "Local authority" and region:
                 self.la_regions[(code, int(period))] = region
             if not isinstance(raw, str):  # NaN: this release has no such column (e.g. no rate published)
                 continue
-            where = f"{source}, time_period {period}, column {src.column}"
-            self.cells[(level, code, int(period))] = (Cell.parse(raw, where), source)
+            self.cells[(level, code, int(period))] = (raw, source)
 
     def get(self, level: str, code: str, period: int) -> tuple[Cell, str] | None:
-        return self.cells.get((level, code, period + self.offset))
+        found = self.cells.get((level, code, period + self.offset))
+        if found is None:
+            return None
+        raw, source = found
+        return Cell.parse(raw, f"{source}, time_period {period + self.offset}, column {self.column}"), source
 
     def la_codes(self, period: int) -> list[str]:
         return sorted(code for (level, code, p) in self.cells if level == "Local authority" and p == period + self.offset)
