@@ -84,7 +84,7 @@ class Chapter:
         own = self.store.figure(indicator)
         name = self.meta["short_name"]
         if not own.available:
-            return f"**{info['title']}** in {name} is not available for {self.year} ({own.note or own.state})."
+            return f"**{info['title']}** in {name} is not available for {self.year} ({_reason(own.note) or own.state})."
         sentence = f"**{info['title']}** in {name} {self.change(indicator).sentence}."
         comparisons = []
         for area in COMPARATORS:
