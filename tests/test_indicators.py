@@ -83,9 +83,14 @@ def test_every_la_every_year_has_figures_or_a_reason() -> None:
             for row in year.itertuples():
                 if row.state == "value":
                     assert row.value == row.value  # not NaN
-                else:  # no data for the council that year, or a symbol the publisher gave instead
-                    period = f"{las[code].name} in {end - 1}-{str(end)[2:]}"
-                    assert row.note.startswith((f"no data for {period}", f"published as {row.state} for {period}")), row
+                else:  # no data for the council that year, a symbol the publisher gave instead, a series
+                    # or breakdown not published that year, or a council that did not exist: each with its reason
+                    label = f"{end - 1}-{str(end)[2:]}"
+                    period = f"{las[code].name} in {label}"
+                    reasons = (f"no data for {period}", f"published as {row.state} for {period}",
+                               f"not available for {label}: ", f"DfE published no figure for {label}")
+                    changed = (f" did not exist in {label}: it ", f" no longer existed in {label}: it ")
+                    assert row.note.startswith(reasons) or any(c in row.note for c in changed), row
             if not (year.state == "value").any():
                 without.append((code, end))
     # Councils that were replaced have no figures after they stopped, each with its reason above.

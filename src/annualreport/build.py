@@ -34,7 +34,7 @@ from .provenance import dirty_files, lock_path, manifest_head, provenance_text, 
 from .public import PUBLIC, assemble_public, unexpected_public_files
 from .publication import small_counts
 from .render import get_renderer
-from .store import STORE_CSV, STORE_META, build_store
+from .store import build_store, chapter_store_file
 from .swap import clean_stale, failed_dir, locked, new_version, swap_in
 
 # Chapters that summarise others run after them and receive the others' ids as `chapters`.
@@ -130,9 +130,10 @@ def _keep_failed(work: Path, target: Path) -> Path:
 
 
 def chapter_inputs(run: ChapterRun, work: Path) -> list[Path]:
-    """The files a chapter reads: the store, the inputs-not-provided list, its own local inputs,
-    and for a summary the records of the chapters it summarises."""
-    files = [work / STORE_CSV, work / STORE_META, work / INPUTS / NOT_PROVIDED]
+    """The files a chapter reads: its part of the store (store.chapter_store_file), the
+    inputs-not-provided list, its own local inputs, and for a summary the records of the chapters
+    it summarises."""
+    files = [chapter_store_file(work, run.chapter, run.source), work / INPUTS / NOT_PROVIDED]
     files += [work / INPUTS / f"{d.name}.csv" for d in DATASET_BY_NAME.values() if d.chapter == run.chapter]
     files += [work / INPUTS / t.name for t in TEXT_BY_NAME.values() if t.chapter == run.chapter]
     files += [work / "records" / f"{c}.json" for c in run.parameters.get("chapters", [])]

@@ -30,6 +30,24 @@ COMPARATORS = ("england", "region", "sn_mean")
 SYMBOL_NOTE = "[x] not available; [c] suppressed to protect small numbers; [z] not applicable."
 
 
+def _reason(note: str) -> str:
+    """The reason part of a store note ('not available for 2014-15: DfE publishes ...' -> 'DfE publishes ...')."""
+    head, sep, tail = note.partition(": ")
+    return tail if sep and (head.startswith(("not available for", "no data for", "DfE published no figure"))
+                            or " did not exist in " in head or " no longer existed in " in head) else note
+
+
+def _years(periods: list[int]) -> str:
+    """'2014-15 to 2016-17, 2019-20' from time periods."""
+    runs: list[list[int]] = []
+    for p in sorted(periods):
+        if runs and p == runs[-1][-1] + 1:
+            runs[-1].append(p)
+        else:
+            runs.append([p])
+    return ", ".join(period_label(r[0]) if len(r) == 1 else f"{period_label(r[0])} to {period_label(r[-1])}" for r in runs)
+
+
 class Chapter:
     """One chapter's view of the store and local inputs, with the helpers its notebook calls."""
 
@@ -68,7 +86,7 @@ class Chapter:
         own = self.store.figure(indicator)
         name = inline(self.meta["short_name"])
         if not own.available:
-            return f"**{info['title']}** in {name} is not available for {self.year} ({own.note or own.state})."
+            return f"**{info['title']}** in {name} is not available for {self.year} ({_reason(own.note) or own.state})."
         sentence = f"**{info['title']}** in {name} {self.change(indicator).sentence}."
         comparisons = []
         for area in COMPARATORS:
@@ -138,6 +156,53 @@ class Chapter:
         note = f"{SYMBOL_NOTE} Data: [{path}]({path})."
         return Markdown(pipe_table(header, rows, [24, 18] + [9] * len(self.store.periods), caption, stem, note))
 
+    def shown(self, indicators: list[str]) -> list[str]:
+        """The indicators with at least one figure for the partnership in the years shown (a table of
+        a series that has none would be a row of [x]; `coverage` says why it is not shown)."""
+        out = []
+        for ind in indicators:
+            series = self.store.series(ind, ["partnership"])
+            if (~series.state.isin(["not available", "not applicable"])).any():
+                out.append(ind)
+        return out
+
+    def coverage_text(self, indicators: list[str]) -> str:
+        """Where each series begins or a breakdown is not published, and which figures we computed,
+        in plain sentences (empty when every figure of every year shown is DfE's own)."""
+        lines = []
+        for ind in indicators:
+            title = self.store.indicator(ind)["title"]
+            gaps: dict[str, list[int]] = {}
+            computed: list[int] = []
+            for p in self.store.periods:
+                f = self.store.figure(ind, "partnership", p)
+                if f.state in ("not available", "not applicable"):
+                    gaps.setdefault(_reason(f.note), []).append(p)
+                elif f.note.startswith("computed by us"):
+                    computed.append(p)
+            parts = [f"not available for {_years(ps)}" + (f" ({why})" if why else "") for why, ps in gaps.items()]
+            if computed:
+                parts.append(f"computed by us for {_years(computed)} from DfE's counts, as DfE computes it (DfE published none)")
+            if parts:
+                lines.append(f"- *{title}*: " + "; ".join(parts) + ".")
+        return "\n".join(lines)
+
+    def coverage(self, indicators: list[str]) -> Markdown:
+        """`coverage_text` as Markdown, introduced; nothing when there is nothing to say."""
+        text = self.coverage_text(indicators)
+        return Markdown(f"Where a series begins, or a figure is not published, in {period_label(self.store.periods[0])} "
+                        f"to {self.year}:\n\n{text}" if text else "")
+
+    def table_shown(self, indicators: list[str], caption: str) -> Markdown:
+        """A table of the indicators that have figures (`shown`), followed by `coverage` of all of them."""
+        present = self.shown(indicators)
+        parts = [self.table(present, caption).data] if present else []
+        text = self.coverage_text(indicators)
+        if text:
+            parts.append(f"Where a series begins, or a figure is not published, in {period_label(self.store.periods[0])} "
+                         f"to {self.year}:\n\n{text}")
+        return Markdown("\n\n".join(parts))
+
     def chart(self, indicator: str, subtitle: str, title: str | None = None) -> Markdown:
         """A line chart of one indicator over the years for the partnership and its comparators.
 
@@ -174,10 +239,22 @@ class Chapter:
         """How the figures were made: sources, comparators, rounding, judgements, suppression."""
         rules = self.meta["rules"]
         sn = self.meta["statistical_neighbours"]
-        files = sorted({i["source"].split(":")[0] for i in self.meta["indicators"].values() if ".csv" in i["source"]})
+        releases = []
+        for d in self.meta.get("datasets", {}).values():
+            by_release: dict[str, list[str]] = {}
+            for f in d["files"]:
+                by_release.setdefault(f["release"], []).append(f"*{Path(f['path']).name}*")
+            releases.append(f"- {d['title']}: " + "; ".join(f"{r} ({', '.join(fs)})" for r, fs in by_release.items()))
         lines = [
             "National figures are DfE's children's social care statistics and ONS mid-year population estimates, "
-            "as published on Explore Education Statistics: " + ", ".join(f"*{f}*" for f in files) + ".",
+            "read from the files DfE published (Explore Education Statistics, and for years before 2018 the "
+            "underlying data of DfE's statistical first releases). Each release revises earlier years, so for each "
+            "year the latest release that covers it is used; the data of this report (store.csv) records for every "
+            "figure the file and release it came from. Where DfE published no rate or percentage for a year (the "
+            "older files carry none), it is computed by us from DfE's counts the way DfE computes it: rates per "
+            "10,000 children aged 0 to 17 use the ONS mid-year population estimate for the mid-year before the 31 March "
+            "that ends the year; each such figure is marked as computed by us in the chapters and the data.",
+            "Files read, by dataset and release:\n\n" + "\n".join(releases),
             f"Statistical neighbours are DfE's {sn['model']} model ({len(sn['codes'])} councils); the comparator "
             "shown is the mean of their values (the median is in the data files).",
             f"Rounding: {rules['rounding']}. Judgement: {rules['judgement']}. Quartiles: {rules['quartile']}. "

@@ -408,31 +408,40 @@ def read_text_input(ctx: Context, path: Path) -> TextFile:
 
 # -- national files ---------------------------------------------------------------------
 def check_national(project: Project) -> list[Problem]:
-    """The national files the indicators read: present, with the EES mandatory columns and the
-    source column, and only numbers or EES symbols in it."""
+    """The national files the indicators read, through data/national/catalog.yml: present, laid out
+    as the catalog declares, and only numbers or EES symbols in the columns read."""
     from .errors import InputError
     from .indicators import INDICATORS
-    from .national import Cell, read_ees
+    import pandas as pd
+
+    from .national import SYMBOLS
+    from .sources import load_catalog, normalised
 
     problems: list[Problem] = []
+    try:
+        catalog = load_catalog(project.national_dir)
+    except InputError as e:
+        return [Problem(project.rel(project.national_dir / "catalog.yml"), None, None, str(e).split(": ", 1)[-1],
+                        "the catalog of national files", "missing file")]
+    columns: dict[str, set[str]] = {}
     for ind in INDICATORS.values():
-        if ind.source is None:
+        if ind.source is not None:
+            columns.setdefault(ind.source.dataset, set()).add(ind.source.column)
+    for entry in catalog.files:
+        if entry.dataset not in columns:
             continue
-        path = project.national_dir / ind.source.file
-        label = project.rel(path)
+        label = project.rel(catalog.root / entry.path)
         try:
-            frame = read_ees(path)
+            frame = normalised(catalog.root, entry.path, entry.dataset)
         except InputError as e:
-            problems.append(Problem(label, None, None, str(e).split(": ", 1)[-1], "an EES file as published", "missing file"))
+            problems.append(Problem(label, None, None, str(e).split(": ", 1)[-1], "an EES file as published, as the catalog declares it", "missing file"))
             continue
-        if ind.source.column not in frame.columns:
-            problems.append(Problem(label, 1, ind.source.column, "no such column", f"a column '{ind.source.column}' (indicator {ind.id})", "missing column"))
-            continue
-        for index, raw in frame[ind.source.column].items():
-            try:
-                Cell.parse(raw)
-            except InputError:
-                problems.append(Problem(label, int(index) + 2, ind.source.column, repr(raw), "a number or an EES symbol (c, x, z, low, u, k)", "wrong type"))
+        for column in sorted(columns[entry.dataset] & set(frame.columns)):
+            cells = frame[column]
+            text = cells.where(cells.map(lambda v: isinstance(v, str)), "0").str.strip()  # NaN: not in this file
+            bad = pd.to_numeric(text.str.replace(",", ""), errors="coerce").isna() & ~text.str.lower().isin(list(SYMBOLS))
+            for row, raw in zip(frame.loc[bad, "row"].tolist(), cells[bad].tolist()):
+                problems.append(Problem(label, int(row), column, repr(raw), "a number or an EES symbol (c, x, z, low, u, k)", "wrong type"))
     return list(dict.fromkeys(problems))
 
 

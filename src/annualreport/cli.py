@@ -210,5 +210,30 @@ def verify(manifest: str, quiet: bool) -> None:
     sys.exit(EXIT_IDENTICAL if verdict.identical else EXIT_DIFFERENT)
 
 
+@main.group()
+def data() -> None:
+    """The national statistics: add a newly published release."""
+
+
+@data.command("add")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@PROJECT_OPTION
+def data_add(files: tuple[str, ...], project_dir: str | None) -> None:
+    """Recognise, check and add newly published EES FILES to data/national (and its catalog).
+
+    Every fault of every file is reported in one run, and then nothing is changed."""
+    from .data_add import add_files
+
+    try:
+        project = _project(project_dir)
+        added = add_files(project, [Path(f).resolve() for f in files])
+    except AnnualReportError as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(1)
+    for rec, rel in added:
+        click.echo(f"added {project.rel(project.national_dir / rel)}: {rec.like.dataset}, {rec.release} "
+                   f"({rec.first} to {rec.last}); the next build uses it for those years")
+
+
 if __name__ == "__main__":
     main()

@@ -14,7 +14,7 @@ from .store import Store
 COMPARATOR_COLUMNS = {"england": "england", "region": "region", "sn_mean": "sn_mean", "sn_median": "sn_median"}
 HEADER = ["indicator", "title", "unit", "polarity", "area_type", "la_code", "area_name", "year", "time_period",
           "value", "formatted", "state", "direction", "judgement", "quartile", "rag",
-          "england", "region", "sn_mean", "sn_median", "note"]
+          "england", "region", "sn_mean", "sn_median", "note", "source"]
 
 
 def _comparator(row: object, info: dict) -> str:
@@ -45,6 +45,6 @@ def indicators_csv(store: Store) -> str:
             format_value(value, info["unit"], info["decimals"], row.state), row.state, row.direction, row.judgement,
             "" if pd.isna(row.quartile) else int(row.quartile), row.rag,
             *(_comparator(comparators.get((row.indicator, a, int(row.time_period))), info) for a in COMPARATOR_COLUMNS),
-            row.note,
+            row.note, row.source,
         ])
     return out.getvalue()

@@ -19,10 +19,11 @@ from pathlib import Path
 
 from . import __version__
 from .cache import code_digest, sha256_file
-from .indicators import INDICATORS, POPULATION_FILE
+from .indicators import INDICATORS
 from .params import ReportParams
 from .project import Project
 from .reference import SN_MODELS
+from .sources import CATALOG, load_catalog
 from .vcs import repository_state
 from .yamlfile import read_yaml
 
@@ -37,8 +38,8 @@ def file_entry(path: Path) -> dict:
 
 def input_files(project: Project, params: ReportParams) -> list[Path]:
     """Every file a build of this partnership-year reads, in a stable order."""
-    national = sorted({project.national_dir / i.source.file for i in INDICATORS.values() if i.source}
-                      | {project.national_dir / POPULATION_FILE})
+    datasets = {i.source.dataset for i in INDICATORS.values() if i.source}
+    national = sorted(set(load_catalog(project.national_dir).paths(datasets)) | {project.national_dir / CATALOG})
     reference = [project.reference_dir / name for name in
                  ("la_code_list.csv", "lait_data_dictionary.csv", SN_MODELS[params.partnership.statistical_neighbours])]
     local = project.root / "data" / "local" / params.partnership_id / params.report.year

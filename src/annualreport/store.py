@@ -16,6 +16,7 @@ figures are that council's published figures.
 from __future__ import annotations
 
 import json
+import re
 import statistics
 from dataclasses import asdict, dataclass
 from functools import lru_cache
@@ -26,15 +27,17 @@ import pandas as pd
 
 from .compare import SIZE_RULE, describe_change
 from .indicators import INDICATORS, MULTIPLIER, Indicator, polarity_of
-from .national import Cell, State, read_ees
+from .national import Cell, State
 from .params import ReportParams
 from .project import Project
 from .reference import local_authorities, statistical_neighbours
+from .sources import dataset_frame, load_catalog
 
 STORE_CSV = "store.csv"
 STORE_META = "store.json"
 COLUMNS = ["indicator", "area_type", "area_code", "area_name", "time_period", "value", "state", "note",
-           "direction", "judgement", "quartile", "rag"]
+           "direction", "judgement", "quartile", "rag", "source"]
+COMPUTED = "computed by us"
 AREA_ORDER = ["partnership", "member", "england", "region", "sn_mean", "sn_median"]
 LEVELS = {"member": "Local authority", "england": "National", "region": "Regional"}
 QUARTILE_RULE = "1 = the best quarter of all local authorities for this indicator (after polarity), 4 = the worst"
@@ -65,6 +68,7 @@ class Figure:
     judgement: str = ""
     quartile: int | None = None
     rag: str = ""
+    source: str = ""  # the file and release a figure was read from, or how it was computed
 
     @property
     def available(self) -> bool:
@@ -76,32 +80,71 @@ def year_label(period: int) -> str:
 
 
 class Published:
-    """The published cells of one indicator's source column, by (level, code, time_period)."""
+    """The published cells of one indicator's source column, by (level, code, time_period), each
+    with the file and release it came from (the latest release covering its year: see sources.py)."""
 
     def __init__(self, national_dir: Path, indicator: Indicator):
         assert indicator.source is not None
         src = indicator.source
-        frame = read_ees(national_dir / src.file)
+        self.catalog = load_catalog(national_dir)
+        self.dataset = src.dataset
+        self.filters = src.filters
+        frame = dataset_frame(national_dir, src.dataset)
         for col, wanted in src.filters.items():
-            frame = frame[frame[col] == wanted]
-        self.file = src.file
+            frame = frame[frame[col] == wanted] if col in frame.columns else frame.iloc[0:0]
         self.offset = src.period_offset
-        self.cells: dict[tuple[str, str, int], Cell] = {}
+        self.column = src.column
+        self.cells: dict[tuple[str, str, int], tuple[str, str]] = {}  # raw text, parsed when asked for
         self.la_regions: dict[tuple[str, int], str] = {}
-        rows = zip(frame["geographic_level"], frame["region_name"], frame["old_la_code"], frame["time_period"], frame[src.column])
-        for level, region, la_code, period, raw in rows:
-            code = {"National": "E92000001", "Regional": region, "Local authority": la_code}.get(level)
-            if code is None:
+        if src.column not in frame.columns:
+            frame = frame.iloc[0:0].assign(**{src.column: ""})
+        rows = zip(*(frame[c].tolist() for c in ("level", "code", "region", "time_period", src.column, "source")))
+        for level, code, region, period, raw, source in rows:
+            if level == "Local authority" and region:
+                self.la_regions[(code, int(period))] = region
+            if not isinstance(raw, str):  # NaN: this release has no such column (e.g. no rate published)
                 continue
-            self.cells[(level, code, int(period))] = Cell.parse(raw, f"{src.file}, time_period {period}, column {src.column}")
-            if level == "Local authority":
-                self.la_regions[(la_code, int(period))] = region
+            self.cells[(level, code, int(period))] = (raw, source)
 
-    def get(self, level: str, code: str, period: int) -> Cell | None:
-        return self.cells.get((level, code, period + self.offset))
+    def get(self, level: str, code: str, period: int) -> tuple[Cell, str] | None:
+        found = self.cells.get((level, code, period + self.offset))
+        if found is None:
+            return None
+        raw, source = found
+        return Cell.parse(raw, f"{source}, time_period {period + self.offset}, column {self.column}"), source
 
     def la_codes(self, period: int) -> list[str]:
         return sorted(code for (level, code, p) in self.cells if level == "Local authority" and p == period + self.offset)
+
+    def council_note(self, area: "Area", period: int) -> str | None:
+        """For a council that did not exist yet (or any more) in a year, what happened, in words."""
+        change = self.catalog.councils.get(area.code) if area.area_type == "member" else None
+        if change is None:
+            return None
+        if change.first is not None and period < change.first:
+            return (f"{change.name} did not exist in {year_label(period)}: it {change.change}; "
+                    f"DfE publishes its figures from {year_label(change.first)}")
+        if change.last is not None and period > change.last:
+            return f"{change.name} no longer existed in {year_label(period)}: it {change.change}"
+        return None
+
+    def missing_note(self, area: "Area", period: int) -> tuple[str, str]:
+        """Why there is no figure: (state, reason). A council that did not exist yet (or any more)
+        is not applicable; a year no release covers, or a breakdown not published, says so."""
+        council = self.council_note(area, period)
+        if council is not None:
+            return State.NOT_APPLICABLE.value, council
+        own = period + self.offset
+        gap = self.catalog.gap(self.dataset, own, self.filters)
+        if gap:
+            return State.NOT_AVAILABLE.value, f"not available for {year_label(period)}: {gap}"
+        release = self.catalog.release_for(self.dataset, own)
+        if not release:
+            title = self.catalog.datasets[self.dataset].title.lower()
+            years = sorted(p for f in self.catalog.files_of(self.dataset) for p in f.years)
+            return (State.NOT_AVAILABLE.value, f"no data for {area.name} in {year_label(period)}: the national files "
+                    f"held for {title} cover {year_label(years[0] - self.offset)} to {year_label(years[-1] - self.offset)}")
+        return State.NOT_AVAILABLE.value, f"no data for {area.name} in {year_label(period)} ({release[0].label})"
 
 
 @lru_cache(maxsize=256)
@@ -112,24 +155,54 @@ def published(national_dir: Path, indicator_id: str) -> Published:
 
 def _ratio(ind: Indicator, name: str, period: int, num: Figure, den: Figure) -> Figure:
     if num.available and den.available and den.value:
-        return Figure(ind.id, name, period, num.value / den.value * MULTIPLIER[ind.unit], State.VALUE.value)  # type: ignore[operator]
+        return Figure(ind.id, name, period, num.value / den.value * MULTIPLIER[ind.unit], State.VALUE.value,  # type: ignore[operator]
+                      source=f"{COMPUTED}: {num.indicator} ({num.source}) / {den.indicator} ({den.source})")
+    if num.available and den.available:  # a zero denominator: nothing to take a share of
+        return Figure(ind.id, name, period, None, State.NOT_APPLICABLE.value,
+                      f"not available for {year_label(period)}: {_lower(INDICATORS[den.indicator].title)} was 0 for {name}")
     bad = num if not num.available else den
     return Figure(ind.id, name, period, None, bad.state, bad.note)
 
 
+def _lower(title: str) -> str:
+    return title[:1].lower() + title[1:]
+
+
 def area_figure(national_dir: Path, ind: Indicator, area: Area, period: int) -> Figure:
-    """A local authority's, England's or a region's figure, read or computed from its counts."""
+    """A local authority's, England's or a region's figure, read or computed from its counts.
+
+    A rate or percentage DfE did not publish for a year (the old files carry no rates) is computed
+    from its counts the way DfE computes it, and its note says it was computed by us."""
     if ind.computed:
         num = area_figure(national_dir, INDICATORS[ind.numerator], area, period)  # type: ignore[index]
         den = area_figure(national_dir, INDICATORS[ind.denominator], area, period)  # type: ignore[index]
         return _ratio(ind, area.name, period, num, den)
     pub = published(national_dir, ind.id)
-    cell = pub.get(LEVELS[area.area_type], area.code, period)
-    if cell is None:
-        note = f"no data for {area.name} in {year_label(period)} ({pub.file})"
-        return Figure(ind.id, area.name, period, None, State.NOT_AVAILABLE.value, note)
-    note = "" if cell.state is State.VALUE else f"published as {cell.state.value} for {area.name} in {year_label(period)} ({pub.file})"
-    return Figure(ind.id, area.name, period, cell.value, cell.state.value, note)
+    found = pub.get(LEVELS[area.area_type], area.code, period)
+    if found is None:
+        state, note = pub.missing_note(area, period)
+        if ind.numerator and ind.denominator and state == State.NOT_AVAILABLE.value:
+            num = area_figure(national_dir, INDICATORS[ind.numerator], area, period)
+            den = area_figure(national_dir, INDICATORS[ind.denominator], area, period)
+            if not (num.available and den.available):  # the reason is the series' own gap, else the missing count's
+                bad = num if not num.available else den
+                return Figure(ind.id, area.name, period, None, *((state, note) if note.startswith("not available for")
+                                                                 else (bad.state, bad.note)))
+            f = _ratio(ind, area.name, period, num, den)
+            if not f.available:
+                return f
+            f.note = (f"{COMPUTED} from {_lower(INDICATORS[ind.numerator].title)} and "
+                      f"{_lower(INDICATORS[ind.denominator].title)}: DfE published no figure for {year_label(period)}")
+            if ind.denominator == "child_population":
+                f.note += f" (population: ONS mid-{period - 1} estimate, as DfE uses)"
+            return f
+        return Figure(ind.id, area.name, period, None, state, note)
+    cell, source = found
+    council = None if cell.state is State.VALUE else pub.council_note(area, period)
+    if council is not None:  # a symbol published for a council that did not exist then: say why
+        return Figure(ind.id, area.name, period, None, State.NOT_APPLICABLE.value, council)
+    note = "" if cell.state is State.VALUE else f"published as {cell.state.value} for {area.name} in {year_label(period)} ({source})"
+    return Figure(ind.id, area.name, period, cell.value, cell.state.value, note, source=source)
 
 
 @lru_cache(maxsize=4096)
@@ -192,7 +265,10 @@ class _Builder:
         parts = [self.figures[(ind.id, "member", code, period)] for code in self.members]
         if len(parts) == 1:
             f = parts[0]
-            return Figure(ind.id, name, period, f.value, f.state, f.note)
+            return Figure(ind.id, name, period, f.value, f.state, f.note, source=f.source)
+        if any(p.state == State.NOT_APPLICABLE.value for p in parts) and not all(p.available for p in parts):
+            gone = next(p for p in parts if p.state == State.NOT_APPLICABLE.value)
+            return Figure(ind.id, name, period, None, gone.state, gone.note)
         if not ind.additive:
             return Figure(ind.id, name, period, None, State.NOT_APPLICABLE.value,
                           "not added up: the counts behind this published rate are not published")
@@ -200,7 +276,8 @@ class _Builder:
             missing = [p for p in parts if not p.available]
             if missing:
                 return Figure(ind.id, name, period, None, missing[0].state, missing[0].note)
-            return Figure(ind.id, name, period, sum(p.value for p in parts), State.VALUE.value)  # type: ignore[misc]
+            return Figure(ind.id, name, period, sum(p.value for p in parts), State.VALUE.value,  # type: ignore[misc]
+                          source="sum of the member councils: " + "; ".join(dict.fromkeys(p.source for p in parts)))
         num = self.figures[(ind.numerator, "partnership", "partnership", period)]  # type: ignore[index]
         den = self.figures[(ind.denominator, "partnership", "partnership", period)]  # type: ignore[index]
         return _ratio(ind, name, period, num, den)
@@ -263,6 +340,26 @@ def _dependency_order(indicators: Iterable[Indicator]) -> list[Indicator]:
     return [i for i in items if not i.computed] + [i for i in items if i.computed]
 
 
+def _describe_source(project: Project, ind: Indicator) -> str:
+    """Where an indicator comes from, in words: its dataset's files and releases, or its formula."""
+    if ind.source is None:
+        return f"{COMPUTED}: {ind.numerator} / {ind.denominator} x {MULTIPLIER[ind.unit]:g}"
+    catalog = load_catalog(project.national_dir)
+    files = "; ".join(f.label for f in catalog.files_of(ind.source.dataset))
+    where = "".join(f"; {k} = {v}" for k, v in ind.source.filters.items())
+    return f"{catalog.datasets[ind.source.dataset].title} [{files}]: {ind.source.column}{where}"
+
+
+def datasets_read(project: Project) -> dict:
+    """Each dataset the indicators read, with its files, releases and years (for the appendix)."""
+    catalog = load_catalog(project.national_dir)
+    used = {i.source.dataset for i in INDICATORS.values() if i.source}
+    return {d: {"title": catalog.datasets[d].title,
+                "files": [{"path": f.path, "release": f.release, "published": f.published, "years": list(f.years)}
+                          for f in catalog.files_of(d)]}
+            for d in catalog.datasets if d in used}
+
+
 def store_meta(project: Project, params: ReportParams, builder: _Builder) -> dict:
     report = params.report
     dictionary = project.reference_dir / "lait_data_dictionary.csv"
@@ -282,6 +379,7 @@ def store_meta(project: Project, params: ReportParams, builder: _Builder) -> dic
         },
         "thresholds": report.thresholds.model_dump(),
         "targets": dict(sorted(report.targets.items())),
+        "datasets": datasets_read(project),
         "rules": {
             "rounding": "half-up to the indicator's decimals, as DfE rounds",
             "judgement": f"improved or declined by polarity; no change within {report.thresholds.no_change_tolerance}% "
@@ -297,8 +395,8 @@ def store_meta(project: Project, params: ReportParams, builder: _Builder) -> dic
                 "decimals": i.decimals,
                 "definition": i.definition,
                 "polarity": polarity_of(i, dictionary),
-                "source": f"{i.source.file}: {i.source.column}" + "".join(f"; {k} = {v}" for k, v in i.source.filters.items())
-                if i.source else f"{i.numerator} / {i.denominator} x {MULTIPLIER[i.unit]:g}",
+                "source": _describe_source(project, i),
+                "dataset": i.source.dataset if i.source else None,
                 "numerator": i.numerator,
                 "denominator": i.denominator,
                 "comparators": list(i.comparators),
@@ -333,7 +431,7 @@ class Store:
     def load(cls, folder: Path | str) -> "Store":
         folder = Path(folder)
         frame = pd.read_csv(folder / STORE_CSV, dtype={"area_code": str, "note": str, "direction": str, "judgement": str,
-                                                       "rag": str, "quartile": "Int64"},
+                                                       "rag": str, "quartile": "Int64", "source": str},
                             keep_default_na=False, na_values={"value": [""], "quartile": [""]})
         meta = json.loads((folder / STORE_META).read_text(encoding="utf-8"))
         return cls(frame, meta)
@@ -359,7 +457,7 @@ class Store:
         value = None if pd.isna(row.value) else float(row.value)
         q = None if pd.isna(row.quartile) else int(row.quartile)
         return Figure(indicator_id, row.area_name, int(row.time_period), value, row.state, row.note,
-                      row.direction, row.judgement, q, row.rag)
+                      row.direction, row.judgement, q, row.rag, row.get("source", ""))
 
     def series(self, indicator_id: str, area_types: Iterable[str] = AREA_ORDER) -> pd.DataFrame:
         """All years of one indicator for the given area types, in report order."""
@@ -373,3 +471,38 @@ class Store:
 
         threshold = self.meta["thresholds"]["suppress_below"]
         return Store(public_view(self.frame, self.meta["indicators"], threshold), self.meta)
+
+
+WHOLE_STORE_CALLS = ("summary_table", "methodology", ".frame", ".series(", ".meta[\"indicators\"]")
+
+
+def chapter_store_file(work: Path, chapter: str, notebook: Path) -> Path:
+    """Write (and return) the part of the store a chapter reads, for its cache key.
+
+    A chapter names the indicators it shows as string literals in its code cells; its key covers
+    the store rows of those indicators and the store's settings (members, thresholds, targets...),
+    so a new national file re-executes only the chapters whose figures it changes. A chapter that
+    reads figures it does not name (the summary reads what other chapters recorded; the appendix
+    lists every file read) has the whole store in its key.
+    """
+    import nbformat
+
+    nb = nbformat.read(notebook, as_version=4)
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    frame = pd.read_csv(work / STORE_CSV, dtype=str, keep_default_na=False)
+    meta = json.loads((work / STORE_META).read_text(encoding="utf-8"))
+    if any(call in code for call in WHOLE_STORE_CALLS):
+        named = sorted(meta["indicators"])
+        settings = meta
+    else:
+        literals = set(re.findall(r"[\"']([a-z0-9_]+)[\"']", code))
+        named = sorted(i for i in meta["indicators"] if i in literals)
+        settings = {k: v for k, v in meta.items() if k not in ("indicators", "datasets")}
+        settings["indicators"] = {i: meta["indicators"][i] for i in named}
+    rows = frame[frame["indicator"].isin(named)]
+    out = work / ".keys" / f"store-{chapter}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"settings": settings, "rows": rows.to_csv(index=False, lineterminator="\n")},
+                              sort_keys=True), encoding="utf-8")
+    return out
+
