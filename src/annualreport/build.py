@@ -262,13 +262,12 @@ def build_report(project: Project, partnership: str, year: str, renderer: str = 
             progress.say(label, "acronyms not in the glossary: " + ", ".join(book.unknown_acronyms))
         progress.say(label, f"rendering with {render.name}")
         outputs = render.render(work, draft=params.report.status == "draft", year_end=params.report.time_period)
-        gate_small_numbers(work, work, params, store.meta, progress, label, work / ".render" / "report.md")
-        shutil.rmtree(work / ".render", ignore_errors=True)  # intermediates, not part of the report
         public = assemble_public(work, outputs)
         stray = unexpected_public_files(work / PUBLIC)
         if stray:
             raise AnnualReportError(f"{PUBLIC}/ would hold files that are not public outputs: {', '.join(stray)}")
-        gate_small_numbers(work / PUBLIC, params, store.meta, progress, label)
+        gate_small_numbers(work / PUBLIC, work, params, store.meta, progress, label, work / ".render" / "report.md")
+        shutil.rmtree(work / ".render", ignore_errors=True)  # intermediates, not part of the report
         write_manifest(work, head, chapter_records(runs, results))
         lap("render")
         swap_in(work, target)
