@@ -160,7 +160,7 @@ def _threshold(folder: Path) -> int:
 @pytest.mark.parametrize("which", ["lancashire_build", "hipss_build"])
 def test_no_hidden_count_in_a_published_report_can_be_pinned_down(which: str, request: pytest.FixtureRequest) -> None:
     folder: Path = request.getfixturevalue(which)
-    audit = audit_published(folder, folder, _threshold(folder))
+    audit = audit_published(folder / "public", folder, _threshold(folder))
     assert audit.result.hidden > 0  # the examples do hide counts
     assert audit.failures == []
     assert audit.result.narrowest >= _threshold(folder)
@@ -170,27 +170,27 @@ def test_no_hidden_count_in_a_published_report_can_be_pinned_down(which: str, re
 def test_the_gate_finds_nothing_in_a_published_report(which: str, request: pytest.FixtureRequest) -> None:
     folder: Path = request.getfixturevalue(which)
     store = json.loads((folder / "store.json").read_text(encoding="utf-8"))
-    assert small_counts(folder, folder, store["indicators"], _threshold(folder)) == []
+    assert small_counts(folder / "public", folder, store["indicators"], _threshold(folder)) == []
 
 
 def test_hipss_hides_council_counts_behind_the_partnership(hipss_build: Path) -> None:
     # The partnership's tables never show a figure that is the difference of shown figures.
-    table = (hipss_build / "data" / "allegations-table-1.csv").read_text(encoding="utf-8")
+    table = (hipss_build / "public" / "data" / "allegations-table-1.csv").read_text(encoding="utf-8")
     assert "[c]" in table
-    assert "SYNTHETIC" in (hipss_build / "report.html").read_text(encoding="utf-8")
+    assert "SYNTHETIC" in (hipss_build / "public" / "report.html").read_text(encoding="utf-8")
 
 
 def test_todays_pattern_planted_in_a_published_csv_fails_the_gate(lancashire_build: Path, tmp_path: Path) -> None:
     folder = tmp_path / "report"
     shutil.copytree(lancashire_build, folder)
-    path = folder / "data" / "allegations-table-1.csv"
+    path = folder / "public" / "data" / "allegations-table-1.csv"
     lines = path.read_text(encoding="utf-8").splitlines()
     # Show Voluntary Organisations' 9 again, as before: Probation and Armed Forces are then both 1.
     lines = [",".join(["Voluntary Organisations", "9", *line.split(",")[2:]]) if line.startswith("Voluntary") else line
              for line in lines]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     store = json.loads((folder / "store.json").read_text(encoding="utf-8"))
-    problems = [str(p) for p in small_counts(folder, folder, store["indicators"], 6)]
+    problems = [str(p) for p in small_counts(folder / "public", folder, store["indicators"], 6)]
     assert "data/allegations-table-1.csv, row 8, column '2009-10': suppressed count can be worked out: " \
            "found [c] with feasible range [1, 1]; expected at least 6 possible values for a hidden count " \
            "(suppress more cells)" in problems, problems
@@ -211,16 +211,16 @@ def test_a_small_count_planted_in_the_html_or_the_markdown_table_is_found(lancas
     shutil.copytree(lancashire_build, folder)
     markdown, _ = EmbeddedRenderer().combined_markdown(folder)
     store = json.loads((folder / "store.json").read_text(encoding="utf-8"))
-    assert small_counts(folder, folder, store["indicators"], 6, markdown) == []
-    html = (folder / "report.html").read_text(encoding="utf-8")
+    assert small_counts(folder / "public", folder, store["indicators"], 6, markdown) == []
+    html = (folder / "public" / "report.html").read_text(encoding="utf-8")
     start = html.index('id="tbl-allegations-table-1"')
     rows = html[start:].split("<tr")
     probation = next(i for i, row in enumerate(rows) if "Probation" in row)
     rows[probation] = rows[probation].replace("[c]", "1", 1)  # 2009-10, the true value
-    (folder / "report.html").write_text(html[:start] + "<tr".join(rows), encoding="utf-8")
+    (folder / "public" / "report.html").write_text(html[:start] + "<tr".join(rows), encoding="utf-8")
     planted = markdown.replace("| Probation | [c] |", "| Probation | 1 |")
     assert planted != markdown
-    problems = [str(p) for p in small_counts(folder, folder, store["indicators"], 6, planted)]
+    problems = [str(p) for p in small_counts(folder / "public", folder, store["indicators"], 6, planted)]
     for file in ("report.html", "report.md"):
         assert (f"{file} (table tbl-allegations-table-1), row 7, column '2009-10': unsuppressed small number: "
                 "found 1; expected no count from 1 to 5 in a published file (suppress it)") in problems, problems

@@ -34,7 +34,7 @@ def all_x_rows(build: Path) -> list[tuple[str, str]]:
     """(table, indicator) whose partnership row is [x] in every year, over every table of the report."""
     bad = []
     name = json.loads((build / "store.json").read_text(encoding="utf-8"))["short_name"]
-    for path in sorted((build / "data").glob("*table*.csv")):
+    for path in sorted((build / "public" / "data").glob("*table*.csv")):
         with path.open(encoding="utf-8", newline="") as f:
             rows = [r for r in csv.DictReader(f) if r.get("area") == name]
         by_indicator: dict[str, list[str]] = {}

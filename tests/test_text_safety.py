@@ -376,7 +376,7 @@ def squeezed(text: str) -> str:
 def test_payload_build_fetched_and_read_nothing(payload_build: tuple[Path, dict[str, str], list[str]]) -> None:
     project, _, requests = payload_build
     assert requests == []
-    html = (project / "build" / "lancashire" / "2013-14" / "report.html").read_text(encoding="utf-8")
+    html = (project / "build" / "lancashire" / "2013-14" / "public" / "report.html").read_text(encoding="utf-8")
     assert "root:x:0:0" not in html and "cm9vdDp4OjA6" not in html
     assert "Content-Security-Policy" in html
 
@@ -387,7 +387,7 @@ def test_payload_is_dead_text_in_chromium(payload_build: tuple[Path, dict[str, s
         pytest.skip("headless Chromium is not installed (/usr/bin/chromium)")
     project, shown, _ = payload_build
     before = len(server.requests)
-    html = project / "build" / "lancashire" / "2013-14" / "report.html"
+    html = project / "build" / "lancashire" / "2013-14" / "public" / "report.html"
     proc = subprocess.run([str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                            "--disable-component-update", "--disable-sync", "--no-first-run",
                            f"--user-data-dir={tmp_path / 'chromium'}", "--virtual-time-budget=3000",
@@ -409,7 +409,7 @@ def test_payload_shows_as_typed_in_the_pdf_and_typst_ran_none_of_it(
         payload_build: tuple[Path, dict[str, str], list[str]]) -> None:
     project, shown, _ = payload_build
     folder = project / "build" / "lancashire" / "2013-14"
-    pdf = squeezed("".join(page.extract_text() for page in PdfReader(folder / "report.pdf").pages))
+    pdf = squeezed("".join(page.extract_text() for page in PdfReader(folder / "public" / "report.pdf").pages))
     for where, typed in shown.items():
         assert squeezed(typed) in pdf, where
     store = squeezed((folder / "store.json").read_text(encoding="utf-8"))
@@ -418,7 +418,7 @@ def test_payload_shows_as_typed_in_the_pdf_and_typst_ran_none_of_it(
 
 def test_formula_in_a_partner_table_is_published_quoted(payload_build: tuple[Path, dict[str, str], list[str]]) -> None:
     project, shown, _ = payload_build
-    data = project / "build" / "lancashire" / "2013-14" / "data"
+    data = project / "build" / "lancashire" / "2013-14" / "public" / "data"
     cells = [cell for path in sorted(data.glob("*.csv"))
              for cell in pd.read_csv(path, dtype=str, keep_default_na=False).to_numpy().ravel()]
     assert "'" + shown["board_attendance.csv:agency"] in cells
@@ -432,7 +432,7 @@ def test_narrative_with_code_is_refused_naming_file_and_line(
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "summary.md").write_text("<!-- after: intro -->\nFine text.\n\n```{=typst}\n#read(\"store.json\")\n```\n"
                                        "\nAnd <iframe src=\"file:///etc/passwd\"></iframe>\n", encoding="utf-8")
-    report = project / "build" / "lancashire" / "2013-14" / "report.html"
+    report = project / "build" / "lancashire" / "2013-14" / "public" / "report.html"
     before = report.read_bytes()
     try:
         proc = run_cli(project, *BUILD)
