@@ -33,7 +33,7 @@ from .project import Project
 from .provenance import lock_path, manifest_head, provenance_text, write_manifest
 from .publication import small_counts
 from .render import get_renderer
-from .store import build_store, chapter_store_file
+from .store import KEYS_DIR, build_store, chapter_store_file
 
 # Chapters that summarise others run after them and receive the others' ids as `chapters`.
 SUMMARY_CHAPTERS = {"summary"}
@@ -264,6 +264,7 @@ def build_report(project: Project, partnership: str, year: str, renderer: str = 
             elif wave:
                 run_wave(wave, work, cache, environment, force, jobs, timeout, done)
         lap("chapters")
+        shutil.rmtree(work / KEYS_DIR, ignore_errors=True)  # the chapters' cache-key material, not part of the report
         failures = [r.error for r in results if r.error]
         if failures:
             raise failures[0]
