@@ -34,7 +34,7 @@ from .provenance import dirty_files, lock_path, manifest_head, provenance_text, 
 from .public import PUBLIC, assemble_public, unexpected_public_files
 from .publication import small_counts
 from .render import get_renderer
-from .store import KEYS, build_store, chapter_store_file
+from .store import KEYS_DIR, build_store, chapter_store_file
 from .swap import clean_stale, failed_dir, locked, new_version, swap_in
 
 # Chapters that summarise others run after them and receive the others' ids as `chapters`.
@@ -250,7 +250,7 @@ def build_report(project: Project, partnership: str, year: str, renderer: str = 
             elif wave:
                 run_wave(wave, work, cache, environment, force, jobs, timeout, done)
         lap("chapters")
-        shutil.rmtree(work / KEYS, ignore_errors=True)  # the chapters' cache-key material, not part of the report
+        shutil.rmtree(work / KEYS_DIR, ignore_errors=True)  # the chapters' cache-key material, not part of the report
         failures = [r.error for r in results if r.error]
         if failures:
             raise failures[0]

@@ -473,7 +473,7 @@ class Store:
         return Store(public_view(self.frame, self.meta["indicators"], threshold), self.meta)
 
 
-KEYS = ".keys"  # where chapter_store_file writes; removed once the chapters have run
+KEYS_DIR = ".keys"  # in the build's working folder while chapters run; removed before the report is swapped in
 WHOLE_STORE_CALLS = ("summary_table", "methodology", ".frame", ".series(", ".meta[\"indicators\"]")
 
 
@@ -501,7 +501,7 @@ def chapter_store_file(work: Path, chapter: str, notebook: Path) -> Path:
         settings = {k: v for k, v in meta.items() if k not in ("indicators", "datasets")}
         settings["indicators"] = {i: meta["indicators"][i] for i in named}
     rows = frame[frame["indicator"].isin(named)]
-    out = work / KEYS / f"store-{chapter}.json"
+    out = work / KEYS_DIR / f"store-{chapter}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"settings": settings, "rows": rows.to_csv(index=False, lineterminator="\n")},
                               sort_keys=True), encoding="utf-8")
