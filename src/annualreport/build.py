@@ -32,6 +32,7 @@ from .progress import Progress
 from .project import Project
 from .provenance import dirty_files, lock_path, manifest_head, provenance_text, source_states, write_manifest
 from .public import PUBLIC, assemble_public, unexpected_public_files
+from .personal_names import scan_public
 from .publication import small_counts
 from .render import get_renderer
 from .store import KEYS_DIR, build_store, chapter_store_file
@@ -102,15 +103,19 @@ def _chapter_runs(project: Project, params: ReportParams, work: Path, chapters: 
 
 def gate_small_numbers(public: Path, private: Path, params: ReportParams, meta: dict, progress: Progress, label: str,
                        markdown: Path | None = None) -> None:
-    """A final report is not built while a published file holds an unsuppressed small count.
+    """A final report is not built while a published file holds an unsuppressed small count or
+    names a person outside the partner updates and foreword (personal_names).
 
     `public` is the folder of what is published (report.html, data/*.csv), `private` the build's
     records and inputs; `markdown` the report's Markdown the PDF was made from, when there is one."""
     text = markdown.read_text(encoding="utf-8") if markdown is not None and markdown.is_file() else None
     problems = small_counts(public, private, meta["indicators"], params.report.thresholds.suppress_below, text)
-    if problems and params.report.status == "final":
-        raise InputProblems(problems, "a final report may not publish small numbers")
-    for p in problems:
+    names = scan_public(public, params.report.names_allowed)
+    if params.report.status == "final" and problems:
+        raise InputProblems(problems + names, "a final report may not publish small numbers")
+    if params.report.status == "final" and names:
+        raise InputProblems(names, "a final report may not name people outside the partner updates and foreword")
+    for p in problems + names:
         progress.say(label, f"warning (draft only): {p}")
 
 

@@ -103,6 +103,10 @@ class ReportYear(BaseModel):
     not_provided: dict[str, str] = Field(
         default_factory=dict,
         description="local inputs the partnership does not have this year, each with the reason the report states")
+    names_allowed: list[str] = Field(
+        default_factory=list,
+        description="phrases that look like a person's name but are not one (e.g. 'Royal Albert Edward Infirmary'), "
+                    "allowed by the public folder's scan for personal names")
 
     @field_validator("year")
     @classmethod
