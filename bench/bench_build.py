@@ -29,9 +29,9 @@ from pathlib import Path
 import nbformat
 
 from annualreport.build import build_report, target_folder
-from annualreport.execute import ChapterRun, run_chapter
+from annualreport.execution.execute import ChapterRun, run_chapter
 from annualreport.project import Project, find_project
-from annualreport.verify import copy_project, verify
+from annualreport.provenance.verify import copy_project, verify
 
 
 def kernel_startup_seconds(runs: int) -> float:

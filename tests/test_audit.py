@@ -15,7 +15,7 @@ from conftest import copy_project, run_cli
 from pypdf import PdfReader
 from test_faults import only_chapters
 
-from annualreport.public import unexpected_public_files
+from annualreport.publication.public_folder import unexpected_public_files
 
 PUBLIC_TOP = {"report.html", "report.pdf", "data"}
 

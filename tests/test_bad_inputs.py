@@ -92,8 +92,8 @@ from typing import Callable
 import pytest
 from conftest import copy_project
 
-from annualreport.textfile import TextFileError, read_csv_text
-from annualreport.yamlfile import read_yaml
+from annualreport.inputs.textfile import TextFileError, read_csv_text
+from annualreport.inputs.yamlfile import read_yaml
 
 LOCAL = "data/local/lancashire/2013-14"
 YEAR_FILE = "params/lancashire/2013-14.yml"

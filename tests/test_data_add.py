@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO, copy_project, run_cli
 
-from annualreport.store import Store
+from annualreport.store.figures import Store
 
 CLA24 = "history/cla_ees_2024_release_2020_to_2024/cla_number_and_rate_per_10k_children.csv"
 

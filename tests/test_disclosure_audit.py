@@ -15,10 +15,10 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from annualreport.disclosure_audit import feasible_ranges, narrow_cells
-from annualreport.publication import small_counts
-from annualreport.published_audit import audit_published
-from annualreport.suppression import is_small, suppress
+from annualreport.publication.disclosure_audit import feasible_ranges, narrow_cells
+from annualreport.publication.gate import small_counts
+from annualreport.publication.published_audit import audit_published
+from annualreport.publication.suppression import is_small, suppress
 from conftest import copy_fixture, copy_project, run_cli
 
 THRESHOLD = 6

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from annualreport.compare import compare_words, describe_change, size_word, target_words
-from annualreport.fmt import format_value, period_label, round_half_up
+from annualreport.chapters.compare import compare_words, describe_change, size_word, target_words
+from annualreport.chapters.fmt import format_value, period_label, round_half_up
 
 
 def test_half_up_not_bankers() -> None:

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from conftest import REPO, run_cli
 
-from annualreport.params import Member, Partnership, ReportParams, ReportYear
+from annualreport.inputs.params import Member, Partnership, ReportParams, ReportYear
 from annualreport.project import Project
-from annualreport.reference import local_authorities
-from annualreport.store import Store, build_store
+from annualreport.inputs.reference import local_authorities
+from annualreport.store.figures import Store, build_store
 
 PROJECT = Project(REPO)
 

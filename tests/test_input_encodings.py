@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from conftest import copy_project, run_cli, sha256
 
-from annualreport.local_schema import DATASET_BY_NAME, TEXT_BY_NAME
-from annualreport.textfile import CP1252, UTF8, UTF8_BOM, UTF16, TextFileError, decode
+from annualreport.inputs.local_schema import DATASET_BY_NAME, TEXT_BY_NAME
+from annualreport.inputs.textfile import CP1252, UTF8, UTF8_BOM, UTF16, TextFileError, decode
 
 LOCAL = Path("data/local/lancashire/2013-14")
 INPUT_NAMES = {f"{n}.csv" for n in DATASET_BY_NAME} | {f"{n}.meta.csv" for n in DATASET_BY_NAME} | set(TEXT_BY_NAME)

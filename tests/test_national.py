@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from annualreport.errors import InputError
-from annualreport.national import Cell, State, read_ees
+from annualreport.store.national import Cell, State, read_ees
 
 
 @pytest.mark.parametrize("raw,state", [("c", State.SUPPRESSED), ("x", State.NOT_AVAILABLE), ("z", State.NOT_APPLICABLE),

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from annualreport.errors import ParamsError
-from annualreport.params import check_year, load_params
+from annualreport.inputs.params import check_year, load_params
 from annualreport.project import Project
 
 

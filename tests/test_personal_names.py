@@ -6,7 +6,7 @@ from pathlib import Path
 
 from conftest import run_cli
 
-from annualreport.personal_names import names_in, scan_public
+from annualreport.publication.personal_names import names_in, scan_public
 
 CHALLENGE_LOG = Path("data/local/lancashire/2013-14/challenge_log.yml")
 PARTNER_UPDATES = Path("data/local/lancashire/2013-14/partner_updates.yml")

@@ -13,8 +13,8 @@ import yaml
 from conftest import REPO
 from test_build_end_to_end import pdf_text
 
-from annualreport.book import glossary_terms
-from annualreport.narrative import unknown_acronyms
+from annualreport.render.book import glossary_terms
+from annualreport.inputs.narrative import unknown_acronyms
 
 LOCAL = REPO / "data" / "local" / "lancashire" / "2013-14"
 CHAPTERS = yaml.safe_load((REPO / "params" / "lancashire" / "2013-14.yml").read_text())["chapters"]

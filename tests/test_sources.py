@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from conftest import REPO
 
-from annualreport.indicators import INDICATORS
-from annualreport.sources import dataset_frame, load_catalog, normalised
-from annualreport.store import Area, area_figure
+from annualreport.store.indicators import INDICATORS
+from annualreport.store.sources import dataset_frame, load_catalog, normalised
+from annualreport.store.figures import Area, area_figure
 
 NATIONAL = (REPO / "data" / "national").resolve()
 H = "history/"

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from conftest import REPO
 
-from annualreport.params import load_params
+from annualreport.inputs.params import load_params
 from annualreport.project import Project
-from annualreport.store import Store, build_store
+from annualreport.store.figures import Store, build_store
 
 C1 = "c1_children_in_need_referrals_and_rereferrals_2013_to_2025.csv"
 D5 = "d5_cpps_at31march_by_duration_2013_to_2025.csv"

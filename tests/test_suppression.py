@@ -6,7 +6,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from annualreport.suppression import is_small, public_view, suppress
+from annualreport.publication.suppression import is_small, public_view, suppress
 
 THRESHOLD = 6
 counts = st.integers(min_value=0, max_value=60)
@@ -108,7 +108,7 @@ def test_public_view_hides_small_counts_their_rates_and_what_reveals_them(member
 
 import nbformat  # noqa: E402
 
-from annualreport.params import load_params  # noqa: E402
+from annualreport.inputs.params import load_params  # noqa: E402
 from annualreport.project import Project  # noqa: E402
 from conftest import run_cli  # noqa: E402
 
@@ -168,9 +168,9 @@ def test_a_final_build_fails_on_a_small_count_planted_in_a_year_per_column_table
 
 # -- local tables: members against the partnership, half-years against the year ----------------
 
-from annualreport.disclosure_audit import narrow_cells as _narrow  # noqa: E402
-from annualreport.local_data import STATE, local_lines, public_local  # noqa: E402
-from annualreport.local_schema import DATASET_BY_NAME  # noqa: E402
+from annualreport.publication.disclosure_audit import narrow_cells as _narrow  # noqa: E402
+from annualreport.inputs.local_data import STATE, local_lines, public_local  # noqa: E402
+from annualreport.inputs.local_schema import DATASET_BY_NAME  # noqa: E402
 
 
 def local_frame(rows: list[tuple[str, str, str, float]], measure: str = "notifications") -> pd.DataFrame:
@@ -209,7 +209,7 @@ def test_a_half_year_is_not_the_year_minus_the_other_half() -> None:
 
 
 def test_percentage_of_a_hidden_count_shows_c() -> None:
-    from annualreport.fmt import format_value
+    from annualreport.chapters.fmt import format_value
 
     dataset = DATASET_BY_NAME["private_fostering"]
     frame = local_frame([("Financial year", "Local authority", "888", 30)], measure="visited_in_time")

@@ -13,7 +13,7 @@ import pytest
 from conftest import REPO, run_cli
 from test_faults import only_chapters
 
-from annualreport.swap import clean_stale, versions_dir
+from annualreport.provenance.swap import clean_stale, versions_dir
 
 STEPS = {"link": ["link made", "link replaced", "stale failure removed", "old version removed"],
          "exchange": ["link made", "folder exchanged", "stale failure removed", "old version removed"],
@@ -24,7 +24,7 @@ SWAP = textwrap.dedent("""
     import os, sys
     from pathlib import Path
     sys.path.insert(0, {src!r})
-    import annualreport.swap as swap
+    import annualreport.provenance.swap as swap
     target, stop, mode = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
     if mode == "fallback":
         swap.exchange = lambda a, b: False  # as where renameat2 is unavailable

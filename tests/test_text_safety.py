@@ -31,9 +31,9 @@ from pypdf import PdfReader
 from test_report import text_of
 
 from annualreport.errors import RenderError
-from annualreport.markdown_text import inline, paragraphs, plain_line
-from annualreport.narrative_check import unsafe_markdown
-from annualreport.outputs import Outputs, pipe_table, spreadsheet_safe
+from annualreport.render.markdown_text import inline, paragraphs, plain_line
+from annualreport.inputs.narrative_check import unsafe_markdown
+from annualreport.render.outputs import Outputs, pipe_table, spreadsheet_safe
 from annualreport.render.embedded import EmbeddedRenderer, RenderLimits
 from annualreport.render.typst_compile import compile_pdf
 

@@ -1,5 +1,5 @@
 """`python -m annualreport` runs the command line."""
 
-from .cli import main
+from annualreport.cli import main
 
 main()

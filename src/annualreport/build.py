@@ -20,23 +20,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .book import write_book
-from .cache import ChapterCache, chapter_key, code_digest, sha256_file
-from .checks import ALL_INPUTS, blocking, check_inputs, local_folder
-from .errors import AnnualReportError, BuildFolderError, ChapterFailed, DirtyTree, InputProblems
-from .execute import ChapterResult, ChapterRun, run_chapters
-from .local_data import INPUTS, NOT_PROVIDED, copy_local_inputs
-from .local_schema import DATASET_BY_NAME, TEXT_BY_NAME
-from .params import ReportParams, load_params
-from .progress import Progress
-from .project import Project
-from .provenance import dirty_files, lock_path, manifest_head, provenance_text, source_states, write_manifest
-from .public import PUBLIC, assemble_public, unexpected_public_files
-from .personal_names import scan_public
-from .publication import small_counts
-from .render import get_renderer
-from .store import KEYS_DIR, build_store, chapter_store_file
-from .swap import clean_stale, failed_dir, locked, new_version, swap_in
+from annualreport.render.book import write_book
+from annualreport.execution.cache import ChapterCache, chapter_key, code_digest, sha256_file
+from annualreport.inputs.checks import ALL_INPUTS, blocking, check_inputs, local_folder
+from annualreport.errors import AnnualReportError, BuildFolderError, ChapterFailed, DirtyTree, InputProblems
+from annualreport.execution.execute import ChapterResult, ChapterRun, run_chapters
+from annualreport.inputs.local_data import INPUTS, NOT_PROVIDED, copy_local_inputs
+from annualreport.inputs.local_schema import DATASET_BY_NAME, TEXT_BY_NAME
+from annualreport.inputs.params import ReportParams, load_params
+from annualreport.execution.progress import Progress
+from annualreport.project import Project
+from annualreport.provenance.manifest import dirty_files, lock_path, manifest_head, provenance_text, source_states, write_manifest
+from annualreport.publication.public_folder import PUBLIC, assemble_public, unexpected_public_files
+from annualreport.publication.personal_names import scan_public
+from annualreport.publication.gate import small_counts
+from annualreport.render import get_renderer
+from annualreport.store.figures import KEYS_DIR, build_store, chapter_store_file
+from annualreport.provenance.swap import clean_stale, failed_dir, locked, new_version, swap_in
 
 # Chapters that summarise others run after them and receive the others' ids as `chapters`.
 SUMMARY_CHAPTERS = {"summary"}

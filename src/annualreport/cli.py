@@ -9,16 +9,16 @@ from typing import Callable
 
 import click
 
-from . import __version__
-from .build import build_report
-from .checks import blocking, check_inputs, local_folder
-from .errors import AnnualReportError
-from .indicators_csv import indicators_csv
-from .local_template import write_templates
-from .params import ReportParams, check_names, list_partnerships, list_years, load_params
-from .progress import Progress
-from .project import Project, find_project
-from .store import build_store
+from annualreport import __version__
+from annualreport.build import build_report
+from annualreport.inputs.checks import blocking, check_inputs, local_folder
+from annualreport.errors import AnnualReportError
+from annualreport.store.indicators_csv import indicators_csv
+from annualreport.inputs.local_template import write_templates
+from annualreport.inputs.params import ReportParams, check_names, list_partnerships, list_years, load_params
+from annualreport.execution.progress import Progress
+from annualreport.project import Project, find_project
+from annualreport.store.figures import build_store
 
 
 def _project(path: str | None) -> Project:
@@ -197,8 +197,8 @@ def verify(manifest: str, quiet: bool) -> None:
       2  could not rebuild, and why: e.g. the inputs no longer pass their checks (each problem
          listed, with what changed since the build), or the manifest is missing or unreadable
     """
-    from .verify import EXIT_DIFFERENT, EXIT_IDENTICAL, EXIT_NOT_REBUILT
-    from .verify import verify as run_verify
+    from annualreport.provenance.verify import EXIT_DIFFERENT, EXIT_IDENTICAL, EXIT_NOT_REBUILT
+    from annualreport.provenance.verify import verify as run_verify
 
     try:
         verdict = run_verify(Path(manifest).resolve(), Progress(quiet=quiet))
@@ -222,7 +222,7 @@ def data_add(files: tuple[str, ...], project_dir: str | None) -> None:
     """Recognise, check and add newly published EES FILES to data/national (and its catalog).
 
     Every fault of every file is reported in one run, and then nothing is changed."""
-    from .data_add import add_files
+    from annualreport.store.data_add import add_files
 
     try:
         project = _project(project_dir)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import AnnualReportError
+from annualreport.errors import AnnualReportError
 
 
 @dataclass(frozen=True)

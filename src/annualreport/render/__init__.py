@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 from typing import Protocol
 
-from ..errors import RenderError
+from annualreport.errors import RenderError
 
 
 class Renderer(Protocol):
@@ -31,8 +31,8 @@ class Renderer(Protocol):
 
 def get_renderer(name: str) -> Renderer:
     """The renderer called `name` ('auto', 'quarto' or 'embedded')."""
-    from .embedded import EmbeddedRenderer
-    from .quarto import QuartoRenderer
+    from annualreport.render.embedded import EmbeddedRenderer
+    from annualreport.render.quarto import QuartoRenderer
 
     if name == "auto":
         name = "quarto" if shutil.which("quarto") else "embedded"

@@ -25,9 +25,9 @@ from pathlib import Path
 
 import yaml
 
-from ..errors import RenderError
-from .notebook_md import notebook_to_markdown
-from .typst_compile import compile_pdf
+from annualreport.errors import RenderError
+from annualreport.render.notebook_md import notebook_to_markdown
+from annualreport.render.typst_compile import compile_pdf
 
 WORK = ".render"
 # Pandoc's Markdown without any way to pass raw HTML, Typst or LaTeX through.

@@ -10,7 +10,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from ..errors import RenderError
+from annualreport.errors import RenderError
 
 INSTALL_HINT = (
     "Quarto is not installed (no `quarto` on PATH). Install it with conda "

@@ -18,7 +18,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ..errors import RenderError
+from annualreport.errors import RenderError
 
 # Every download Typst tries goes to this proxy, where nothing listens (port 1 is reserved).
 NO_NETWORK = "http://127.0.0.1:1"

@@ -1,0 +1,1 @@
+"""What chapter notebooks call: the chapter context, tables, charts, wording."""

@@ -1,0 +1,310 @@
+"""What a chapter notebook uses: figures from the store as text, tables, charts and records.
+
+A notebook opens its chapter with `open_chapter(build_dir, "front_door")` and then only asks
+for figures by indicator id (`ch.headline("referrals")`) or for its local inputs by name
+(`ch.local.table("lado_outcomes", ...)`). Tables and sentences are Markdown (rendered by Quarto
+or pandoc); charts are PNG files under `figures/` with alt text from their data and a CSV under
+`data/`. Everything a chapter shows comes from the suppressed (public) view. What a chapter
+records (`ch.record(...)`) is what the summary at a glance reads, so the summary can never
+disagree with the chapters.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from IPython.display import Markdown
+
+from annualreport.publication.cell_registry import TableCells, write_cells
+from annualreport.chapters.charts import alt_text, line_chart
+from annualreport.chapters.compare import Change, compare_words, describe_change, target_words
+from annualreport.chapters.fmt import format_value, period_label
+from annualreport.inputs.local_data import INPUTS
+from annualreport.chapters.local_view import LocalView
+from annualreport.render.markdown_text import inline
+from annualreport.render.outputs import Outputs, pipe_table
+from annualreport.store.figures import Store
+
+COMPARATORS = ("england", "region", "sn_mean")
+SYMBOL_NOTE = "[x] not available; [c] suppressed to protect small numbers; [z] not applicable."
+
+
+def _reason(note: str) -> str:
+    """The reason part of a store note ('not available for 2014-15: DfE publishes ...' -> 'DfE publishes ...')."""
+    head, sep, tail = note.partition(": ")
+    return tail if sep and (head.startswith(("not available for", "no data for", "DfE published no figure"))
+                            or " did not exist in " in head or " no longer existed in " in head) else note
+
+
+def _years(periods: list[int]) -> str:
+    """'2014-15 to 2016-17, 2019-20' from time periods."""
+    runs: list[list[int]] = []
+    for p in sorted(periods):
+        if runs and p == runs[-1][-1] + 1:
+            runs[-1].append(p)
+        else:
+            runs.append([p])
+    return ", ".join(period_label(r[0]) if len(r) == 1 else f"{period_label(r[0])} to {period_label(r[-1])}" for r in runs)
+
+
+class Chapter:
+    """One chapter's view of the store and local inputs, with the helpers its notebook calls."""
+
+    def __init__(self, build_dir: Path | str, chapter: str):
+        self.build_dir = Path(build_dir)
+        self.chapter = chapter
+        self.store = Store.load(self.build_dir).public()  # chapters publish: only the suppressed view
+        self.meta = self.store.meta
+        self.period = self.store.time_period
+        self.year = period_label(self.period)
+        self.outputs = Outputs(self.build_dir, chapter)
+        self.local = LocalView(self.build_dir / INPUTS, self.outputs, self.meta)
+
+    # -- single figures ------------------------------------------------------------------
+    def text(self, indicator: str, area_type: str = "partnership", period: int | None = None,
+             area_code: str | None = None) -> str:
+        """A figure as the report prints it: '1,079', '31.0%', or a symbol such as '[x]'."""
+        info = self.store.indicator(indicator)
+        f = self.store.figure(indicator, area_type, period, area_code)
+        return format_value(f.value, info["unit"], info["decimals"], f.state)
+
+    def change(self, indicator: str, area_type: str = "partnership") -> Change:
+        """Change from the previous year to the report year, judged by the indicator's polarity."""
+        info = self.store.indicator(indicator)
+        prev = self.store.figure(indicator, area_type, self.period - 1)
+        cur = self.store.figure(indicator, area_type, self.period)
+        return describe_change(prev.value, cur.value, info["unit"], info["decimals"], info["polarity"],
+                               self.meta["thresholds"]["no_change_tolerance"], self.period - 1, self.period)
+
+    def headline(self, indicator: str) -> Markdown:
+        """A sentence: the report-year figure, its change, and England, region and neighbours beside it."""
+        return Markdown(self.headline_text(indicator))
+
+    def headline_text(self, indicator: str) -> str:
+        info = self.store.indicator(indicator)
+        own = self.store.figure(indicator)
+        name = inline(self.meta["short_name"])
+        if not own.available:
+            return f"**{info['title']}** in {name} is not available for {self.year} ({_reason(own.note) or own.state})."
+        sentence = f"**{info['title']}** in {name} {self.change(indicator).sentence}."
+        comparisons = []
+        for area in COMPARATORS:
+            other = self.store.figure(indicator, area)
+            if not other.available:
+                continue
+            if info["unit"] == "count":
+                comparisons.append(f"{other.area_name}: {self.text(indicator, area)}")
+                continue
+            word, verdict = compare_words(own.value, other.value, info["decimals"], info["polarity"])
+            comparisons.append(f"{word} {other.area_name} ({self.text(indicator, area)})" + (f", which is {verdict}" if verdict else ""))
+        if comparisons and info["unit"] == "count":
+            sentence += f" For comparison, {'; '.join(comparisons)}."
+        elif comparisons:
+            sentence += f" In {self.year} this was " + "; ".join(comparisons) + "."
+        if indicator in self.meta.get("targets", {}):
+            sentence += f" This is {self.against_target(indicator, own.value)}."
+        return sentence
+
+    def against_target(self, name: str, value: float | None, unit: str = "percent", decimals: int = 0) -> str:
+        """'against a target of 80%: not met' for an indicator or local measure with a target in params."""
+        target = self.meta.get("targets", {}).get(name)
+        if target is None:
+            return ""
+        if name in self.meta["indicators"]:
+            info = self.store.indicator(name)
+            return target_words(value, target, info["unit"], info["decimals"], info["polarity"])
+        return target_words(value, target, unit, decimals, "high")
+
+    def available(self, indicator: str) -> bool:
+        """Whether the store has the report year's figure for the partnership."""
+        return self.store.figure(indicator).available
+
+    # -- tables and charts ---------------------------------------------------------------
+    def _series(self, indicator: str) -> pd.DataFrame:
+        data = self.store.series(indicator)
+        if len(self.meta["members"]) == 1:  # the partnership's figures are its one council's
+            data = data[data.area_type != "member"]
+        data = data[data.area_type != "sn_median"]  # the mean is the neighbours' comparator shown
+        if self.store.indicator(indicator)["unit"] == "count":
+            data = data[data.area_type != "sn_mean"]
+        return data
+
+    def table(self, indicators: list[str], caption: str) -> Markdown:
+        """A table of each indicator by area (rows) and year (columns), as Markdown, with its CSV."""
+        stem = self.outputs.next_table()
+        header = ["Indicator", "Area"] + [period_label(p) for p in self.store.periods]
+        rows, csv_rows = [], []
+        registry = TableCells(stem, f"data/{stem}.csv", f"tbl-{stem}")
+        for ind in indicators:
+            title = self.store.indicator(ind)["title"]
+            count = self.store.indicator(ind)["unit"] == "count"
+            first = True
+            for (area_type, code), group in self._series(ind).groupby(["area_type", "area_code"], sort=False):
+                cells = [self.text(ind, area_type, p, code) for p in self.store.periods]
+                for j, p in enumerate(self.store.periods):
+                    if count:
+                        ref = ("store", ind, area_type, code, int(p))
+                        registry.table_cells.append((len(rows), 2 + j, ref))
+                        registry.csv_cells.append((len(csv_rows) + j + 1, "value", ref))
+                rows.append([title if first else "", group.area_name.iloc[0]] + cells)
+                csv_rows += [{"indicator": ind, "area": group.area_name.iloc[0], "year": period_label(p), "value": v}
+                             for p, v in zip(self.store.periods, cells)]
+                first = False
+        path = self.outputs.write_csv(stem, pd.DataFrame(csv_rows))
+        write_cells(self.build_dir, self.chapter, registry)
+        note = f"{SYMBOL_NOTE} Data: [{path}]({path})."
+        return Markdown(pipe_table(header, rows, [24, 18] + [9] * len(self.store.periods), caption, stem, note))
+
+    def shown(self, indicators: list[str]) -> list[str]:
+        """The indicators with at least one figure for the partnership in the years shown (a table of
+        a series that has none would be a row of [x]; `coverage` says why it is not shown)."""
+        out = []
+        for ind in indicators:
+            series = self.store.series(ind, ["partnership"])
+            if (~series.state.isin(["not available", "not applicable"])).any():
+                out.append(ind)
+        return out
+
+    def coverage_text(self, indicators: list[str]) -> str:
+        """Where each series begins or a breakdown is not published, and which figures we computed,
+        in plain sentences (empty when every figure of every year shown is DfE's own)."""
+        lines = []
+        for ind in indicators:
+            title = self.store.indicator(ind)["title"]
+            gaps: dict[str, list[int]] = {}
+            computed: list[int] = []
+            for p in self.store.periods:
+                f = self.store.figure(ind, "partnership", p)
+                if f.state in ("not available", "not applicable"):
+                    gaps.setdefault(_reason(f.note), []).append(p)
+                elif f.note.startswith("computed by us"):
+                    computed.append(p)
+            parts = [f"not available for {_years(ps)}" + (f" ({why})" if why else "") for why, ps in gaps.items()]
+            if computed:
+                parts.append(f"computed by us for {_years(computed)} from DfE's counts, as DfE computes it (DfE published none)")
+            if parts:
+                lines.append(f"- *{title}*: " + "; ".join(parts) + ".")
+        return "\n".join(lines)
+
+    def coverage(self, indicators: list[str]) -> Markdown:
+        """`coverage_text` as Markdown, introduced; nothing when there is nothing to say."""
+        text = self.coverage_text(indicators)
+        return Markdown(f"Where a series begins, or a figure is not published, in {period_label(self.store.periods[0])} "
+                        f"to {self.year}:\n\n{text}" if text else "")
+
+    def table_shown(self, indicators: list[str], caption: str) -> Markdown:
+        """A table of the indicators that have figures (`shown`), followed by `coverage` of all of them."""
+        present = self.shown(indicators)
+        parts = [self.table(present, caption).data] if present else []
+        text = self.coverage_text(indicators)
+        if text:
+            parts.append(f"Where a series begins, or a figure is not published, in {period_label(self.store.periods[0])} "
+                         f"to {self.year}:\n\n{text}")
+        return Markdown("\n\n".join(parts))
+
+    def chart(self, indicator: str, subtitle: str, title: str | None = None) -> Markdown:
+        """A line chart of one indicator over the years for the partnership and its comparators.
+
+        Writes figures/<chapter>-<n>.png and data/<chapter>-<n>.csv; returns the Markdown image
+        with a headline title, a subtitle stating the data, and alt text from the figures.
+        """
+        info = self.store.indicator(indicator)
+        if title is None:  # a headline that states the message
+            title = f"{info['title']} {self.change(indicator).sentence}"
+        data = self._series(indicator)
+        if info["unit"] == "count":  # counts of areas of very different sizes don't share an axis
+            data = data[data.area_type.isin(["partnership", "member"])]
+        data = data[["area_name", "time_period", "value", "state"]]
+        if data.value.isna().all():
+            return Markdown(f"*No chart: {info['title'].lower()} is not available for "
+                            f"{period_label(self.store.periods[0])} to {self.year} in the national statistics.*")
+        stem = self.outputs.next_chart()
+        line_chart(data, self.outputs.png(stem), info["title"], self.period)
+        out = data.assign(year=data.time_period.map(period_label), indicator=indicator)
+        path = self.outputs.write_csv(stem, out[["indicator", "area_name", "year", "value", "state"]])
+        if info["unit"] == "count":
+            keys = self._series(indicator).loc[data.index]
+            refs = [("store", indicator, at, code, int(p)) for at, code, p in zip(keys.area_type, keys.area_code, keys.time_period)]
+            write_cells(self.build_dir, self.chapter, TableCells(stem, path, None, [(i + 1, "value", r) for i, r in enumerate(refs)]))
+        alt = alt_text(data, info["title"].lower(), info["unit"], info["decimals"], self.meta["short_name"])
+        return Markdown(self.outputs.figure_markdown(stem, title, subtitle, alt))
+
+    def say(self, text: str) -> Markdown:
+        """Show Markdown text a notebook has composed from figures it asked for."""
+        return Markdown(text)
+
+    # -- appendix ------------------------------------------------------------------------
+    def methodology(self) -> Markdown:
+        """How the figures were made: sources, comparators, rounding, judgements, suppression."""
+        rules = self.meta["rules"]
+        sn = self.meta["statistical_neighbours"]
+        releases = []
+        for d in self.meta.get("datasets", {}).values():
+            by_release: dict[str, list[str]] = {}
+            for f in d["files"]:
+                by_release.setdefault(f["release"], []).append(f"*{Path(f['path']).name}*")
+            releases.append(f"- {d['title']}: " + "; ".join(f"{r} ({', '.join(fs)})" for r, fs in by_release.items()))
+        lines = [
+            "National figures are DfE's children's social care statistics and ONS mid-year population estimates, "
+            "read from the files DfE published (Explore Education Statistics, and for years before 2018 the "
+            "underlying data of DfE's statistical first releases). Each release revises earlier years, so for each "
+            "year the latest release that covers it is used; the data of this report (store.csv) records for every "
+            "figure the file and release it came from. Where DfE published no rate or percentage for a year (the "
+            "older files carry none), it is computed by us from DfE's counts the way DfE computes it: rates per "
+            "10,000 children aged 0 to 17 use the ONS mid-year population estimate for the mid-year before the 31 March "
+            "that ends the year; each such figure is marked as computed by us in the chapters and the data.",
+            "Files read, by dataset and release:\n\n" + "\n".join(releases),
+            f"Statistical neighbours are DfE's {sn['model']} model ({len(sn['codes'])} councils); the comparator "
+            "shown is the mean of their values (the median is in the data files).",
+            f"Rounding: {rules['rounding']}. Judgement: {rules['judgement']}. Quartiles: {rules['quartile']}. "
+            f"RAG ratings: {rules['rag']}. Size: {rules['size']}.",
+            f"Small numbers: counts from 1 to {self.meta['thresholds']['suppress_below'] - 1} are suppressed ([c]), "
+            "with further cells suppressed where a total would give them away; a rate or percentage made from a "
+            "suppressed count is suppressed too.",
+            "Local figures come from the partnership's own records, in the files listed with this report's data.",
+        ]
+        return Markdown("\n\n".join(lines))
+
+    def missing_inputs(self) -> Markdown:
+        """The local inputs this report did not have, with the reasons given."""
+        missing = self.local.not_provided
+        if not missing:
+            return Markdown("Every local input was provided.")
+        from annualreport.inputs.local_schema import DATASET_BY_NAME, TEXT_BY_NAME
+
+        def title(name: str) -> str:
+            return (DATASET_BY_NAME.get(name) or TEXT_BY_NAME[name]).title.lower()
+
+        return Markdown("\n".join(f"- Not provided: {title(n)}" + (f" ({inline(r)})" if r else "") for n, r in sorted(missing.items())))
+
+    # -- records for the summary ---------------------------------------------------------
+    def record(self, *indicators: str) -> None:
+        """Record the figures this chapter reports, for the summary at a glance."""
+        for ind in indicators:
+            self.store.indicator(ind)
+        self.outputs.record(list(indicators))
+
+    def summary_table(self, chapters: list[str]) -> Markdown:
+        """Key figures at a glance: value, previous year, direction, judgement in words, England."""
+        header = ["Indicator", period_label(self.period - 1), self.year, "Change", "Judgement", "England"]
+        rows = []
+        registry = TableCells("summary", None, "tbl-summary")
+        for _, ind in self.outputs.recorded(chapters):
+            if self.store.indicator(ind)["unit"] == "count":
+                for col, (at, period) in ((1, ("partnership", self.period - 1)), (2, ("partnership", self.period)),
+                                          (5, ("england", self.period))):
+                    code = {"partnership": "partnership", "england": "E92000001"}[at]
+                    registry.table_cells.append((len(rows), col, ("store", ind, at, code, period)))
+            ch = self.change(ind)
+            rows.append([self.store.indicator(ind)["title"], self.text(ind, period=self.period - 1), self.text(ind),
+                         f"{ch.arrow} {ch.direction}" if ch.direction != "unknown" else "–", ch.judgement, self.text(ind, "england")])
+        note = ("Judgement says whether a change is better or worse given which direction is better for that "
+                "indicator (DfE's polarity); 'not judged' where neither direction is better.")
+        write_cells(self.build_dir, self.chapter, registry)
+        return Markdown(pipe_table(header, rows, [30, 8, 8, 8, 10, 10], f"Summary at a glance, {self.year}", "summary", note))
+
+
+def open_chapter(build_dir: str, chapter: str) -> Chapter:
+    """Open the store and local inputs of the build in `build_dir` for one chapter."""
+    return Chapter(build_dir, chapter)

@@ -1,0 +1,264 @@
+"""A chapter's view of its local inputs: figures, tables and charts, all from the public view.
+
+For a partnership, rows at the `Partnership` level are used when the file has them; otherwise
+the member councils' rows are added up (counts; percentages are recomputed from their counts).
+Suppression runs over members and partnership together, before the partnership's rows are
+taken, and every table and chart records its count cells (`cell_registry`) for the final gate.
+A dataset that was not provided gives a plain sentence saying so, with the reason, instead of
+a table.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from IPython.display import Markdown
+
+from annualreport.publication.cell_registry import TableCells, write_cells
+from annualreport.chapters.charts import bar_alt_text, bar_chart
+from annualreport.chapters.fmt import format_value
+from annualreport.inputs.local_data import (
+    STATE,
+    partnership_rows,
+    public_local,
+    read_items,
+    read_local,
+    read_not_provided,
+    row_key,
+    with_partnership_rows,
+)
+from annualreport.inputs.local_schema import (
+    DATASET_BY_NAME,
+    TEXT_BY_NAME,
+    Measure,
+    time_period_code,
+)
+from annualreport.render.markdown_text import inline, paragraphs
+from annualreport.render.outputs import Outputs, pipe_table
+
+ANNUAL = "Financial year"
+HALVES = {"Part 1 (April to September)": "April to September", "Part 2 (October to March)": "October to March"}
+REF = "__ref"  # a row's key, for the registry of published cells
+
+
+class LocalView:
+    def __init__(self, folder: Path, outputs: Outputs, meta: dict):
+        self.folder = folder
+        self.outputs = outputs
+        self.threshold = meta["thresholds"]["suppress_below"]
+        self.year = meta["year"]
+        self.code = time_period_code(self.year)
+        self.not_provided = read_not_provided(folder)
+        self._frames: dict[str, pd.DataFrame | None] = {}
+        self._said_missing: set[str] = set()
+
+    # -- reading -------------------------------------------------------------------------
+    def frame(self, name: str) -> pd.DataFrame | None:
+        """The public (suppressed) rows of the partnership for a dataset, or None.
+
+        Suppression runs over the whole table (members and partnership, half-years and years)
+        before the partnership's rows are taken, so no published figure is a difference of others."""
+        if name not in self._frames:
+            dataset = DATASET_BY_NAME[name]
+            raw = read_local(self.folder, name)
+            if raw is None:
+                self._frames[name] = None
+            else:
+                public = partnership_rows(public_local(with_partnership_rows(raw, dataset), dataset, self.threshold))
+                public[REF] = row_key(public, dataset)
+                self._frames[name] = public
+        return self._frames[name]
+
+    def provided(self, name: str) -> bool:
+        if name in TEXT_BY_NAME:
+            return read_items(self.folder, name) is not None
+        frame = self.frame(name)
+        return frame is not None and (frame.time_period == self.code).any()
+
+    def missing(self, name: str) -> Markdown:
+        """A plain sentence, once per chapter, that the input was not provided, with the reason given."""
+        if name in self._said_missing:
+            return Markdown("")
+        self._said_missing.add(name)
+        title = (DATASET_BY_NAME.get(name) or TEXT_BY_NAME[name]).title
+        title = title if title[:2].isupper() else title[0].lower() + title[1:]
+        reason = self.not_provided.get(name, "")
+        return Markdown(f"*Not provided for {self.year}: {title}*" + (f" ({inline(reason)})." if reason else "."))
+
+    def _measure(self, name: str, measure: str) -> Measure:
+        return next(m for m in DATASET_BY_NAME[name].measures if m.name == measure)
+
+    def _rows(self, name: str, where: dict[str, str] | None = None, period: str | None = None) -> pd.DataFrame:
+        frame = self.frame(name)
+        if frame is None:
+            return pd.DataFrame()
+        sel = frame[(frame.time_period == (period or self.code)) & (frame.time_identifier == ANNUAL)]
+        for col, value in (where or {}).items():
+            sel = sel[sel[col] == value]
+        return sel
+
+    # -- figures -------------------------------------------------------------------------
+    def value(self, name: str, measure: str, where: dict[str, str] | None = None, period: str | None = None) -> float | None:
+        rows = self._rows(name, where, period)
+        if len(rows) != 1 or rows.iloc[0][measure + STATE] != "value":
+            return None
+        return float(rows.iloc[0][measure])
+
+    def figure(self, name: str, measure: str, where: dict[str, str] | None = None, period: str | None = None) -> str:
+        """One figure as printed, e.g. local.figure('lado_outcomes', 'allegations', {'outcome': 'Total'})."""
+        m = self._measure(name, measure)
+        rows = self._rows(name, where, period)
+        if len(rows) != 1:
+            return "[x]"
+        return format_value(rows.iloc[0][measure], m.unit if m.unit != "gbp" else "count", m.dp, rows.iloc[0][measure + STATE])
+
+    def share_value(self, name: str, measure: str, by: str, values: list[str], of: str = "Total") -> float | None:
+        """The percentage that the rows with `by` in `values` make of the `of` row, e.g. within 3 months."""
+        parts = [self.value(name, measure, {by: v}) for v in values]
+        total = self.value(name, measure, {by: of})
+        if total is None or not total or any(p is None for p in parts):
+            return None
+        return sum(parts) / total * 100  # type: ignore[arg-type]
+
+    def share(self, name: str, measure: str, by: str, values: list[str], of: str = "Total", decimals: int = 1) -> str:
+        """share_value as printed: '77.9%', or '[x]'."""
+        value = self.share_value(name, measure, by, values, of)
+        if value is not None:
+            return format_value(value, "percent", decimals)
+        states = [self._state(name, measure, {by: v}) for v in (*values, of)]
+        return "[c]" if "suppressed" in states else "[x]"
+
+    def _state(self, name: str, measure: str, where: dict[str, str]) -> str:
+        rows = self._rows(name, where)
+        return str(rows.iloc[0][measure + STATE]) if len(rows) == 1 else "not available"
+
+    # -- tables and charts ---------------------------------------------------------------
+    def _cell(self, row: pd.Series, m: Measure) -> str:
+        unit = "count" if m.unit == "gbp" else m.unit
+        text = format_value(row[m.name], unit, m.dp, row[m.name + STATE])
+        return f"£{text}" if m.unit == "gbp" and row[m.name + STATE] == "value" else text
+
+    @staticmethod
+    def _ref(name: str, row: pd.Series, m: Measure) -> tuple | None:
+        """The registry's reference of a cell that holds a count about children, else None."""
+        return ("local", name, m.name, *row[REF]) if m.unit == "count" and m.disclosive else None
+
+    def _register(self, stem: str, path: str | None, header: list[str], refs: list[list[tuple | None]],
+                  table: bool = True) -> None:
+        """Record the count cells of a table whose CSV has the same rows and columns as the report's table."""
+        cells = [(i, j, ref) for i, row in enumerate(refs) for j, ref in enumerate(row) if ref is not None]
+        write_cells(self.outputs.build_dir, self.outputs.chapter,
+                    TableCells(stem, path, f"tbl-{stem}" if table else None,
+                               [(i + 1, header[j], ref) for i, j, ref in cells], [(i, j, ref) for i, j, ref in cells] if table else []))
+
+    def table(self, name: str, caption: str, by: str | None = None, measures: list[str] | None = None,
+              where: dict[str, str] | None = None) -> Markdown:
+        """The report year's rows: one per value of `by` (or one row), one column per measure."""
+        if not self.provided(name):
+            return self.missing(name)
+        dataset = DATASET_BY_NAME[name]
+        chosen = [m for m in dataset.measures if measures is None or m.name in measures]
+        rows = self._rows(name, where)
+        header = ([dataset.filters[[f.name for f in dataset.filters].index(by)].label] if by else []) + [m.label for m in chosen]
+        body = [([str(r[by])] if by else []) + [self._cell(r, m) for m in chosen] for _, r in rows.iterrows()]
+        refs = [([None] if by else []) + [self._ref(name, r, m) for m in chosen] for _, r in rows.iterrows()]
+        stem = self.outputs.next_table()
+        path = self.outputs.write_csv(stem, pd.DataFrame(body, columns=header))
+        self._register(stem, path, header, refs)
+        widths = ([26] if by else []) + [10] * len(chosen)
+        return Markdown(pipe_table(header, body, widths, caption, stem, f"Data: [{path}]({path})."))
+
+    def trend_table(self, name: str, measure: str, by: str, caption: str, years: int = 5) -> Markdown:
+        """One measure by `by` (rows) and financial year (columns), the last `years` years given."""
+        if not self.provided(name):
+            return self.missing(name)
+        frame = self.frame(name)
+        assert frame is not None  # provided
+        annual = frame[frame.time_identifier == ANNUAL]
+        periods = sorted(p for p in annual.time_period.unique() if p <= self.code)[-years:]
+        m = self._measure(name, measure)
+        values = list(dict.fromkeys(annual[by]))
+        header = [next(f.label for f in DATASET_BY_NAME[name].filters if f.name == by)] + [f"{p[:4]}-{p[4:]}" for p in periods]
+        body, refs = [], []
+        for v in values:
+            cells: list[str] = []
+            row_refs: list[tuple | None] = [None]
+            for p in periods:
+                match = annual[(annual[by] == v) & (annual.time_period == p)]
+                cells.append(self._cell(match.iloc[0], m) if len(match) == 1 else "[x]")
+                row_refs.append(self._ref(name, match.iloc[0], m) if len(match) == 1 else None)
+            body.append([v] + cells)
+            refs.append(row_refs)
+        stem = self.outputs.next_table()
+        path = self.outputs.write_csv(stem, pd.DataFrame(body, columns=header))
+        self._register(stem, path, header, refs)
+        return Markdown(pipe_table(header, body, [26] + [8] * len(periods), caption, stem, f"Data: [{path}]({path})."))
+
+    def half_year_table(self, name: str, caption: str, by: str | None = None, measures: list[str] | None = None) -> Markdown:
+        """Half-yearly figures (April to September, October to March) in time order."""
+        frame = self.frame(name)
+        if frame is None:
+            return self.missing(name)
+        dataset = DATASET_BY_NAME[name]
+        chosen = [m for m in dataset.measures if (measures is None or m.name in measures)]
+        halves = frame[frame.time_identifier.isin(list(HALVES))].sort_values(["time_period", "time_identifier"], kind="stable")
+        body, refs = [], []
+        for _, r in halves.iterrows():
+            label = f"{HALVES[r.time_identifier]} {r.time_period[:4] if r.time_identifier.startswith('Part 1') else '20' + r.time_period[4:]}"
+            body.append([label] + ([str(r[by])] if by else []) + [self._cell(r, m) for m in chosen])
+            refs.append([None] + ([None] if by else []) + [self._ref(name, r, m) for m in chosen])
+        header = ["Half-year"] + ([by.replace("_", " ").capitalize()] if by else []) + [m.label for m in chosen]
+        stem = self.outputs.next_table()
+        path = self.outputs.write_csv(stem, pd.DataFrame(body, columns=header))
+        self._register(stem, path, header, refs)
+        widths = [20] + ([14] if by else []) + [9] * len(chosen)
+        return Markdown(pipe_table(header, body, widths, caption, stem, f"Data: [{path}]({path})."))
+
+    def chart(self, name: str, measure: str, by: str, title: str, subtitle: str) -> Markdown:
+        """Bars of one measure by `by` for the report year (the Total row left out), with alt text and CSV."""
+        if not self.provided(name):
+            return self.missing(name)
+        m = self._measure(name, measure)
+        rows = self._rows(name)
+        rows = rows[rows[by] != "Total"]
+        data = pd.DataFrame({"category": rows[by], "value": rows[measure], "state": rows[measure + STATE],
+                             "unit": m.unit if m.unit != "gbp" else "number", "decimals": m.dp,
+                             "ref": [self._ref(name, r, m) for _, r in rows.iterrows()]})
+        data = data.sort_values("value", ascending=False, kind="stable", na_position="last").reset_index(drop=True)
+        stem = self.outputs.next_chart()
+        bar_chart(data, self.outputs.png(stem), m.label)
+        columns = ["category", "year", "unit", "value", "state"]
+        path = self.outputs.write_csv(stem, data.assign(year=self.year)[columns])
+        self._register(stem, path, columns, [[None, None, None, ref, None] for ref in data.ref], table=False)
+        label = f"{m.label.lower()} by {by.replace('_', ' ')}"
+        alt = bar_alt_text(data, label, data.unit.iloc[0] if len(data) else "count", m.dp, self.year)
+        return Markdown(self.outputs.figure_markdown(stem, title, subtitle, alt))
+
+    # -- lists and text ------------------------------------------------------------------
+    def items(self, name: str, where: dict[str, str] | None = None) -> list[dict]:
+        items = read_items(self.folder, name) or []
+        return [i for i in items if all(str(i.get(k)) == v for k, v in (where or {}).items())]
+
+    def items_table(self, name: str, columns: dict[str, str], caption: str, where: dict[str, str] | None = None) -> Markdown:
+        """A table of a YAML input's items: columns maps item keys to column headings.
+
+        Every cell is the item's text as typed, on one line (pipe_table escapes it)."""
+        items = self.items(name, where)
+        if not items:
+            return self.missing(name)
+        body = [[str(i.get(k, "")) for k in columns] for i in items]
+        stem = self.outputs.next_table()
+        return Markdown(pipe_table(list(columns.values()), body, [20] + [30] * (len(columns) - 1), caption, stem,
+                                   numbers=False))
+
+    def items_sections(self, name: str, heading: str, body: str) -> Markdown:
+        """Each item as a sub-section: its `heading` key as the heading, its `body` key as text.
+
+        Both are shown as typed (escaped), the body's paragraphs kept: a partner's text is never
+        read as Markdown, HTML or Typst."""
+        items = self.items(name)
+        if not items:
+            return self.missing(name)
+        return Markdown("\n\n".join(f"### {inline(i[heading])} {{.unnumbered}}\n\n{paragraphs(i.get(body, ''))}" for i in items))
+

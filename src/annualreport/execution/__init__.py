@@ -1,0 +1,1 @@
+"""Running chapter notebooks: papermill execution, the chapter cache, progress."""

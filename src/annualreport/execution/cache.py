@@ -1,0 +1,169 @@
+"""A content-addressed cache of executed chapters.
+
+A chapter's key covers what can change its outputs: its code cells (not its markdown, so a
+change of narrative executes nothing), its parameters, every input file it reads (the store and
+its local inputs, or for the summary the records of the chapters it summarises), this
+library's code and the locked environment. The same key reuses the executed notebook and the
+files it wrote (charts, data, records) without starting a kernel.
+
+Entries are written to a temporary folder and renamed into place, so two builds at once never
+see half an entry, and a build killed half way leaves only a temporary folder behind.
+
+The cache is a convenience: when it cannot be read or written (a read-only folder, a full disk)
+the build goes on without it, after one warning line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from importlib import resources
+from pathlib import Path
+from typing import Callable
+
+import nbformat
+
+from annualreport import __version__
+
+NOTEBOOK = "executed.ipynb"
+FILES = "files"
+PRODUCED = ("figures", "data", "records")
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 16), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def code_digest() -> str:
+    """A digest of this library's Python code, so that a code change invalidates (templates only
+    affect stitching and rendering, which always run)."""
+    h = hashlib.sha256(__version__.encode())
+    package = resources.files("annualreport")
+    for path in sorted(Path(str(package)).rglob("*")):
+        if path.is_file() and path.suffix == ".py":
+            h.update(str(path.relative_to(Path(str(package)))).encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def chapter_key(source: Path, parameters: dict, inputs: list[Path], environment: str) -> str:
+    """The cache key of one chapter run (see the module docstring for what it covers)."""
+    nb = nbformat.read(source, as_version=4)
+    material = {
+        "code": [c.source for c in nb.cells if c.cell_type == "code"],
+        "kernel": nb.metadata.get("kernelspec", {}).get("name", ""),
+        "parameters": parameters,
+        "inputs": {p.name: sha256_file(p) for p in sorted(inputs) if p.is_file()},
+        "missing_inputs": sorted(p.name for p in inputs if not p.is_file()),
+        "environment": environment,
+    }
+    return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
+
+
+def produced_files(workdir: Path, chapter: str) -> list[Path]:
+    """The files a chapter wrote: figures/<chapter>-*, data/<chapter>-*, records/<chapter>.json."""
+    out: list[Path] = []
+    for folder in PRODUCED:
+        base = workdir / folder
+        if base.is_dir():
+            out += sorted(p for p in base.iterdir() if p.name.startswith(f"{chapter}-") or p.name == f"{chapter}.json")
+    return out
+
+
+class ChapterCache:
+    """Executed chapters by key, under one folder (by default build/.cache/chapters)."""
+
+    def __init__(self, root: Path, warn: Callable[[str], None] | None = None):
+        self.root = root
+        self.warn = warn or (lambda line: None)
+        self.off = False  # set at the first fault: the rest of the build runs without the cache
+
+    def fault(self, error: OSError) -> None:
+        """Turn the cache off for this build, with one warning line."""
+        if not self.off:
+            self.off = True
+            self.warn(f"warning: the cache {self.root} cannot be used ({error.strerror or error}); "
+                      "building without it")
+
+    def _entry(self, key: str) -> Path:
+        return self.root / key[:2] / key
+
+    def get(self, key: str) -> Path | None:
+        if self.off:
+            return None
+        entry = self._entry(key)
+        try:
+            return entry if (entry / NOTEBOOK).is_file() else None
+        except OSError as e:
+            self.fault(e)
+            return None
+
+    def put(self, key: str, notebook: Path, workdir: Path, chapter: str) -> None:
+        """Store an executed notebook and the files its chapter wrote; a concurrent put of the same key
+        wins. A cache that cannot be written is turned off (see fault), never an error."""
+        if self.off:
+            return
+        try:
+            self._put(key, notebook, workdir, chapter)
+        except OSError as e:
+            self.fault(e)
+
+    def _put(self, key: str, notebook: Path, workdir: Path, chapter: str) -> None:
+        entry = self._entry(key)
+        if entry.exists():
+            return
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{key[:12]}-", dir=entry.parent))
+        try:
+            shutil.copyfile(notebook, tmp / NOTEBOOK)
+            for path in produced_files(workdir, chapter):
+                dest = tmp / FILES / path.relative_to(workdir)
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, dest)
+            os.rename(tmp, entry)
+        except OSError:
+            if not (entry / NOTEBOOK).is_file():
+                raise
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    def restore(self, key: str, source: Path, output: Path, workdir: Path) -> None:
+        """Write the cached executed notebook, with the source's current markdown, and its files."""
+        entry = self._entry(key)
+        executed = nbformat.read(entry / NOTEBOOK, as_version=4)
+        nbformat.write(merge_markdown(nbformat.read(source, as_version=4), executed), output)
+        files = entry / FILES
+        if files.is_dir():
+            for path in sorted(files.rglob("*")):
+                if path.is_file():
+                    dest = workdir / path.relative_to(files)
+                    dest.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(path, dest)
+
+
+def merge_markdown(source: nbformat.NotebookNode, executed: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The executed notebook with its markdown cells taken from the (possibly edited) source.
+
+    The code cells are the same in both (they are part of the key); papermill's injected
+    parameters cell is kept after the parameters cell.
+    """
+    code = [c for c in executed.cells if c.cell_type == "code" and "injected-parameters" not in c.metadata.get("tags", [])]
+    injected = [c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    cells, position = [], 0
+    for cell in source.cells:
+        if cell.cell_type != "code":
+            cells.append(cell)
+            continue
+        cells.append(code[position])
+        position += 1
+        if "parameters" in cell.metadata.get("tags", []):
+            cells += injected
+    executed.cells = cells
+    return executed

@@ -1,0 +1,284 @@
+"""Execute chapter notebooks with papermill, several at once, one kernel each.
+
+Each kernel starts in the build folder (nbclient's `resources.metadata.path`, which is
+thread-safe, unlike papermill's `cwd`, which changes the process's folder), so notebooks
+receive only relative paths. A failing chapter stops no other; its error is returned with the
+chapter, the cell and the exception, and its executed notebook is kept.
+
+Bounds, each failing the chapter with a message naming it (papermill and nbclient offer a time
+limit per cell but no limit on output, so the engine below adds one):
+
+- time: a cell running longer than `timeout` seconds is stopped (nbclient's cell timeout);
+- output: a chapter whose outputs exceed MAX_OUTPUT_BYTES is cut off as the output arrives
+  (further output is dropped and the kernel stopped). ipykernel sends what a cell prints in
+  batches (all that was printed in its flush interval, often tens of megabytes), and each batch
+  is decoded whole, so memory is bounded by the limit plus a few batches, not by what was printed, so memory stays bounded and a chapter
+  printing hundreds of megabytes never reaches the renderer;
+- Ctrl-C: queued chapters are cancelled at once and running kernels are killed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import nbformat
+import papermill as pm
+from jupyter_client.manager import AsyncKernelManager
+from nbclient.exceptions import CellTimeoutError
+from papermill.clientwrap import PapermillNotebookClient
+from papermill.engines import NBClientEngine, papermill_engines
+from papermill.exceptions import PapermillExecutionError
+from papermill.log import logger
+from papermill.utils import merge_kwargs, remove_args
+from traitlets import Integer
+
+from annualreport.errors import ChapterFailed
+
+MAX_OUTPUT_BYTES = 20 * 1024 * 1024  # all outputs of one chapter; a real chapter writes a few kilobytes
+ENGINE = "annualreport"
+
+
+class _Kernels:
+    """The kernels this process is running, so that an interrupt can stop them all at once."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.running: set[AsyncKernelManager] = set()
+        self.cancelled = False
+
+    def add(self, km: AsyncKernelManager) -> None:
+        with self.lock:
+            self.running.add(km)
+            cancelled = self.cancelled
+        if cancelled:  # started after the interrupt: stop it straight away
+            _kill(km)
+
+    def discard(self, km: AsyncKernelManager) -> None:
+        with self.lock:
+            self.running.discard(km)
+
+    def kill_all(self) -> None:
+        with self.lock:
+            self.cancelled = True
+            running = list(self.running)
+        for km in running:
+            _kill(km)
+
+
+KERNELS = _Kernels()
+
+
+def _kill(km: AsyncKernelManager) -> None:
+    pid = getattr(km.provisioner, "pid", None) if km.provisioner else None
+    if pid:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
+class TrackedKernelManager(AsyncKernelManager):
+    """A kernel manager that registers its kernel in KERNELS while it runs."""
+
+    async def start_kernel(self, **kw: Any) -> None:  # type: ignore[override]
+        await super().start_kernel(**kw)
+        KERNELS.add(self)
+
+    async def shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:  # type: ignore[override]
+        try:
+            await super().shutdown_kernel(now=now, restart=restart)
+        finally:
+            KERNELS.discard(self)
+
+
+class BoundedClient(PapermillNotebookClient):
+    """papermill's notebook client with a limit on the size of a notebook's outputs."""
+
+    max_output_bytes = Integer(MAX_OUTPUT_BYTES).tag(config=True)
+
+    def __init__(self, *args: Any, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.output_bytes = 0
+        self.output_exceeded = False
+        self.current_cell: Any = None
+
+    def execute_cell(self, cell: Any, cell_index: int, *args: Any, **kw: Any) -> Any:  # type: ignore[override]
+        self.current_cell = cell
+        return super().execute_cell(cell, cell_index, *args, **kw)
+
+    def output(self, outs: list, msg: dict, display_id: str | None, cell_index: int) -> Any:
+        if self.output_exceeded:
+            return None  # dropped: memory stays bounded while the kernel is being interrupted
+        out = super().output(outs, msg, display_id, cell_index)
+        if out is not None:
+            self.output_bytes += len(json.dumps(out))
+            if self.output_bytes > self.max_output_bytes:
+                self.output_exceeded = True
+                if outs and outs[-1] is out:
+                    outs.pop()
+                if self.km is not None:
+                    _kill(self.km)  # stop the flood at its source; the cell fails as a dead kernel
+        return out
+
+
+class OutputTooLarge(Exception):
+    def __init__(self, cell: Any, limit: int):
+        self.cell = cell
+        super().__init__(f"its output passed {limit // (1024 * 1024)} MB and was cut off")
+
+
+class ChapterTimeout(Exception):
+    def __init__(self, cell: Any, timeout: int | None):
+        self.cell = cell
+        super().__init__(f"a cell ran longer than the time limit ({timeout} s, --timeout) and was stopped")
+
+
+class BoundedEngine(NBClientEngine):
+    """papermill's nbclient engine with BoundedClient and tracked kernels (see the module docstring)."""
+
+    @classmethod
+    def execute_managed_notebook(cls, nb_man: Any, kernel_name: str, log_output: bool = False, stdout_file: Any = None,
+                                 stderr_file: Any = None, start_timeout: int = 60, execution_timeout: int | None = None,
+                                 **kwargs: Any) -> Any:
+        kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
+        final_kwargs = merge_kwargs(kwargs, timeout=execution_timeout, startup_timeout=start_timeout,
+                                    kernel_name=kernel_name, log=logger, log_output=log_output,
+                                    stdout_file=stdout_file, stderr_file=stderr_file,
+                                    kernel_manager_class=TrackedKernelManager)
+        client = BoundedClient(nb_man, **final_kwargs)
+        try:
+            result = client.execute()
+        except Exception as exc:  # a flood cut off ends as a dead kernel or an output timeout
+            if client.output_exceeded:
+                raise OutputTooLarge(client.current_cell, client.max_output_bytes) from None
+            if isinstance(exc, CellTimeoutError):
+                raise ChapterTimeout(client.current_cell, execution_timeout) from None
+            raise
+        if client.output_exceeded:
+            raise OutputTooLarge(client.current_cell, client.max_output_bytes)
+        return result
+
+
+papermill_engines.register(ENGINE, BoundedEngine)
+
+
+@dataclass(frozen=True)
+class ChapterRun:
+    """One notebook to execute: source, where the executed copy goes, and its parameters."""
+
+    chapter: str
+    source: Path
+    output: Path
+    parameters: dict[str, Any]
+
+
+@dataclass
+class ChapterResult:
+    chapter: str
+    seconds: float
+    error: ChapterFailed | None = None
+    status: str = "executed"  # or "cached"
+    key: str = ""
+
+
+def _cell_description(notebook: Path, source: str | None, index: int | None) -> str:
+    """'code cell 5 (id ...: `ch.chart("cp_rate", ...`)': a cell by position among code cells of the source."""
+    first_line = (source or "").strip().splitlines()[0] if (source or "").strip() else ""
+    try:
+        nb = nbformat.read(notebook, as_version=4)
+        code_cells = [c for c in nb.cells if c.cell_type == "code"]
+        position = next(i for i, c in enumerate(code_cells, 1) if c.source == source)
+        cell_id = code_cells[position - 1].get("id", "")
+        return f"code cell {position} (id {cell_id}: `{first_line}`)"
+    except (StopIteration, OSError, ValueError):
+        return f"cell {index} (`{first_line}`)" if index is not None else f"a cell (`{first_line}`)"
+
+
+def normalise(notebook: Path) -> None:
+    """Remove what differs between two runs of the same chapter, so executed notebooks are
+    byte-identical: papermill's timings and paths, nbclient's timestamps, the random id of the
+    injected-parameters cell, and the kernel's machine-specific details."""
+    nb = nbformat.read(notebook, as_version=4)
+    papermill_meta = nb.metadata.get("papermill", {})
+    for key in ("start_time", "end_time", "duration", "input_path", "output_path", "environment_variables"):
+        papermill_meta.pop(key, None)
+    nb.metadata.get("language_info", {}).pop("version", None)
+    for cell in nb.cells:
+        # Per-cell papermill status and empty tag lists: markdown cells then match their source, so a
+        # chapter restored from the cache (with the source's markdown) equals a freshly executed one.
+        cell.metadata.pop("execution", None)
+        cell.metadata.pop("papermill", None)
+        if cell.metadata.get("tags") == []:
+            del cell.metadata["tags"]
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.id = "injected-parameters"
+    nbformat.write(nb, notebook)
+
+
+def run_chapter(run: ChapterRun, workdir: Path, timeout: int) -> ChapterResult:
+    """Execute one chapter notebook; never raises for a failure inside the notebook."""
+    start = time.perf_counter()
+
+    def failed(cell: str, exception: str) -> ChapterResult:
+        return ChapterResult(run.chapter, time.perf_counter() - start, ChapterFailed(run.chapter, cell, exception, str(run.output)))
+
+    if KERNELS.cancelled:
+        return failed("kernel", "cancelled (interrupted)")
+    try:
+        pm.execute_notebook(
+            str(run.source),
+            str(run.output),
+            parameters=run.parameters,
+            engine_name=ENGINE,
+            kernel_name="python3",
+            progress_bar=False,
+            request_save_on_cell_execute=False,
+            execution_timeout=timeout,
+            resources={"metadata": {"path": str(workdir)}},
+            # ipykernel's start-up and shut-down chatter (TCP warning, "KeyboardInterrupt caught")
+            # would bury the progress lines; errors in cells still arrive as notebook outputs.
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+            record_timing=False,
+        )
+        normalise(run.output)
+    except PapermillExecutionError as exc:
+        normalise(run.output)
+        return failed(_cell_description(run.source, exc.source, exc.cell_index), f"{exc.ename}: {exc.evalue}")
+    except (ChapterTimeout, OutputTooLarge) as exc:
+        cell = exc.cell.source if exc.cell is not None else None
+        return failed(_cell_description(run.source, cell, None), str(exc))
+    except Exception as exc:  # kernel died, unreadable notebook: still this chapter's failure
+        return failed("kernel", f"{type(exc).__name__}: {exc}")
+    return ChapterResult(run.chapter, time.perf_counter() - start)
+
+
+def run_chapters(runs: list[ChapterRun], workdir: Path, jobs: int, timeout: int,
+                 on_done: Callable[[ChapterResult], None]) -> list[ChapterResult]:
+    """Execute `runs` with up to `jobs` kernels at once; calls on_done as each finishes.
+
+    On KeyboardInterrupt (Ctrl-C) or any other exception in the caller's thread, queued chapters
+    are cancelled, running kernels are killed, and the exception is raised once their threads end."""
+    results: list[ChapterResult] = []
+    KERNELS.cancelled = False
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+    try:
+        futures = [pool.submit(run_chapter, r, workdir, timeout) for r in runs]
+        for fut in as_completed(futures):
+            result = fut.result()
+            on_done(result)
+            results.append(result)
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        KERNELS.kill_all()
+        pool.shutdown(wait=True)
+        raise
+    pool.shutdown()
+    return results

@@ -1,0 +1,1 @@
+"""Inputs and their checks: params, local data files, narrative, reference tables."""

@@ -1,0 +1,223 @@
+"""Local inputs as a chapter reads them: typed tables, suppressed for publication.
+
+The build copies the partnership-year's local inputs into the build folder (`inputs/`), so a
+build holds everything it was made from; the copy's text is UTF-8 whatever the original's encoding
+(every input is read by `textfile`'s one reader, YAML by `yamlfile`'s safe loader). A table is read with its numbers as floats (NaN where
+the cell is a symbol or blank) and, for publication, passed through the same disclosure control
+as the store: small counts hidden, with further cells hidden along every line a reader can add
+up (each filter's Total, members against the partnership, half-years against the year) until no
+hidden count can be pinned down, and percentages made from a hidden count hidden too.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+from functools import cache
+from pathlib import Path
+from typing import Any, Hashable
+
+import pandas as pd
+
+from annualreport.publication.disclosure_audit import Line
+from annualreport.inputs.local_schema import DATASET_BY_NAME, STANDARD_COLUMNS, TEXT_BY_NAME, Dataset, TextInput
+from annualreport.publication.suppression import suppress
+from annualreport.inputs.textfile import YAML_MAX_BYTES, decode, links_outside, read_csv_text, read_text
+from annualreport.inputs.yamlfile import parse_yaml, read_yaml
+
+INPUTS = "inputs"
+NOT_PROVIDED = "not_provided.json"
+STATE = "__state"  # suffix of a measure's state column
+
+
+def read_local(folder: Path, name: str) -> pd.DataFrame | None:
+    """The dataset `name` from folder/<name>.csv, or None when it was not provided."""
+    dataset = DATASET_BY_NAME[name]
+    path = folder / f"{name}.csv"
+    if not path.is_file():
+        return None
+    text = read_csv_text(path, path.name).text
+    if not text.strip():
+        return None  # an empty file: not provided (a draft says so; a final refuses it)
+    frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    if frame.empty:
+        return None
+    for m in dataset.measures:
+        text = frame[m.name].str.strip().str.replace(",", "", regex=False)
+        numbers = pd.to_numeric(text, errors="coerce")
+        frame[m.name + STATE] = ["value" if n == n else ("not available" if t in ("", "x") else "suppressed" if t == "c" else "not applicable")
+                                 for n, t in zip(numbers, text)]
+        frame[m.name] = numbers
+    return frame
+
+
+PARTNERSHIP = "Partnership"
+ANNUAL = "Financial year"
+HALF_YEARS = ("Part 1 (April to September)", "Part 2 (October to March)")
+
+
+def row_key(frame: pd.DataFrame, dataset: Dataset) -> list[tuple[str, ...]]:
+    """Each row's identity: its standard columns and filters (what the registry of published cells names)."""
+    columns = [*STANDARD_COLUMNS, *(f.name for f in dataset.filters)]
+    return [tuple(str(v) for v in row) for row in frame[columns].itertuples(index=False)]
+
+
+def with_partnership_rows(frame: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:
+    """The table with the partnership's rows added where a file of several councils has none.
+
+    Counts (and pounds) are the members' sum when every member has a value; a percentage is
+    recomputed from the summed counts; anything else has no partnership figure. The true values:
+    suppression comes after, over members and partnership together (see `public_local`)."""
+    levels = frame.geographic_level
+    if frame[levels != PARTNERSHIP].la_code.nunique() <= 1:
+        return frame.reset_index(drop=True)
+    keys = ["time_period", "time_identifier", *(f.name for f in dataset.filters)]
+    have = set(map(tuple, frame.loc[levels == PARTNERSHIP, keys].astype(str).itertuples(index=False)))
+    counts = [m for m in dataset.measures if m.unit in ("count", "gbp")]
+    rows = []
+    for key, group in frame[levels != PARTNERSHIP].groupby(keys, sort=False):
+        if tuple(map(str, key)) in have:
+            continue
+        row = dict(zip(keys, key)) | {"geographic_level": PARTNERSHIP, "la_code": "", "la_name": ""}
+        for m in counts:
+            states = set(group[m.name + STATE])
+            row[m.name] = group[m.name].sum() if states == {"value"} else float("nan")
+            row[m.name + STATE] = "value" if states == {"value"} else sorted(states - {"value"})[0]
+        for m in dataset.measures:
+            if m.unit == "percent" and m.numerator and m.denominator:
+                num, den = row[m.numerator], row[m.denominator]
+                if num == num and den == den and den != 0:
+                    row[m.name], row[m.name + STATE] = num / den * 100, "value"
+                else:  # a part suppressed in the input makes the percentage suppressed ([c]), not unavailable
+                    states = {row[m.numerator + STATE], row[m.denominator + STATE]}
+                    row[m.name] = float("nan")
+                    row[m.name + STATE] = "suppressed" if "suppressed" in states else "not available"
+            elif m not in counts:
+                row[m.name], row[m.name + STATE] = float("nan"), "not applicable"
+        rows.append(row)
+    return pd.concat([frame, pd.DataFrame(rows, columns=frame.columns)], ignore_index=True) if rows else frame.reset_index(drop=True)
+
+
+def partnership_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows a report shows: the partnership's, or a single council's where it is the partnership."""
+    if (frame.geographic_level == PARTNERSHIP).any():
+        frame = frame[frame.geographic_level == PARTNERSHIP]
+    return frame.reset_index(drop=True)
+
+
+def local_lines(frame: pd.DataFrame, dataset: Dataset) -> tuple[list[Line], dict[Hashable, None]]:
+    """What a reader knows of a table's counts, as lines (total, parts) over row positions.
+
+    Along each exhaustive filter, the 'Total' row is the sum of the others; a partnership row is
+    the sum of its member councils' rows; a financial year is the sum of its two half-years where
+    both are given. Returns the lines and the unknown cells they need (a member council missing
+    from one group of rows: a reader knows it exists but not its count)."""
+    frame = frame.reset_index(drop=True)
+    filters = [f.name for f in dataset.filters]
+    lines: list[Line] = []
+    unknown: dict[Hashable, None] = {}
+
+    def add(group: pd.DataFrame, is_total: pd.Series) -> None:
+        total, parts = group.index[is_total], group.index[~is_total]
+        if len(total) == 1 and len(parts):
+            lines.append((int(total[0]), [int(p) for p in parts]))
+
+    for flt in dataset.filters:
+        if flt.exhaustive:
+            others = [c for c in (*STANDARD_COLUMNS, *filters) if c != flt.name]
+            for _, group in frame.groupby(others, sort=False, dropna=False):
+                add(group, group[flt.name] == "Total")
+    members = sorted(set(frame.la_code[frame.geographic_level != PARTNERSHIP]))
+    if (frame.geographic_level == PARTNERSHIP).any() and members:
+        for key, group in frame.groupby(["time_period", "time_identifier", *filters], sort=False, dropna=False):
+            total = group.index[group.geographic_level == PARTNERSHIP]
+            if len(total) != 1:
+                continue
+            present = group[group.geographic_level != PARTNERSHIP]
+            absent = [("absent", code, *map(str, key)) for code in members if code not in set(present.la_code)]
+            unknown |= dict.fromkeys(absent)
+            lines.append((int(total[0]), [int(p) for p in present.index] + absent))
+    for _, group in frame.groupby(["geographic_level", "la_code", "time_period", *filters], sort=False, dropna=False):
+        halves = group[group.time_identifier.isin(HALF_YEARS)]
+        year = group.index[group.time_identifier == ANNUAL]
+        if len(year) == 1 and sorted(halves.time_identifier) == list(HALF_YEARS):
+            lines.append((int(year[0]), [int(p) for p in halves.index]))
+    return lines, unknown
+
+
+def public_local(frame: pd.DataFrame, dataset: Dataset, threshold: int) -> pd.DataFrame:
+    """The table as it may be published: small counts and what would reveal them suppressed.
+
+    Every disclosive count is protected over all the table's lines (`local_lines`) at once: the
+    filters' totals, members against the partnership, half-years against the year."""
+    out = frame.reset_index(drop=True).copy()
+    lines, unknown = local_lines(out, dataset)
+    for m in dataset.measures:
+        if m.unit != "count" or not m.disclosive:
+            continue
+        cells: dict[Hashable, float | None] = {k: (None if pd.isna(v) else float(v)) for k, v in enumerate(out[m.name])}
+        hidden = suppress(cells | unknown, lines, threshold)
+        rows = sorted(c for c in hidden if isinstance(c, int))
+        out.loc[rows, m.name] = float("nan")
+        out.loc[rows, m.name + STATE] = "suppressed"
+    for m in dataset.measures:
+        if m.unit in ("percent", "rate_per_10k") and m.numerator:
+            parts = [p for p in (m.numerator, m.denominator) if p]
+            mask = pd.concat([out[p + STATE] == "suppressed" for p in parts], axis=1).any(axis=1)
+            out.loc[mask, m.name] = float("nan")
+            out.loc[mask, m.name + STATE] = "suppressed"
+    return out
+
+
+def read_items(folder: Path, name: str) -> list[dict] | None:
+    """The items of a YAML text input (priorities.yml, ...), or None when not provided (no file, no
+    items, or only the template's example)."""
+    spec = TEXT_BY_NAME[name]
+    path = folder / name
+    if not path.is_file():
+        return None
+    return text_items(read_yaml(path, path.name).data, spec) or None
+
+
+@cache
+def _example_items(name: str) -> tuple[Any, ...]:
+    spec = TEXT_BY_NAME[name]
+    data, _ = parse_yaml(decode(spec.example.encode("utf-8"), f"the {name} template"))
+    return tuple(data[spec.list_key])
+
+
+def text_items(data: Any, spec: TextInput) -> list:
+    """The items of a loaded text input; [] when it has none, or only the template's example items
+    (a file the coordinator has not filled in yet)."""
+    items = data.get(spec.list_key) if isinstance(data, dict) else None
+    if not isinstance(items, list) or all(item in _example_items(spec.name) for item in items):
+        return []
+    return items
+
+
+def copy_local_inputs(source: Path, dest: Path, root: Path) -> None:
+    """Copy a partnership-year's local inputs into a build (`inputs/`), the text inputs decoded by the
+    one reader and written as UTF-8 with "\n" line endings, so the chapters, the cache and `verify`
+    see one encoding whatever the coordinator's tools wrote. Other files are copied as they are; a
+    link to a place outside the project is refused (TextFileError), never followed."""
+    outside = links_outside(source, root, lambda p: p.relative_to(source).as_posix())
+    if outside:
+        raise outside[0]
+    dest.mkdir(parents=True, exist_ok=True)
+    inputs = {f"{n}.csv" for n in DATASET_BY_NAME} | {f"{n}.meta.csv" for n in DATASET_BY_NAME} | set(TEXT_BY_NAME)
+    for path in sorted(source.iterdir()):
+        if path.is_dir():
+            shutil.copytree(path, dest / path.name)
+        elif path.name in inputs and path.name.endswith(".csv"):
+            (dest / path.name).write_text(read_csv_text(path, path.name).text, encoding="utf-8", newline="")
+        elif path.name in inputs:
+            (dest / path.name).write_text(read_text(path, path.name, max_bytes=YAML_MAX_BYTES).text, encoding="utf-8", newline="")
+        else:
+            shutil.copy2(path, dest / path.name)
+
+
+def read_not_provided(folder: Path) -> dict[str, str]:
+    """Inputs the build did not have: name -> the reason stated in the report."""
+    path = folder / NOT_PROVIDED
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}

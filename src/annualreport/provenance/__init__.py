@@ -1,0 +1,1 @@
+"""Provenance: the manifest, the code checkout, verification, atomic build swaps."""

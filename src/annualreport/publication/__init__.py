@@ -1,0 +1,1 @@
+"""Disclosure control and the public folder: suppression, audits, the final gates."""

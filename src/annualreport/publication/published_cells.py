@@ -1,0 +1,169 @@
+"""The registered count cells as they were published: in each CSV, in the HTML and in the Markdown.
+
+`cell_registry` says where each count about children sits in each table; this module reads the
+published files back and yields every such cell with the text a reader sees there, so the final
+gate and the audit of what was published look at the files themselves, not at what the code meant
+to write. The PDF's tables are made by pandoc from the same Markdown as the HTML's, so the
+Markdown tables (parsed by pandoc) stand for the PDF's.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Iterator
+
+from annualreport.publication.cell_registry import Ref, TableCells, read_cells
+
+
+@dataclass(frozen=True)
+class PublishedCell:
+    file: str  # e.g. data/allegations-table-1.csv, report.html (table tbl-x), report.md (table tbl-x)
+    row: int  # CSV: the row as a spreadsheet counts it (the header is row 1); tables: body row from 1
+    column: str
+    text: str
+    ref: Ref
+
+
+def number(text: str) -> float | None:
+    """A published cell's number ('1,079', '£12', '31.0%'), or None for a symbol such as [c]."""
+    try:
+        return float(text.strip().replace(",", "").replace("£", "").rstrip("%"))
+    except ValueError:
+        return None
+
+
+class _Tables(HTMLParser):
+    """Every <table id=...> of an HTML file: its header cells and body rows, as text."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tables: dict[str, tuple[list[str], list[list[str]]]] = {}
+        self._stack: list[tuple[str, list[str], list[list[str]]]] = []
+        self._section = ""
+        self._cell: list[str] | None = None
+        self._row: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table":
+            self._stack.append((dict(attrs).get("id") or "", [], []))
+        elif tag in ("thead", "tbody") and self._stack:
+            self._section = tag
+        elif tag == "tr" and self._stack:
+            self._row = []
+        elif tag in ("td", "th") and self._row is not None:
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._cell is not None and self._row is not None:
+            self._row.append(" ".join("".join(self._cell).split()))
+            self._cell = None
+        elif tag == "tr" and self._row is not None and self._stack:
+            _, header, body = self._stack[-1]
+            if self._section == "thead":
+                header[:] = self._row
+            else:
+                body.append(self._row)
+            self._row = None
+        elif tag == "table" and self._stack:
+            table_id, header, body = self._stack.pop()
+            if table_id:
+                self.tables[table_id] = (header, body)
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def html_tables(path: Path) -> dict[str, tuple[list[str], list[list[str]]]]:
+    parser = _Tables()
+    parser.feed(path.read_text(encoding="utf-8", errors="replace"))
+    return parser.tables
+
+
+def _text(blocks: object) -> str:
+    """The text of pandoc JSON inlines/blocks."""
+    out: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            kind = node.get("t")
+            if kind == "Str":
+                out.append(node["c"])
+            elif kind in ("Space", "SoftBreak", "LineBreak"):
+                out.append(" ")
+            elif "c" in node:
+                walk(node["c"])
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(blocks)
+    return " ".join("".join(out).split())
+
+
+def markdown_tables(markdown: str) -> dict[str, tuple[list[str], list[list[str]]]]:
+    """Every table with an id in a Markdown document, as pandoc reads it (header, body rows)."""
+    from annualreport.render.embedded import _pandoc
+
+    proc = subprocess.run([_pandoc(), "--from", "markdown", "--to", "json"], input=markdown, capture_output=True,
+                          text=True, check=True)
+    tables: dict[str, tuple[list[str], list[list[str]]]] = {}
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if node.get("t") == "Table":
+                attr, _, _, head, bodies, _ = node["c"]
+                header = [_text(cell[4]) for cell in head[1][-1][1]] if head[1] else []
+                body = [[_text(cell[4]) for cell in row[1]] for b in bodies for row in b[3]]
+                if attr[0]:
+                    tables[attr[0]] = (header, body)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(json.loads(proc.stdout))
+    return tables
+
+
+def read_csv_rows(path: Path) -> tuple[list[str], list[list[str]]]:
+    with path.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    return (rows[0] if rows else []), rows[1:]
+
+
+def published_cells(public: Path, private: Path, markdown: str | None = None) -> Iterator[PublishedCell]:
+    """Every registered count cell in every published form: CSVs and report tables.
+
+    `public` holds what is published (report.html, data/*.csv), `private` the build's records;
+    `markdown` is the report's Markdown as pandoc reads it for the PDF, when there is one."""
+    registry = read_cells(private)
+    html = {}
+    for path in sorted([public / "report.html", *sorted((public / "_book").rglob("*.html"))]):
+        if path.is_file():
+            html |= {k: (str(path.relative_to(public)), v) for k, v in html_tables(path).items()}
+    md = {k: ("report.md", v) for k, v in markdown_tables(markdown).items()} if markdown else {}
+    for table in registry:
+        yield from _csv_cells(public, table)
+        for source in (html, md):
+            if table.table_id in source:
+                name, (header, body) = source[table.table_id]
+                for i, j, ref in table.table_cells:
+                    if i < len(body) and j < len(body[i]):
+                        column = header[j] if j < len(header) else str(j + 1)
+                        yield PublishedCell(f"{name} (table {table.table_id})", i + 1, column, body[i][j], ref)
+
+
+def _csv_cells(public: Path, table: TableCells) -> Iterator[PublishedCell]:
+    if not table.csv or not (public / table.csv).is_file():
+        return
+    header, rows = read_csv_rows(public / table.csv)
+    for row, column, ref in table.csv_cells:
+        if row - 1 < len(rows) and column in header:
+            yield PublishedCell(table.csv, row + 1, column, rows[row - 1][header.index(column)], ref)

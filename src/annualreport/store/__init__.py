@@ -1,0 +1,1 @@
+"""The store: every figure, national and local, with its indicator and source."""

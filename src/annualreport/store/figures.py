@@ -1,0 +1,509 @@
+"""The indicator store: every figure of one partnership-year, computed once.
+
+`build_store` reads the national statistics and writes one long table: for each indicator,
+area (each member council, the partnership, England, the region, the statistical neighbours'
+mean and median) and year, a value and its state, the direction of travel and judgement
+against the previous year, the quartile among all local authorities and a RAG rating against
+England. Chapters, tables, charts and sentences read figures only from here, so one figure
+has one value everywhere.
+
+The partnership's figures: counts are summed over member councils; rates and percentages are
+recomputed from the summed numerators and denominators, never averaged; a published rate whose
+counts are not published has no partnership figure. With a single member the partnership's
+figures are that council's published figures.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import statistics
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable
+
+import pandas as pd
+
+from annualreport.chapters.compare import SIZE_RULE, describe_change
+from annualreport.store.indicators import INDICATORS, MULTIPLIER, Indicator, polarity_of
+from annualreport.store.national import Cell, State
+from annualreport.inputs.params import ReportParams
+from annualreport.project import Project
+from annualreport.inputs.reference import local_authorities, statistical_neighbours
+from annualreport.store.sources import dataset_frame, load_catalog
+
+STORE_CSV = "store.csv"
+STORE_META = "store.json"
+COLUMNS = ["indicator", "area_type", "area_code", "area_name", "time_period", "value", "state", "note",
+           "direction", "judgement", "quartile", "rag", "source"]
+COMPUTED = "computed by us"
+AREA_ORDER = ["partnership", "member", "england", "region", "sn_mean", "sn_median"]
+LEVELS = {"member": "Local authority", "england": "National", "region": "Regional"}
+QUARTILE_RULE = "1 = the best quarter of all local authorities for this indicator (after polarity), 4 = the worst"
+RAG_RULE = ("green: better than England by more than the tolerance; amber: within the tolerance of England; "
+            "red: worse than England by more than the tolerance (rates and percentages with a polarity only)")
+
+
+@dataclass(frozen=True)
+class Area:
+    """An area a figure is about. `area_type` is one of AREA_ORDER."""
+
+    area_type: str
+    code: str
+    name: str
+
+
+@dataclass
+class Figure:
+    """One figure from the store."""
+
+    indicator: str
+    area_name: str
+    time_period: int
+    value: float | None
+    state: str
+    note: str = ""
+    direction: str = ""
+    judgement: str = ""
+    quartile: int | None = None
+    rag: str = ""
+    source: str = ""  # the file and release a figure was read from, or how it was computed
+
+    @property
+    def available(self) -> bool:
+        return self.state == State.VALUE.value and self.value is not None
+
+
+def year_label(period: int) -> str:
+    return f"{period - 1}-{str(period)[2:]}"
+
+
+class Published:
+    """The published cells of one indicator's source column, by (level, code, time_period), each
+    with the file and release it came from (the latest release covering its year: see sources.py)."""
+
+    def __init__(self, national_dir: Path, indicator: Indicator):
+        assert indicator.source is not None
+        src = indicator.source
+        self.catalog = load_catalog(national_dir)
+        self.dataset = src.dataset
+        self.filters = src.filters
+        frame = dataset_frame(national_dir, src.dataset)
+        for col, wanted in src.filters.items():
+            frame = frame[frame[col] == wanted] if col in frame.columns else frame.iloc[0:0]
+        self.offset = src.period_offset
+        self.column = src.column
+        self.cells: dict[tuple[str, str, int], tuple[str, str]] = {}  # raw text, parsed when asked for
+        self.la_regions: dict[tuple[str, int], str] = {}
+        if src.column not in frame.columns:
+            frame = frame.iloc[0:0].assign(**{src.column: ""})
+        rows = zip(*(frame[c].tolist() for c in ("level", "code", "region", "time_period", src.column, "source")))
+        for level, code, region, period, raw, source in rows:
+            if level == "Local authority" and region:
+                self.la_regions[(code, int(period))] = region
+            if not isinstance(raw, str):  # NaN: this release has no such column (e.g. no rate published)
+                continue
+            self.cells[(level, code, int(period))] = (raw, source)
+
+    def get(self, level: str, code: str, period: int) -> tuple[Cell, str] | None:
+        found = self.cells.get((level, code, period + self.offset))
+        if found is None:
+            return None
+        raw, source = found
+        return Cell.parse(raw, f"{source}, time_period {period + self.offset}, column {self.column}"), source
+
+    def la_codes(self, period: int) -> list[str]:
+        return sorted(code for (level, code, p) in self.cells if level == "Local authority" and p == period + self.offset)
+
+    def council_note(self, area: "Area", period: int) -> str | None:
+        """For a council that did not exist yet (or any more) in a year, what happened, in words."""
+        change = self.catalog.councils.get(area.code) if area.area_type == "member" else None
+        if change is None:
+            return None
+        if change.first is not None and period < change.first:
+            return (f"{change.name} did not exist in {year_label(period)}: it {change.change}; "
+                    f"DfE publishes its figures from {year_label(change.first)}")
+        if change.last is not None and period > change.last:
+            return f"{change.name} no longer existed in {year_label(period)}: it {change.change}"
+        return None
+
+    def missing_note(self, area: "Area", period: int) -> tuple[str, str]:
+        """Why there is no figure: (state, reason). A council that did not exist yet (or any more)
+        is not applicable; a year no release covers, or a breakdown not published, says so."""
+        council = self.council_note(area, period)
+        if council is not None:
+            return State.NOT_APPLICABLE.value, council
+        own = period + self.offset
+        gap = self.catalog.gap(self.dataset, own, self.filters)
+        if gap:
+            return State.NOT_AVAILABLE.value, f"not available for {year_label(period)}: {gap}"
+        release = self.catalog.release_for(self.dataset, own)
+        if not release:
+            title = self.catalog.datasets[self.dataset].title.lower()
+            years = sorted(p for f in self.catalog.files_of(self.dataset) for p in f.years)
+            return (State.NOT_AVAILABLE.value, f"no data for {area.name} in {year_label(period)}: the national files "
+                    f"held for {title} cover {year_label(years[0] - self.offset)} to {year_label(years[-1] - self.offset)}")
+        return State.NOT_AVAILABLE.value, f"no data for {area.name} in {year_label(period)} ({release[0].label})"
+
+
+@lru_cache(maxsize=256)
+def published(national_dir: Path, indicator_id: str) -> Published:
+    """The published cells of an indicator read from a file (cached: files are read once)."""
+    return Published(national_dir, INDICATORS[indicator_id])
+
+
+def _ratio(ind: Indicator, name: str, period: int, num: Figure, den: Figure) -> Figure:
+    if num.available and den.available and den.value:
+        return Figure(ind.id, name, period, num.value / den.value * MULTIPLIER[ind.unit], State.VALUE.value,  # type: ignore[operator]
+                      source=f"{COMPUTED}: {num.indicator} ({num.source}) / {den.indicator} ({den.source})")
+    if num.available and den.available:  # a zero denominator: nothing to take a share of
+        return Figure(ind.id, name, period, None, State.NOT_APPLICABLE.value,
+                      f"not available for {year_label(period)}: {_lower(INDICATORS[den.indicator].title)} was 0 for {name}")
+    bad = num if not num.available else den
+    return Figure(ind.id, name, period, None, bad.state, bad.note)
+
+
+def _lower(title: str) -> str:
+    return title[:1].lower() + title[1:]
+
+
+def area_figure(national_dir: Path, ind: Indicator, area: Area, period: int) -> Figure:
+    """A local authority's, England's or a region's figure, read or computed from its counts.
+
+    A rate or percentage DfE did not publish for a year (the old files carry no rates) is computed
+    from its counts the way DfE computes it, and its note says it was computed by us."""
+    if ind.computed:
+        num = area_figure(national_dir, INDICATORS[ind.numerator], area, period)  # type: ignore[index]
+        den = area_figure(national_dir, INDICATORS[ind.denominator], area, period)  # type: ignore[index]
+        return _ratio(ind, area.name, period, num, den)
+    pub = published(national_dir, ind.id)
+    found = pub.get(LEVELS[area.area_type], area.code, period)
+    if found is None:
+        state, note = pub.missing_note(area, period)
+        if ind.numerator and ind.denominator and state == State.NOT_AVAILABLE.value:
+            num = area_figure(national_dir, INDICATORS[ind.numerator], area, period)
+            den = area_figure(national_dir, INDICATORS[ind.denominator], area, period)
+            if not (num.available and den.available):  # the reason is the series' own gap, else the missing count's
+                bad = num if not num.available else den
+                return Figure(ind.id, area.name, period, None, *((state, note) if note.startswith("not available for")
+                                                                 else (bad.state, bad.note)))
+            f = _ratio(ind, area.name, period, num, den)
+            if not f.available:
+                return f
+            f.note = (f"{COMPUTED} from {_lower(INDICATORS[ind.numerator].title)} and "
+                      f"{_lower(INDICATORS[ind.denominator].title)}: DfE published no figure for {year_label(period)}")
+            if ind.denominator == "child_population":
+                f.note += f" (population: ONS mid-{period - 1} estimate, as DfE uses)"
+            return f
+        return Figure(ind.id, area.name, period, None, state, note)
+    cell, source = found
+    council = None if cell.state is State.VALUE else pub.council_note(area, period)
+    if council is not None:  # a symbol published for a council that did not exist then: say why
+        return Figure(ind.id, area.name, period, None, State.NOT_APPLICABLE.value, council)
+    note = "" if cell.state is State.VALUE else f"published as {cell.state.value} for {area.name} in {year_label(period)} ({source})"
+    return Figure(ind.id, area.name, period, cell.value, cell.state.value, note, source=source)
+
+
+@lru_cache(maxsize=4096)
+def all_la_values(national_dir: Path, indicator_id: str, period: int) -> tuple[float, ...]:
+    """Every local authority's value of an indicator in a year, for quartiles."""
+    ind = INDICATORS[indicator_id]
+    base = ind if not ind.computed else INDICATORS[ind.numerator]  # type: ignore[index]
+    codes = published(national_dir, base.id).la_codes(period)
+    figures = (area_figure(national_dir, ind, Area("member", c, c), period) for c in codes)
+    return tuple(f.value for f in figures if f.available)  # type: ignore[misc]
+
+
+def quartile(value: float, others: Iterable[float], polarity: str) -> int | None:
+    """1 for the best quarter of local authorities, 4 for the worst; None without a polarity."""
+    values = list(others)
+    if polarity == "none" or not values:
+        return None
+    better = sum(1 for v in values if (v > value if polarity == "high" else v < value))
+    return min(4, better * 4 // len(values) + 1)
+
+
+def rag(value: float, england: float, polarity: str, tolerance: float) -> str:
+    """Green, amber or red against England, by RAG_RULE."""
+    if polarity == "none" or not england:
+        return ""
+    relative = (value - england) / england * 100
+    if abs(relative) <= tolerance:
+        return "amber"
+    return "green" if (relative > 0) == (polarity == "high") else "red"
+
+
+class _Builder:
+    def __init__(self, project: Project, params: ReportParams):
+        self.national = project.national_dir
+        self.params = params
+        self.dictionary = project.reference_dir / "lait_data_dictionary.csv"
+        report = params.report
+        self.tolerance = report.thresholds.no_change_tolerance
+        self.periods = list(range(report.time_period - report.history_years, report.time_period + 1))
+        self.members = [m.la_code for m in params.partnership.members]
+        las = local_authorities(project.reference_dir)
+        self.member_names = {c: las[c].name for c in self.members}
+        sn = statistical_neighbours(project.reference_dir, params.partnership.statistical_neighbours)
+        neighbours: list[str] = []
+        for code in self.members:
+            neighbours += [n for n in sn.get(code, []) if n not in self.members and n not in neighbours]
+        self.neighbours = neighbours
+        self.figures: dict[tuple[str, str, str, int], Figure] = {}
+        self.region_name = self._region()
+
+    def _region(self) -> str:
+        regions = published(self.national, "referrals").la_regions
+        for period in sorted(self.periods, reverse=True):
+            if (self.members[0], period) in regions:
+                return regions[(self.members[0], period)]
+        latest = max((p for (c, p) in regions if c == self.members[0]), default=None)
+        return regions[(self.members[0], latest)] if latest else self.params.partnership.region
+
+    def _partnership(self, ind: Indicator, period: int, name: str) -> Figure:
+        parts = [self.figures[(ind.id, "member", code, period)] for code in self.members]
+        if len(parts) == 1:
+            f = parts[0]
+            return Figure(ind.id, name, period, f.value, f.state, f.note, source=f.source)
+        if any(p.state == State.NOT_APPLICABLE.value for p in parts) and not all(p.available for p in parts):
+            gone = next(p for p in parts if p.state == State.NOT_APPLICABLE.value)
+            return Figure(ind.id, name, period, None, gone.state, gone.note)
+        if not ind.additive:
+            return Figure(ind.id, name, period, None, State.NOT_APPLICABLE.value,
+                          "not added up: the counts behind this published rate are not published")
+        if ind.is_count:
+            missing = [p for p in parts if not p.available]
+            if missing:
+                return Figure(ind.id, name, period, None, missing[0].state, missing[0].note)
+            return Figure(ind.id, name, period, sum(p.value for p in parts), State.VALUE.value,  # type: ignore[misc]
+                          source="sum of the member councils: " + "; ".join(dict.fromkeys(p.source for p in parts)))
+        num = self.figures[(ind.numerator, "partnership", "partnership", period)]  # type: ignore[index]
+        den = self.figures[(ind.denominator, "partnership", "partnership", period)]  # type: ignore[index]
+        return _ratio(ind, name, period, num, den)
+
+    def _neighbours(self, ind: Indicator, period: int) -> tuple[Figure, Figure]:
+        names = ("Statistical neighbours (mean)", "Statistical neighbours (median)")
+        if ind.is_count:
+            note = "counts are not compared across areas"
+            return tuple(Figure(ind.id, n, period, None, State.NOT_APPLICABLE.value, note) for n in names)  # type: ignore[return-value]
+        figures = [area_figure(self.national, ind, Area("member", c, c), period) for c in self.neighbours]
+        values = [f.value for f in figures if f.available and f.value is not None]
+        if not values:
+            note = "no statistical neighbour has data"
+            return tuple(Figure(ind.id, n, period, None, State.NOT_AVAILABLE.value, note) for n in names)  # type: ignore[return-value]
+        note = f"{len(values)} of {len(self.neighbours)} neighbours"
+        return (Figure(ind.id, names[0], period, statistics.fmean(values), State.VALUE.value, f"mean of {note}"),
+                Figure(ind.id, names[1], period, statistics.median(values), State.VALUE.value, f"median of {note}"))
+
+    def _assess(self, ind: Indicator, polarity: str) -> None:
+        """Direction, judgement, quartile and RAG of every figure of one indicator."""
+        for (ind_id, area_type, code, period), f in self.figures.items():
+            if ind_id != ind.id:
+                continue
+            prev = self.figures.get((ind_id, area_type, code, period - 1))
+            if prev is not None:
+                change = describe_change(prev.value if prev.available else None, f.value if f.available else None,
+                                         ind.unit, ind.decimals, polarity, self.tolerance, period - 1, period)
+                f.direction, f.judgement = change.direction, change.judgement
+            if not f.available or ind.is_count or area_type not in ("member", "partnership"):
+                continue
+            f.quartile = quartile(f.value, all_la_values(self.national, ind.id, period), polarity)  # type: ignore[arg-type]
+            england = self.figures[(ind.id, "england", "E92000001", period)]
+            if england.available:
+                f.rag = rag(f.value, england.value, polarity, self.tolerance)  # type: ignore[arg-type]
+
+    def build(self) -> pd.DataFrame:
+        pname = self.params.partnership.short_name
+        for ind in _dependency_order(INDICATORS.values()):
+            for period in self.periods:
+                areas = [Area("member", c, self.member_names[c]) for c in self.members]
+                areas += [Area("england", "E92000001", "England"), Area("region", self.region_name, self.region_name)]
+                for area in areas:
+                    self.figures[(ind.id, area.area_type, area.code, period)] = area_figure(self.national, ind, area, period)
+                self.figures[(ind.id, "partnership", "partnership", period)] = self._partnership(ind, period, pname)
+                mean, median = self._neighbours(ind, period)
+                self.figures[(ind.id, "sn_mean", "sn_mean", period)] = mean
+                self.figures[(ind.id, "sn_median", "sn_median", period)] = median
+            self._assess(ind, polarity_of(ind, self.dictionary))
+        rows = [{**asdict(f), "area_type": at, "area_code": code} for (_, at, code, _), f in self.figures.items()]
+        frame = pd.DataFrame(rows)[COLUMNS]
+        frame["quartile"] = frame["quartile"].astype("Int64")
+        frame["_order"] = frame["area_type"].map(AREA_ORDER.index)
+        frame = frame.sort_values(["indicator", "_order", "area_code", "time_period"], kind="stable").drop(columns="_order")
+        return frame.reset_index(drop=True)
+
+
+def _dependency_order(indicators: Iterable[Indicator]) -> list[Indicator]:
+    """Indicators read from files first, then those computed from them."""
+    items = list(indicators)
+    return [i for i in items if not i.computed] + [i for i in items if i.computed]
+
+
+def _describe_source(project: Project, ind: Indicator) -> str:
+    """Where an indicator comes from, in words: its dataset's files and releases, or its formula."""
+    if ind.source is None:
+        return f"{COMPUTED}: {ind.numerator} / {ind.denominator} x {MULTIPLIER[ind.unit]:g}"
+    catalog = load_catalog(project.national_dir)
+    files = "; ".join(f.label for f in catalog.files_of(ind.source.dataset))
+    where = "".join(f"; {k} = {v}" for k, v in ind.source.filters.items())
+    return f"{catalog.datasets[ind.source.dataset].title} [{files}]: {ind.source.column}{where}"
+
+
+def datasets_read(project: Project) -> dict:
+    """Each dataset the indicators read, with its files, releases and years (for the appendix)."""
+    catalog = load_catalog(project.national_dir)
+    used = {i.source.dataset for i in INDICATORS.values() if i.source}
+    return {d: {"title": catalog.datasets[d].title,
+                "files": [{"path": f.path, "release": f.release, "published": f.published, "years": list(f.years)}
+                          for f in catalog.files_of(d)]}
+            for d in catalog.datasets if d in used}
+
+
+def store_meta(project: Project, params: ReportParams, builder: _Builder) -> dict:
+    report = params.report
+    dictionary = project.reference_dir / "lait_data_dictionary.csv"
+    return {
+        "partnership_id": params.partnership_id,
+        "partnership": params.partnership.name,
+        "short_name": params.partnership.short_name,
+        "year": report.year,
+        "time_period": report.time_period,
+        "periods": builder.periods,
+        "members": [{"la_code": c, "name": builder.member_names[c]} for c in builder.members],
+        "region": builder.region_name,
+        "statistical_neighbours": {
+            "model": params.partnership.statistical_neighbours,
+            "codes": builder.neighbours,
+            "comparators": "sn_mean is the mean and sn_median the median of the neighbours' own values",
+        },
+        "thresholds": report.thresholds.model_dump(),
+        "targets": dict(sorted(report.targets.items())),
+        "datasets": datasets_read(project),
+        "rules": {
+            "rounding": "half-up to the indicator's decimals, as DfE rounds",
+            "judgement": f"improved or declined by polarity; no change within {report.thresholds.no_change_tolerance}% "
+                         "(relative) of the previous year, compared on rounded values",
+            "quartile": QUARTILE_RULE,
+            "rag": RAG_RULE,
+            "size": SIZE_RULE,
+        },
+        "indicators": {
+            i.id: {
+                "title": i.title,
+                "unit": i.unit,
+                "decimals": i.decimals,
+                "definition": i.definition,
+                "polarity": polarity_of(i, dictionary),
+                "source": _describe_source(project, i),
+                "dataset": i.source.dataset if i.source else None,
+                "numerator": i.numerator,
+                "denominator": i.denominator,
+                "comparators": list(i.comparators),
+            }
+            for i in INDICATORS.values()
+        },
+    }
+
+
+def build_store(project: Project, params: ReportParams, out_dir: Path | None = None) -> "Store":
+    """Compute every figure for a partnership-year; with out_dir, write `store.csv` and `store.json` there."""
+    builder = _Builder(project, params)
+    frame = builder.build()
+    meta = store_meta(project, params, builder)
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        frame.to_csv(out_dir / STORE_CSV, index=False, float_format="%.10g", lineterminator="\n")
+        (out_dir / STORE_META).write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    return Store(frame, meta)
+
+
+class Store:
+    """Read access to a built store: figures, series and indicator definitions."""
+
+    def __init__(self, frame: pd.DataFrame, meta: dict):
+        self.frame = frame
+        self.meta = meta
+        self.time_period: int = meta["time_period"]
+        self.periods: list[int] = meta["periods"]
+
+    @classmethod
+    def load(cls, folder: Path | str) -> "Store":
+        folder = Path(folder)
+        frame = pd.read_csv(folder / STORE_CSV, dtype={"area_code": str, "note": str, "direction": str, "judgement": str,
+                                                       "rag": str, "quartile": "Int64", "source": str},
+                            keep_default_na=False, na_values={"value": [""], "quartile": [""]})
+        meta = json.loads((folder / STORE_META).read_text(encoding="utf-8"))
+        return cls(frame, meta)
+
+    def indicator(self, indicator_id: str) -> dict:
+        try:
+            return self.meta["indicators"][indicator_id]
+        except KeyError:
+            raise KeyError(f"unknown indicator '{indicator_id}' (known: {', '.join(sorted(self.meta['indicators']))})") from None
+
+    def figure(self, indicator_id: str, area_type: str = "partnership", period: int | None = None,
+               area_code: str | None = None) -> Figure:
+        """One figure; period defaults to the report year."""
+        self.indicator(indicator_id)
+        period = self.time_period if period is None else period
+        f = self.frame
+        sel = f[(f.indicator == indicator_id) & (f.area_type == area_type) & (f.time_period == period)]
+        if area_code is not None:
+            sel = sel[sel.area_code == area_code]
+        if sel.empty:
+            return Figure(indicator_id, area_type, period, None, State.NOT_AVAILABLE.value, "not in the store")
+        row = sel.iloc[0]
+        value = None if pd.isna(row.value) else float(row.value)
+        q = None if pd.isna(row.quartile) else int(row.quartile)
+        return Figure(indicator_id, row.area_name, int(row.time_period), value, row.state, row.note,
+                      row.direction, row.judgement, q, row.rag, row.get("source", ""))
+
+    def series(self, indicator_id: str, area_types: Iterable[str] = AREA_ORDER) -> pd.DataFrame:
+        """All years of one indicator for the given area types, in report order."""
+        self.indicator(indicator_id)
+        f = self.frame
+        return f[(f.indicator == indicator_id) & (f.area_type.isin(list(area_types)))].copy()
+
+    def public(self) -> "Store":
+        """The view that may be published: small counts and what would reveal them suppressed."""
+        from annualreport.publication.suppression import public_view
+
+        threshold = self.meta["thresholds"]["suppress_below"]
+        return Store(public_view(self.frame, self.meta["indicators"], threshold), self.meta)
+
+
+KEYS_DIR = ".keys"  # in the build's working folder while chapters run; removed before the report is swapped in
+WHOLE_STORE_CALLS = ("summary_table", "methodology", ".frame", ".series(", ".meta[\"indicators\"]")
+
+
+def chapter_store_file(work: Path, chapter: str, notebook: Path) -> Path:
+    """Write (and return) the part of the store a chapter reads, for its cache key.
+
+    A chapter names the indicators it shows as string literals in its code cells; its key covers
+    the store rows of those indicators and the store's settings (members, thresholds, targets...),
+    so a new national file re-executes only the chapters whose figures it changes. A chapter that
+    reads figures it does not name (the summary reads what other chapters recorded; the appendix
+    lists every file read) has the whole store in its key.
+    """
+    import nbformat
+
+    nb = nbformat.read(notebook, as_version=4)
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    frame = pd.read_csv(work / STORE_CSV, dtype=str, keep_default_na=False)
+    meta = json.loads((work / STORE_META).read_text(encoding="utf-8"))
+    if any(call in code for call in WHOLE_STORE_CALLS):
+        named = sorted(meta["indicators"])
+        settings = meta
+    else:
+        literals = set(re.findall(r"[\"']([a-z0-9_]+)[\"']", code))
+        named = sorted(i for i in meta["indicators"] if i in literals)
+        settings = {k: v for k, v in meta.items() if k not in ("indicators", "datasets")}
+        settings["indicators"] = {i: meta["indicators"][i] for i in named}
+    rows = frame[frame["indicator"].isin(named)]
+    out = work / KEYS_DIR / f"store-{chapter}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"settings": settings, "rows": rows.to_csv(index=False, lineterminator="\n")},
+                              sort_keys=True), encoding="utf-8")
+    return out
+

@@ -1,0 +1,80 @@
+"""Read the national statistics as DfE publishes them on Explore Education Statistics.
+
+Files are read as published: UTF-8 with or without a byte-order mark, columns in any order,
+and the EES symbols in value columns kept as typed states rather than NaN or zero.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from enum import Enum
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from annualreport.errors import InputError
+
+MANDATORY_COLUMNS = ("time_period", "time_identifier", "geographic_level", "country_code", "country_name")
+
+
+class State(str, Enum):
+    """What a published cell holds: a number, or why there is none."""
+
+    VALUE = "value"
+    SUPPRESSED = "suppressed"  # c: small number, suppressed by the publisher
+    NOT_AVAILABLE = "not available"  # x, or no row at all
+    NOT_APPLICABLE = "not applicable"  # z
+    LOW = "rounds to zero"  # low, k
+    LOW_RELIABILITY = "low reliability"  # u
+
+
+SYMBOLS = {
+    "c": State.SUPPRESSED,
+    "x": State.NOT_AVAILABLE,
+    "z": State.NOT_APPLICABLE,
+    "low": State.LOW,
+    "k": State.LOW,
+    "u": State.LOW_RELIABILITY,
+    "": State.NOT_AVAILABLE,
+}
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One published value: a number when state is VALUE, otherwise None."""
+
+    value: float | None
+    state: State
+
+    @classmethod
+    def parse(cls, raw: object, where: str = "") -> "Cell":
+        """Parse a published cell: a number, or one of the EES symbols `c x z low u k`."""
+        if raw is None or (isinstance(raw, float) and math.isnan(raw)):
+            return cls(None, State.NOT_AVAILABLE)
+        text = str(raw).strip()
+        symbol = SYMBOLS.get(text.lower())
+        if symbol is not None:
+            return cls(None, symbol)
+        try:
+            return cls(float(text.replace(",", "")), State.VALUE)
+        except ValueError:
+            raise InputError(f"{where}: '{text}' is neither a number nor an EES symbol (c x z low u k)") from None
+
+
+@lru_cache(maxsize=32)
+def read_ees(path: Path) -> pd.DataFrame:
+    """Read one EES tidy CSV with every column as text; cached per path.
+
+    Raises InputError when the file is missing or lacks the mandatory EES columns.
+    """
+    if not path.is_file():
+        raise InputError(f"{path}: national statistics file missing")
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    frame.columns = [c.strip() for c in frame.columns]
+    missing = [c for c in MANDATORY_COLUMNS if c not in frame.columns]
+    if missing:
+        raise InputError(f"{path.name}: missing mandatory EES column(s) {', '.join(missing)}")
+    frame["time_period"] = frame["time_period"].astype(int)
+    return frame
