@@ -235,5 +235,55 @@ def data_add(files: tuple[str, ...], project_dir: str | None) -> None:
                    f"({rec.first} to {rec.last}); the next build uses it for those years")
 
 
+@main.group()
+def returns() -> None:
+    """Returns from partner agencies: Excel workbooks to send out and to read back."""
+
+
+@returns.command("make")
+@partnership_year
+@click.option("--by-agency", is_flag=True, help="One workbook per partner agency, as named under `returns:` in the "
+                                                "partnership params (default: one workbook with a sheet per dataset).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Folder for the workbooks (default: build/returns/<partnership>/<year>/).")
+@click.option("--force", is_flag=True, help="Overwrite workbooks already made.")
+def returns_make(partnership: str, year: str, by_agency: bool, out_dir: str | None, force: bool,
+                 project_dir: str | None) -> None:
+    """Write the Excel workbooks that ask partner agencies for this year's local figures."""
+    from annualreport.inputs.returns.make import make_returns
+
+    project, params = _params_or_exit(project_dir, partnership, year)
+    out = Path(out_dir) if out_dir else project.build_dir / "returns" / partnership / year
+    try:
+        written = make_returns(project, params, out.resolve(), by_agency=by_agency, overwrite=force)
+    except AnnualReportError as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(1)
+    for path in written:
+        click.echo(project.rel(path))
+    click.echo(f"{len(written)} workbook(s) written; send them out, then read the answers back with "
+               f"`annualreport returns collect -p {partnership} -y {year} FILE...`", err=True)
+
+
+@returns.command("collect")
+@partnership_year
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True))
+def returns_collect(partnership: str, year: str, files: tuple[str, ...], project_dir: str | None) -> None:
+    """Read completed workbooks FILES and write the local inputs, only if every cell of every one is valid."""
+    from annualreport.inputs.returns.collect import collect_returns
+
+    project, params = _params_or_exit(project_dir, partnership, year)
+    faults, written = collect_returns(project, params, [Path(f) for f in files])
+    for fault in faults:
+        click.echo(str(fault))
+    if faults:
+        click.echo(f"{len(faults)} problem(s); nothing was written", err=True)
+        sys.exit(1)
+    folder = project.rel(local_folder(project, partnership, year))
+    for item in written:
+        click.echo(f"{folder}/{item.dataset.name}.csv: {len(item.rows)} row(s) for {year} from {item.workbook}")
+    click.echo(f"{len(written)} dataset(s) written; run `annualreport check -p {partnership} -y {year}` next", err=True)
+
+
 if __name__ == "__main__":
     main()

@@ -24,6 +24,7 @@ from pydantic import (
 
 from annualreport.errors import ParamsError
 from annualreport.project import Project
+from annualreport.inputs.local_schema import DATASET_BY_NAME
 from annualreport.inputs.reference import gss_codes, local_authorities
 from annualreport.inputs.textfile import TextFileError
 from annualreport.inputs.yamlfile import read_yaml
@@ -81,6 +82,22 @@ class Partnership(BaseModel):
     statistical_neighbours: Literal["2021", "2025"] = "2025"
     branding: Branding = Branding()
     minimum_suppression: int = Field(default=6, ge=2, description="the lowest thresholds.suppress_below a final report may use")
+    returns: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="partner agency -> the local datasets it returns (`returns make --by-agency`)")
+
+    @field_validator("returns")
+    @classmethod
+    def _returns(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
+        seen: dict[str, str] = {}
+        for agency, names in v.items():
+            for name in names:
+                if name not in DATASET_BY_NAME:
+                    raise ValueError(f"{agency}: unknown local dataset '{name}'; expected one of {', '.join(DATASET_BY_NAME)}")
+                if name in seen:
+                    raise ValueError(f"'{name}' is returned by both {seen[name]} and {agency}")
+                seen[name] = agency
+        return v
 
 
 class Thresholds(BaseModel):

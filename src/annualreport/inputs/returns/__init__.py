@@ -1,0 +1,1 @@
+"""Returns from partners in Excel: `annualreport returns make` writes the workbooks, `returns collect` reads them back."""
