@@ -92,3 +92,36 @@ def test_template_writes_blank_documented_inputs_without_overwriting(project: Pa
     assert again.returncode == 0 and (folder / "training.csv").read_text() == "kept\n"
     check = run_cli(project, "check", "--partnership", "kingston-richmond", "--year", "2023-24", "--project", str(project))
     assert check.returncode == 1 and "no data for the report year" in check.stdout
+
+
+def row_of(path: Path, prefix: str) -> int:
+    """The spreadsheet row (header = 1) of the first line starting with `prefix`."""
+    return next(i for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1) if line.startswith(prefix))
+
+
+def test_files_that_disagree_are_named_with_both_values(project: Path) -> None:
+    local = project / LOCAL
+    outcomes = local / "lado_outcomes.csv"
+    year = "201314,Financial year,Local authority,888,Lancashire,"
+    # 12 more allegations by outcome than by sector: the outcomes file still adds up on its own
+    substantiated, total = row_of(outcomes, year + "Substantiated"), row_of(outcomes, year + "Total")
+    set_cell(outcomes, substantiated, "allegations", "98")
+    set_cell(outcomes, total, "allegations", "791")
+    set_cell(local / "training.csv", row_of(local / "training.csv", "201314,Financial year,Partnership,,,Face to face"),
+             "places", "2000")  # 2,152 attended
+    with (local / "budget.csv").open("a", encoding="utf-8") as f:  # income 391,171 less spending 415,694 is -24,523
+        f.write("201314,Financial year,Partnership,,,Reserve,Opening balance,292941\n"
+                "201314,Financial year,Partnership,,,Reserve,Closing balance,268000\n")
+    proc = run_cli(project, "check", "--partnership", "lancashire", "--year", "2013-14", "--project", str(project))
+    assert proc.returncode == 1
+    lines = proc.stdout.strip().splitlines()
+    sector_total = row_of(local / "lado_allegations_by_sector.csv", "201314,Financial year,Local authority,888,Lancashire,Total")
+    expected = [
+        (f"lado_outcomes.csv, row {total}, column 'allegations': files disagree", "791", f"lado_allegations_by_sector.csv row {sector_total}",
+         "779", "Lancashire 2013-14", "expected the same"),
+        ("training.csv, row 2, column 'places': files disagree", "(places) 2,000", "(attendees) 2,152", "expected at least as many"),
+        ("budget.csv, row 11, column 'amount_gbp': files disagree", "391,171", "415,694", "= -24,523", "268,000", "292,941", "= -24,941"),
+    ]
+    assert len(lines) == len(expected), "\n".join(lines)
+    for parts in expected:
+        assert sum(all(p in line for p in parts) for line in lines) == 1, (parts, lines)

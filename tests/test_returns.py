@@ -118,10 +118,17 @@ def test_every_fault_is_named_by_workbook_sheet_and_cell_and_nothing_is_written(
     wb = openpyxl.load_workbook(make(project, "--force")[0])
     sectors = wb["LADO allegations by employment"]
     sectors["D6"] = sectors["D6"].value + 1
+    outcomes = wb["LADO outcomes of allegations"]  # adds up on its own, but not to the sectors' total
+    total = next(row for row in range(6, 30) if outcomes.cell(row, 3).value == "Total")
+    outcomes["D6"], outcomes[f"D{total}"] = outcomes["D6"].value + 5, outcomes[f"D{total}"].value + 5
     wb.save(book)
     result = collect(project, book)
     assert result.returncode == 1
-    assert result.stdout.startswith(f"{name}, sheet LADO allegations by employment, cell D") and "total disagrees with its parts" in result.stdout
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2, result.stdout
+    assert lines[0].startswith(f"{name}, sheet LADO allegations by employment, cell D") and "total disagrees with its parts" in lines[0]
+    assert lines[1].startswith(f"{name}, sheet LADO outcomes of allegations, cell D{total}: files disagree: found "
+                               "lado_outcomes.csv") and "784 but lado_allegations_by_sector.csv" in lines[1]
     assert hashes(project / LOCAL) == before
 
 

@@ -35,6 +35,7 @@ from annualreport.store.national import SYMBOLS
 from annualreport.inputs.params import ReportParams
 from annualreport.project import Project
 from annualreport.inputs.reference import local_authorities
+from annualreport.inputs.relations import all_relation_faults
 from annualreport.inputs.textfile import YAML_MAX_BYTES, TextFile, TextFileError, check_inside, links_outside, read_csv_text, read_text
 from annualreport.inputs.yamlfile import parse_yaml
 
@@ -478,6 +479,7 @@ def check_inputs(project: Project, params: ReportParams) -> list[Problem]:
     links = check_links(ctx)
     outside = {p.file for p in links}
     problems += links + missing_inputs(ctx)
+    tables: dict[str, tuple[str, list[tuple[int, dict[str, str]]]]] = {}
     for dataset in DATASETS:
         if ctx.label(ctx.folder / f"{dataset.name}.csv") in outside:
             continue
@@ -489,6 +491,8 @@ def check_inputs(project: Project, params: ReportParams) -> list[Problem]:
         if table is not None:
             for check in TABLE_CHECKS:
                 problems += check(ctx, table)
+            tables[dataset.name] = (table.label, table.rows)
+    problems += [Problem(*fault[:3], *fault[3:], "files disagree") for fault in all_relation_faults(tables)]
     for spec in TEXT_INPUTS:
         if ctx.label(ctx.folder / spec.name) in outside:
             continue

@@ -122,7 +122,8 @@ DATASETS: tuple[Dataset, ...] = (
         "Income (contributions by partner), expenditure by line, and the reserve, in pounds.", "governance",
         (
             Filter("budget_line_type", "Budget line type", "Income, Expenditure, Reserve", exhaustive=False),
-            Filter("budget_line", "Budget line", "the partner or expenditure line; Total for the line type's total"),
+            Filter("budget_line", "Budget line", "the partner or expenditure line; Total for the line type's total; "
+                   "Opening balance and Closing balance for the reserve"),
         ),
         (Measure("amount_gbp", "Amount (£)", "gbp"),),
     ),
@@ -225,6 +226,48 @@ TEXT_INPUTS: tuple[TextInput, ...] = (
         "items:\n  - partner: Lancashire Constabulary\n    update: |\n      A paragraph or two in plain words.\n",
         {"partner": "the agency", "update": "its account of the year (Markdown)"},
     ),
+)
+
+@dataclass(frozen=True)
+class Term:
+    """A figure of one dataset: `measure` on the rows whose filters have the `where` values."""
+
+    dataset: str
+    measure: str
+    where: tuple[tuple[str, str], ...] = ()
+    sign: int = 1
+
+
+@dataclass(frozen=True)
+class Relation:
+    """Figures of different files (or columns) that must agree, for each period and area (and each
+    value of the `by` filters): sum(left) `op` sum(right). Checked by `annualreport check`."""
+
+    left: tuple[Term, ...]
+    op: Literal["==", ">="]
+    right: tuple[Term, ...]
+    why: str
+    by: tuple[str, ...] = ()
+
+
+def _total(dataset: str, measure: str, column: str, value: str = "Total", sign: int = 1) -> Term:
+    return Term(dataset, measure, ((column, value),), sign)
+
+
+RELATIONS: tuple[Relation, ...] = (
+    Relation((_total("lado_outcomes", "allegations", "outcome"),), "==",
+             (_total("lado_allegations_by_sector", "allegations", "employment_sector"),),
+             "every allegation has an employment sector and an outcome (Awaiting outcome for those still open)"),
+    Relation((_total("lado_outcomes", "allegations", "outcome"),), ">=",
+             (_total("lado_timescales", "allegations", "time_to_resolution"),),
+             "allegations concluded cannot outnumber the allegations managed; the difference is those still open"),
+    Relation((Term("training", "places"),), ">=", (Term("training", "attendees"),),
+             "a course cannot be attended by more people than it had places", by=("course_type",)),
+    Relation((Term("budget", "amount_gbp", (("budget_line_type", "Income"), ("budget_line", "Total"))),
+              Term("budget", "amount_gbp", (("budget_line_type", "Expenditure"), ("budget_line", "Total")), -1)), "==",
+             (Term("budget", "amount_gbp", (("budget_line_type", "Reserve"), ("budget_line", "Closing balance"))),
+              Term("budget", "amount_gbp", (("budget_line_type", "Reserve"), ("budget_line", "Opening balance")), -1)),
+             "income less expenditure is the movement in the reserve (its closing less its opening balance)"),
 )
 
 # Measures made from local inputs that a partnership may set a target for (params `targets:`).

@@ -23,9 +23,10 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.worksheet import Worksheet
 
 from annualreport.inputs.checks import TABLE_CHECKS, Context, local_folder, read_table
-from annualreport.inputs.local_schema import DATASET_BY_NAME, STANDARD_COLUMNS, Dataset, Measure, time_period_code
+from annualreport.inputs.local_schema import DATASET_BY_NAME, DATASETS, STANDARD_COLUMNS, Dataset, Measure, time_period_code
 from annualreport.inputs.local_template import META_COLUMNS, meta_rows, write_csv
 from annualreport.inputs.params import ReportParams
+from annualreport.inputs.relations import all_relation_faults
 from annualreport.inputs.returns.layout import (
     FIRST_ROW,
     HEADER_ROW,
@@ -195,6 +196,8 @@ def staged_problems(project: Project, params: ReportParams, items: list[Collecte
     faults = []
     folder = local_folder(project, params.partnership_id, params.report.year)
     ctx = Context(project, params, stage)
+    tables = {}
+    cells: dict[tuple[str, int, str], tuple[Collected, str]] = {}  # staged file, row, column -> workbook cell
     for item in items:
         header_, existing = read_rows(folder / f"{item.dataset.name}.csv")
         rows = merged_rows(existing, item.rows, params.report.year)
@@ -205,15 +208,27 @@ def staged_problems(project: Project, params: ReportParams, items: list[Collecte
         for i, sheet_row in enumerate(item.sheet_rows):
             origin[first + i + 2] = sheet_row
         table = read_table(ctx, item.dataset)
+        tables[item.dataset.name] = (project.rel(folder / f"{item.dataset.name}.csv"), table.rows)
         columns = {m.name: get_column_letter(first_measure_column(item.dataset) + i) for i, m in enumerate(item.dataset.measures)}
+        for row, sheet_row in origin.items():
+            for measure, column in columns.items():
+                cells[table.label, row, measure] = (item, f"{column}{sheet_row}")
         for check in TABLE_CHECKS:
             for p in check(ctx, table):
+                detail = f"{p.kind}: found {p.found}; expected {p.expected}" if p.expected else f"{p.kind}: {p.found}"
                 if p.row in origin:
                     cell = f"{columns.get(p.column or '', 'A')}{origin[p.row]}"
-                    detail = f"{p.kind}: found {p.found}; expected {p.expected}" if p.expected else f"{p.kind}: {p.found}"
                     faults.append(Fault(item.workbook, item.sheet, cell, detail))
                 else:
-                    faults.append(Fault(project.rel(folder / f"{item.dataset.name}.csv"), None, None, str(p).split(": ", 1)[1]))
+                    faults.append(Fault(tables[item.dataset.name][0], None, None, f"row {p.row}: {detail}"))
+    for dataset in DATASETS:  # the files not returned now, as they are
+        if dataset.name not in tables and (table := read_table(Context(project, params, folder), dataset)) is not None:
+            tables[dataset.name] = (table.label, table.rows)
+    staged = {project.rel(folder / f"{i.dataset.name}.csv"): ctx.label(stage / f"{i.dataset.name}.csv") for i in items}
+    for file, row, column, found, expected in all_relation_faults(tables):
+        item, cell = cells.get((staged.get(file, ""), row, column), (None, ""))
+        detail = f"files disagree: found {found}; expected {expected}"
+        faults.append(Fault(item.workbook, item.sheet, cell, detail) if item else Fault(file, None, None, f"row {row}: {detail}"))
     return faults
 
 
