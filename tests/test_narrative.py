@@ -98,3 +98,13 @@ def test_changed_local_input_reexecutes_only_its_chapters(built: Path) -> None:
     proc = run_cli(built, *BUILD)
     assert proc.returncode == 0, proc.stderr
     assert "1 of 14 notebooks executed" in proc.stderr and "training executed" in proc.stderr
+
+
+def test_placeholders_lists_every_name_with_this_years_value(project: Path) -> None:
+    proc = run_cli(project, "placeholders", "-p", "lancashire", "-y", "2013-14")
+    assert proc.returncode == 0, proc.stderr
+    listed = {line.split("}}")[0].strip("{ ").strip(): line.split("}}", 1)[1].strip() for line in proc.stdout.splitlines()}
+    assert listed["cla_at31.value"] == "1,592"  # children looked after at 31 March 2014, DfE's figure
+    assert listed["partnership"] == "Lancashire Safeguarding Children Board" and listed["year"] == "2013-14"
+    assert {"glossary", "provenance"} <= set(listed)
+    assert f"{len(listed)} placeholders" in proc.stderr

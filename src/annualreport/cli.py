@@ -183,6 +183,27 @@ def indicators(partnership: str, year: str, unsuppressed: bool, project_dir: str
 
 
 @main.command()
+@partnership_year
+def placeholders(partnership: str, year: str, project_dir: str | None) -> None:
+    """List every {{ placeholder }} a narrative file or markdown cell may use, with what it shows this year."""
+    from annualreport.inputs.narrative import placeholders as placeholder_values
+
+    project, params = _params_or_exit(project_dir, partnership, year)
+    try:
+        values = placeholder_values(build_store(project, params).public())
+    except AnnualReportError as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(2)
+    values |= {"glossary": "(the glossary of the terms the report uses)",
+               "provenance": "(how the report was made: code, data and environment)"}
+    width = max(map(len, values))
+    for name in sorted(values):
+        shown = " ".join(values[name].split())
+        click.echo(f"{{{{ {name} }}}}".ljust(width + 6) + (shown[:100] + "..." if len(shown) > 100 else shown))
+    click.echo(f"{len(values)} placeholders; write them as {{{{ name }}}} in narrative files and notebook markdown", err=True)
+
+
+@main.command()
 @click.argument("manifest", type=click.Path(dir_okay=False))
 @click.option("--quiet", "-q", is_flag=True, help="Print only the verdict.")
 def verify(manifest: str, quiet: bool) -> None:
