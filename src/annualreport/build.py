@@ -27,6 +27,7 @@ from annualreport.errors import AnnualReportError, BuildFolderError, ChapterFail
 from annualreport.execution.execute import ChapterResult, ChapterRun, run_chapters
 from annualreport.inputs.local_data import INPUTS, NOT_PROVIDED, copy_local_inputs
 from annualreport.inputs.local_schema import DATASET_BY_NAME, TEXT_BY_NAME
+from annualreport.inputs.names import check_names
 from annualreport.inputs.params import ReportParams, load_params
 from annualreport.execution.pool import KernelPool, LazyPool
 from annualreport.execution.progress import Progress
@@ -37,6 +38,8 @@ from annualreport.publication.personal_names import scan_public
 from annualreport.publication.gate import small_counts
 from annualreport.render import get_renderer
 from annualreport.store.figures import KEYS_DIR, build_store, chapter_store_file
+from annualreport.provenance import uptodate
+from annualreport.provenance.uptodate import write_record
 from annualreport.provenance.swap import clean_stale, failed_dir, locked, new_version, swap_in
 
 # Chapters that summarise others run after them and receive the others' ids as `chapters`.
@@ -194,6 +197,17 @@ def refuse_dirty(params: ReportParams, sources: dict, allow_dirty: bool, progres
                         + ", ".join(changed[:8]) + (" ..." if len(changed) > 8 else ""))
 
 
+def answer_if_up_to_date(project: Project, partnership: str, year: str, renderer: str, allow_dirty: bool,
+                         progress: Progress) -> BuildResult | None:
+    """The report as it is, when nothing it depends on changed since it was built (uptodate.py):
+    nothing is executed or rendered."""
+    found = uptodate.answer(project, partnership, year, renderer, allow_dirty, progress)
+    if found is None:
+        return None
+    target, public, chapters = found
+    return BuildResult(partnership, year, target, public, [], {}, chapters)
+
+
 def build_report(project: Project, partnership: str, year: str, renderer: str = "auto",
                  jobs: int | None = None, timeout: int = 600, progress: Progress | None = None,
                  force: bool = False, allow_dirty: bool = False, sources_of: Project | None = None,
@@ -211,6 +225,11 @@ def build_report(project: Project, partnership: str, year: str, renderer: str = 
     """
     progress = progress or Progress(quiet=True)
     label = f"{partnership} {year}"
+    if not force:
+        check_names(partnership, year)
+        answer = answer_if_up_to_date(project, partnership, year, renderer, allow_dirty, progress)
+        if answer is not None:
+            return answer
     params = load_params(project, partnership, year)
     render = get_renderer(renderer)  # fail early if Quarto was asked for but is missing
     clock = time.perf_counter()
@@ -284,6 +303,7 @@ def build_report(project: Project, partnership: str, year: str, renderer: str = 
         gate_small_numbers(work / PUBLIC, work, params, store.meta, progress, label, work / ".render" / "report.md")
         shutil.rmtree(work / ".render", ignore_errors=True)  # intermediates, not part of the report
         write_manifest(work, head, chapter_records(runs, results))
+        write_record(work, project.root, renderer)
         lap("render")
         swap_in(work, target)
         progress.say(label, f"done: publish {project.rel(target / PUBLIC)}/ "
