@@ -426,6 +426,7 @@ class Store:
         self.meta = meta
         self.time_period: int = meta["time_period"]
         self.periods: list[int] = meta["periods"]
+        self._index: dict[tuple[str, str, int], list[dict]] | None = None
 
     @classmethod
     def load(cls, folder: Path | str) -> "Store":
@@ -447,17 +448,25 @@ class Store:
         """One figure; period defaults to the report year."""
         self.indicator(indicator_id)
         period = self.time_period if period is None else period
-        f = self.frame
-        sel = f[(f.indicator == indicator_id) & (f.area_type == area_type) & (f.time_period == period)]
-        if area_code is not None:
-            sel = sel[sel.area_code == area_code]
-        if sel.empty:
+        rows = [r for r in self._rows().get((indicator_id, area_type, period), [])
+                if area_code is None or r["area_code"] == area_code]
+        if not rows:
             return Figure(indicator_id, area_type, period, None, State.NOT_AVAILABLE.value, "not in the store")
-        row = sel.iloc[0]
-        value = None if pd.isna(row.value) else float(row.value)
-        q = None if pd.isna(row.quartile) else int(row.quartile)
-        return Figure(indicator_id, row.area_name, int(row.time_period), value, row.state, row.note,
-                      row.direction, row.judgement, q, row.rag, row.get("source", ""))
+        row = rows[0]  # the first in the store's order
+        value = None if pd.isna(row["value"]) else float(row["value"])
+        q = None if pd.isna(row["quartile"]) else int(row["quartile"])
+        return Figure(indicator_id, row["area_name"], int(row["time_period"]), value, row["state"], row["note"],
+                      row["direction"], row["judgement"], q, row["rag"], row.get("source", ""))
+
+    def _rows(self) -> dict[tuple[str, str, int], list[dict]]:
+        """The store's rows by (indicator, area type, time period), in the store's order: a figure is
+        looked up without scanning the whole table (a chapter asks for hundreds)."""
+        if self._index is None:
+            index: dict[tuple[str, str, int], list[dict]] = {}
+            for row in self.frame.to_dict("records"):
+                index.setdefault((row["indicator"], row["area_type"], int(row["time_period"])), []).append(row)
+            self._index = index
+        return self._index
 
     def series(self, indicator_id: str, area_types: Iterable[str] = AREA_ORDER) -> pd.DataFrame:
         """All years of one indicator for the given area types, in report order."""
