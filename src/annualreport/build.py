@@ -39,7 +39,7 @@ from annualreport.publication.gate import small_counts
 from annualreport.render import get_renderer
 from annualreport.store.figures import KEYS_DIR, build_store, chapter_store_file
 from annualreport.provenance import uptodate
-from annualreport.provenance.uptodate import write_record
+from annualreport.provenance.uptodate import record_path, write_record
 from annualreport.provenance.swap import clean_stale, failed_dir, locked, new_version, swap_in
 
 # Chapters that summarise others run after them and receive the others' ids as `chapters`.
@@ -303,9 +303,9 @@ def build_report(project: Project, partnership: str, year: str, renderer: str = 
         gate_small_numbers(work / PUBLIC, work, params, store.meta, progress, label, work / ".render" / "report.md")
         shutil.rmtree(work / ".render", ignore_errors=True)  # intermediates, not part of the report
         write_manifest(work, head, chapter_records(runs, results))
-        write_record(work, project.root, renderer)
         lap("render")
         swap_in(work, target)
+        write_record(work, record_path(project.build_dir, partnership, year), project.root, renderer)
         progress.say(label, f"done: publish {project.rel(target / PUBLIC)}/ "
                             f"({', '.join(p.name for p in public)} and data/); the rest of {project.rel(target)}/ is for the audit")
         executed = [r.chapter for r in results if r.status == "executed"]

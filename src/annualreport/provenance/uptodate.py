@@ -1,7 +1,8 @@
 """An instant no-op: a report whose every dependency is unchanged is answered from its manifest.
 
-A build writes, beside manifest.json, `uptodate.json`: the state of every file the report depends
-on when it was built (the manifest's inputs, this library's code and templates, the lock file, and
+After a build, `build/.cache/uptodate/<partnership>/<year>.json` records (with the SHA-256 of the
+report's manifest.json, so it describes that report and no other) the state of every file the
+report depends on when it was built (the manifest's inputs, this library's code and templates, the lock file, and
 the report's outputs), with the installed packages, Python, the renderer asked for and found, and
 SOURCE_DATE_EPOCH. The next build of the same report first compares (standard library only, so
 nothing heavy is imported):
@@ -37,8 +38,13 @@ from annualreport.provenance.hashes import PACKAGE, code_files_read, lock_path, 
 from annualreport.provenance.vcs import repository_state
 from annualreport.publication.public_folder import PUBLIC
 
-RECORD = "uptodate.json"
 MANIFEST = "manifest.json"
+
+
+def record_path(build_dir: Path, partnership: str, year: str) -> Path:
+    """Where the record of a report's dependencies is kept: in the cache (it only saves time, and
+    keeps the report's own folder the same bytes for the same inputs)."""
+    return build_dir / ".cache" / "uptodate" / partnership / f"{year}.json"
 
 
 def _key(path: Path) -> list[int]:
@@ -110,20 +116,32 @@ def watched_folders(partnership: str, year: str) -> list[tuple[str, str]]:
     return [(f"data/local/{partnership}/{year}", "*"), (f"params/{partnership}/{year}/narrative", "*.md")]
 
 
-def write_record(folder: Path, project_root: Path, renderer: str) -> None:
-    """Write uptodate.json for the build in `folder` (its manifest.json already written)."""
+def write_record(folder: Path, record: Path, project_root: Path, renderer: str) -> None:
+    """Write the record of the build in `folder` (the report just made) to `record`, in one rename.
+    A cache that cannot be written only means the next build is not answered at once."""
+    try:
+        _write_record(folder, record, project_root, renderer)
+    except OSError:
+        pass
+
+
+def _write_record(folder: Path, record_file: Path, project_root: Path, renderer: str) -> None:
     manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     inputs = {f"input:{rel}": _resolve(project_root, rel) for rel in manifest["inputs"]}
     known = {f"input:{rel}": e["sha256"] for rel, e in manifest["inputs"].items()}
     outputs = {f"output:{rel}": folder / rel for rel in manifest["outputs"]}
     known |= {f"output:{rel}": e["sha256"] for rel, e in manifest["outputs"].items()}
     record = {
+        "manifest_sha256": sha256_file(folder / MANIFEST),
         "environment": environment_key(renderer),
         "files": file_states({**inputs, **code_paths(project_root), **outputs}, known),
         "listings": {folder_: _listing(project_root, folder_, pattern)
                      for folder_, pattern in watched_folders(manifest["partnership"], manifest["year"])},
     }
-    (folder / RECORD).write_text(json.dumps(record, indent=0, sort_keys=True) + "\n", encoding="utf-8")
+    record_file.parent.mkdir(parents=True, exist_ok=True)
+    tmp = record_file.with_name(f".{record_file.name}.{os.getpid()}")
+    tmp.write_text(json.dumps(record, indent=0, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(tmp, record_file)
 
 
 def _resolve(root: Path, rel: str) -> Path:
@@ -131,12 +149,14 @@ def _resolve(root: Path, rel: str) -> Path:
     return path if path.is_absolute() else root / path
 
 
-def up_to_date(project_root: Path, target: Path, renderer: str, allow_dirty: bool) -> dict | None:
-    """The manifest of the report at `target` when nothing it depends on changed (see the module
-    docstring), else None (the report must be built)."""
+def up_to_date(project_root: Path, target: Path, record_file: Path, renderer: str, allow_dirty: bool) -> dict | None:
+    """The manifest of the report at `target` when nothing it depends on changed since `record_file`
+    was written (see the module docstring), else None (the report must be built)."""
     try:
+        record = json.loads(record_file.read_text(encoding="utf-8"))
+        if sha256_file(target / MANIFEST) != record["manifest_sha256"]:
+            return None
         manifest = json.loads((target / MANIFEST).read_text(encoding="utf-8"))
-        record = json.loads((target / RECORD).read_text(encoding="utf-8"))
         files: dict[str, list] = record["files"]
         if record["environment"] != environment_key(renderer):
             return None
@@ -170,7 +190,7 @@ def answer(project: Project, partnership: str, year: str, renderer: str, allow_d
     """When the report of `partnership` `year` is up to date: say so, and return its folder, its
     public report files and its chapters; else None. Names must have been checked (names.check_names)."""
     target = project.build_dir / partnership / year
-    manifest = up_to_date(project.root, target, renderer, allow_dirty)
+    manifest = up_to_date(project.root, target, record_path(project.build_dir, partnership, year), renderer, allow_dirty)
     if manifest is None:
         return None
     progress.say(f"{partnership} {year}", f"up to date: nothing it depends on changed since "
