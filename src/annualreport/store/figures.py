@@ -486,6 +486,18 @@ KEYS_DIR = ".keys"  # in the build's working folder while chapters run; removed 
 WHOLE_STORE_CALLS = ("summary_table", "methodology", ".frame", ".series(", ".meta[\"indicators\"]")
 
 
+def _stamp(path: Path) -> tuple[int, int, int]:
+    st = path.stat()
+    return st.st_size, st.st_mtime_ns, st.st_ino
+
+
+@lru_cache(maxsize=2)
+def _store_as_text(csv: Path, meta: Path, *stamps: tuple[int, int, int]) -> tuple[pd.DataFrame, dict]:
+    """A store's table (every cell as text) and settings, read once for all its chapters' keys
+    (`stamps`: the files' size, time and inode, so a rewritten store is read again). Not to be changed."""
+    return pd.read_csv(csv, dtype=str, keep_default_na=False), json.loads(meta.read_text(encoding="utf-8"))
+
+
 def chapter_store_file(work: Path, chapter: str, notebook: Path) -> Path:
     """Write (and return) the part of the store a chapter reads, for its cache key.
 
@@ -499,8 +511,7 @@ def chapter_store_file(work: Path, chapter: str, notebook: Path) -> Path:
 
     nb = nbformat.read(notebook, as_version=4)
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
-    frame = pd.read_csv(work / STORE_CSV, dtype=str, keep_default_na=False)
-    meta = json.loads((work / STORE_META).read_text(encoding="utf-8"))
+    frame, meta = _store_as_text(work / STORE_CSV, work / STORE_META, _stamp(work / STORE_CSV), _stamp(work / STORE_META))
     if any(call in code for call in WHOLE_STORE_CALLS):
         named = sorted(meta["indicators"])
         settings = meta
