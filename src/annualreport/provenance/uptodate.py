@@ -35,6 +35,7 @@ from pathlib import Path
 from annualreport.execution.progress import Progress
 from annualreport.project import Project
 from annualreport.provenance.hashes import PACKAGE, code_files_read, lock_path, sha256_file
+from annualreport.provenance.swap import clean_stale
 from annualreport.provenance.vcs import repository_state
 from annualreport.publication.public_folder import PUBLIC
 
@@ -193,6 +194,10 @@ def answer(project: Project, partnership: str, year: str, renderer: str, allow_d
     manifest = up_to_date(project.root, target, record_path(project.build_dir, partnership, year), renderer, allow_dirty)
     if manifest is None:
         return None
+    try:
+        clean_stale(target)  # what killed builds of this report left behind, as a build removes it
+    except OSError:
+        pass
     progress.say(f"{partnership} {year}", f"up to date: nothing it depends on changed since "
                                           f"{project.rel(target / MANIFEST)} was written; nothing executed or rendered")
     public = sorted(rel for rel in manifest["outputs"] if rel.startswith(f"{PUBLIC}/report."))
