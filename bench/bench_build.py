@@ -6,7 +6,8 @@ Works in a temporary copy of the project (its own notebooks, params, local input
 folder; the national data linked), and reports medians of `runs`:
 
 - cold: the build folder and cache removed before each build;
-- no-op: a rebuild with nothing changed (every chapter reused from the cache);
+- no-op: a rebuild with nothing changed (answered from the manifest: nothing executed or
+  rendered), in-process and as the whole command (`no-op cmd`);
 - narrative: a rebuild after editing one markdown cell (no notebook executed);
 - one input: a rebuild after changing one local input file (only its chapter executed);
 - verify: `annualreport verify` of the cold build (a rebuild with the cache off, and the comparison);
@@ -22,6 +23,8 @@ import csv
 import os
 import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -54,6 +57,14 @@ def timed(project: Project, args: argparse.Namespace) -> tuple[float, dict[str, 
     start = time.perf_counter()
     result = build_report(project, args.partnership, args.year, renderer="embedded", jobs=args.jobs)
     return time.perf_counter() - start, result.seconds, len(result.executed)
+
+
+def command(project: Project, args: argparse.Namespace) -> tuple[float, dict[str, float], int]:
+    """Wall time of the whole command, as a user runs it (Python start-up and imports included)."""
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "annualreport", "build", "-p", args.partnership, "-y", args.year,
+                    "--renderer", "embedded", "--project", str(project.root), "--quiet"], check=True, capture_output=True)
+    return time.perf_counter() - start, {}, -1
 
 
 def edit_markdown(project: Project, round_: int) -> None:
@@ -97,6 +108,7 @@ def main() -> None:
             shutil.rmtree(project.build_dir, ignore_errors=True)
             cold.append(timed(project, args))
         noop = [timed(project, args) for _ in range(args.runs)]
+        noop_command = [command(project, args) for _ in range(args.runs)]
         verify_times = []
         for _ in range(args.runs):
             start = time.perf_counter()
@@ -120,6 +132,7 @@ def main() -> None:
     print(f"{args.partnership} {args.year}, jobs={args.jobs}, PDF pages: {pages}")
     report("cold", cold)
     report("no-op", noop)
+    report("no-op cmd", noop_command)
     report("narrative", narrative)
     report("one input", one_input)
     report("verify", verify_times)

@@ -120,6 +120,17 @@ def test_a_final_build_from_a_dirty_tree_is_refused_unless_allowed(project: Path
     assert "notebooks/training.ipynb" in html
     assert f"commit {manifest['project_files']['commit'][:12]}" in html
 
+    # Nothing changed since: still refused without --allow-dirty, answered at once with it (uptodate.py).
+    again = run_cli(project, "build", "-p", "lancashire", "-y", "2013-14")
+    assert again.returncode == 1 and "a final report must be built from committed files" in again.stderr
+    again = run_cli(project, "build", "-p", "lancashire", "-y", "2013-14", "--allow-dirty")
+    assert again.returncode == 0 and "up to date: nothing it depends on changed" in again.stderr
+    # Committed: the report cites a new commit, so it is built again, and clean.
+    git(project, "commit", "-q", "-a", "-m", "the edit")
+    committed = run_cli(project, "build", "-p", "lancashire", "-y", "2013-14", "--allow-dirty")  # (the code may not be)
+    assert committed.returncode == 0 and "up to date" not in committed.stderr, committed.stderr
+    assert json.loads((build / "manifest.json").read_text())["project_files"]["dirty_files"] == []
+
 
 def test_a_project_outside_git_is_not_under_version_control(lancashire_build: Path) -> None:
     manifest = json.loads((lancashire_build / "manifest.json").read_text())

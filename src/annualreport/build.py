@@ -27,15 +27,19 @@ from annualreport.errors import AnnualReportError, BuildFolderError, ChapterFail
 from annualreport.execution.execute import ChapterResult, ChapterRun, run_chapters
 from annualreport.inputs.local_data import INPUTS, NOT_PROVIDED, copy_local_inputs
 from annualreport.inputs.local_schema import DATASET_BY_NAME, TEXT_BY_NAME
+from annualreport.inputs.names import check_names
 from annualreport.inputs.params import ReportParams, load_params
+from annualreport.execution.pool import KernelPool, LazyPool
 from annualreport.execution.progress import Progress
 from annualreport.project import Project
-from annualreport.provenance.manifest import dirty_files, lock_path, manifest_head, provenance_text, source_states, write_manifest
+from annualreport.provenance.manifest import MANIFEST, dirty_files, lock_path, manifest_head, provenance_text, source_states, write_manifest
 from annualreport.publication.public_folder import PUBLIC, assemble_public, unexpected_public_files
 from annualreport.publication.personal_names import scan_public
 from annualreport.publication.gate import small_counts
 from annualreport.render import get_renderer
 from annualreport.store.figures import KEYS_DIR, build_store, chapter_store_file
+from annualreport.provenance import uptodate
+from annualreport.provenance.uptodate import record_path, write_record
 from annualreport.provenance.swap import clean_stale, failed_dir, locked, new_version, swap_in
 
 # Chapters that summarise others run after them and receive the others' ids as `chapters`.
@@ -153,8 +157,8 @@ def environment_digest(project: Project) -> str:
 
 
 def run_wave(runs: list[ChapterRun], work: Path, cache: ChapterCache, environment: str, force: bool,
-             jobs: int, timeout: int, done: Callable[[ChapterResult], None]) -> None:
-    """Reuse what the cache has for these chapters; execute the rest, in parallel, and cache them."""
+             kernels: LazyPool, timeout: int, done: Callable[[ChapterResult], None]) -> None:
+    """Reuse what the cache has for these chapters; execute the rest on warm kernels, and cache them."""
     to_run: list[ChapterRun] = []
     keys = {}
     for run in runs:
@@ -179,7 +183,7 @@ def run_wave(runs: list[ChapterRun], work: Path, cache: ChapterCache, environmen
         done(result)
 
     if to_run:
-        run_chapters(to_run, work, jobs, timeout, executed)
+        run_chapters(to_run, work, kernels.jobs, timeout, executed, pool=kernels.get())
 
 
 def refuse_dirty(params: ReportParams, sources: dict, allow_dirty: bool, progress: Progress, label: str) -> None:
@@ -193,9 +197,21 @@ def refuse_dirty(params: ReportParams, sources: dict, allow_dirty: bool, progres
                         + ", ".join(changed[:8]) + (" ..." if len(changed) > 8 else ""))
 
 
+def answer_if_up_to_date(project: Project, partnership: str, year: str, renderer: str, allow_dirty: bool,
+                         progress: Progress) -> BuildResult | None:
+    """The report as it is, when nothing it depends on changed since it was built (uptodate.py):
+    nothing is executed or rendered."""
+    found = uptodate.answer(project, partnership, year, renderer, allow_dirty, progress)
+    if found is None:
+        return None
+    target, public, chapters = found
+    return BuildResult(partnership, year, target, public, [], {}, chapters)
+
+
 def build_report(project: Project, partnership: str, year: str, renderer: str = "auto",
                  jobs: int | None = None, timeout: int = 600, progress: Progress | None = None,
-                 force: bool = False, allow_dirty: bool = False, sources_of: Project | None = None) -> BuildResult:
+                 force: bool = False, allow_dirty: bool = False, sources_of: Project | None = None,
+                 pool: KernelPool | None = None) -> BuildResult:
     """Build one partnership-year report into build/<partnership>/<year>/ (its public/ folder is what
     may be published).
 
@@ -203,9 +219,17 @@ def build_report(project: Project, partnership: str, year: str, renderer: str = 
     first failure, after every chapter has run), RenderError or BuildFolderError (the build folder
     cannot be written); in each case, and on KeyboardInterrupt, the previous report is left as it was.
     `sources_of`: the project whose git describes these files, when `project` is a copy (verify).
+    `pool`: warm kernels to execute chapters on (pool.KernelPool), shared by several builds; by
+    default the build makes its own pool of `jobs` kernels when a chapter needs executing, and
+    closes it before returning.
     """
     progress = progress or Progress(quiet=True)
     label = f"{partnership} {year}"
+    if not force:
+        check_names(partnership, year)
+        answer = answer_if_up_to_date(project, partnership, year, renderer, allow_dirty, progress)
+        if answer is not None:
+            return answer
     params = load_params(project, partnership, year)
     render = get_renderer(renderer)  # fail early if Quarto was asked for but is missing
     clock = time.perf_counter()
@@ -228,7 +252,11 @@ def build_report(project: Project, partnership: str, year: str, renderer: str = 
         clock = now
 
     lap("checks")
+    jobs = jobs or os.cpu_count() or 1
+    kernels = LazyPool(jobs, pool)
     try:
+        if force or not (target / MANIFEST).is_file():  # a first build executes every chapter: warm up meanwhile
+            kernels.warm()
         store = build_store(project, params, work)
         copy_inputs(project, params, work, missing)
         lap("store")
@@ -236,7 +264,6 @@ def build_report(project: Project, partnership: str, year: str, renderer: str = 
         chapters = params.report.chapters
         runs = _chapter_runs(project, params, work, chapters)
         (work / "chapters").mkdir()
-        jobs = jobs or os.cpu_count() or 1
         results: list[ChapterResult] = []
         waves = [[r for r in runs if r.chapter not in SUMMARY_CHAPTERS], [r for r in runs if r.chapter in SUMMARY_CHAPTERS]]
         total = len(runs)
@@ -253,7 +280,8 @@ def build_report(project: Project, partnership: str, year: str, renderer: str = 
                 for r in wave:
                     progress.say(label, f"{r.chapter} skipped: it summarises chapters and one failed")
             elif wave:
-                run_wave(wave, work, cache, environment, force, jobs, timeout, done)
+                run_wave(wave, work, cache, environment, force, kernels, timeout, done)
+        kernels.close()
         lap("chapters")
         shutil.rmtree(work / KEYS_DIR, ignore_errors=True)  # the chapters' cache-key material, not part of the report
         failures = [r.error for r in results if r.error]
@@ -277,18 +305,22 @@ def build_report(project: Project, partnership: str, year: str, renderer: str = 
         write_manifest(work, head, chapter_records(runs, results))
         lap("render")
         swap_in(work, target)
+        write_record(work, record_path(project.build_dir, partnership, year), project.root, renderer)
         progress.say(label, f"done: publish {project.rel(target / PUBLIC)}/ "
                             f"({', '.join(p.name for p in public)} and data/); the rest of {project.rel(target)}/ is for the audit")
         executed = [r.chapter for r in results if r.status == "executed"]
         return BuildResult(partnership, year, target, [target / PUBLIC / p.name for p in public], executed, seconds,
                            {r.chapter: r.status for r in results})
     except ChapterFailed as e:
+        kernels.close()
         failed = _keep_failed(work, target)
         e.notebook = str(failed / "chapters" / f"{e.chapter}.ipynb")
         raise ChapterFailed(e.chapter, e.cell, e.exception, project.rel(Path(e.notebook))) from None
     except OSError as e:
+        kernels.close()
         shutil.rmtree(work, ignore_errors=True)
         raise BuildFolderError(project.rel(target.parent), e) from None
     except BaseException:
+        kernels.close()
         shutil.rmtree(work, ignore_errors=True)
         raise

@@ -7,18 +7,20 @@ import sys
 from pathlib import Path
 from typing import Callable
 
+from typing import TYPE_CHECKING
+
 import click
 
+# Only light modules here: `--help`, and a build with nothing to do (uptodate.py), import no pandas,
+# matplotlib or papermill; each command imports what it needs.
 from annualreport import __version__
-from annualreport.build import build_report
-from annualreport.inputs.checks import blocking, check_inputs, local_folder
 from annualreport.errors import AnnualReportError
-from annualreport.store.indicators_csv import indicators_csv
-from annualreport.inputs.local_template import write_templates
-from annualreport.inputs.params import ReportParams, check_names, list_partnerships, list_years, load_params
 from annualreport.execution.progress import Progress
+from annualreport.inputs.names import check_names, list_partnerships, list_years
 from annualreport.project import Project, find_project
-from annualreport.store.figures import build_store
+
+if TYPE_CHECKING:
+    from annualreport.inputs.params import ReportParams
 
 
 def _project(path: str | None) -> Project:
@@ -81,10 +83,19 @@ def build(partnerships: tuple[str, ...], years: tuple[str, ...], renderer: str, 
     except AnnualReportError as e:
         click.echo(f"error: {e}", err=True)
         sys.exit(2)
+    from annualreport.provenance.uptodate import answer
+
     progress = Progress(quiet=quiet)
     failed = 0
     for i, (name, year) in enumerate(pairs, 1):
         progress.say(f"{name} {year}", f"building report {i} of {len(pairs)}")
+        found = None if force else answer(project, name, year, renderer, allow_dirty, progress)
+        if found is not None:
+            for path in found[1]:
+                click.echo(project.rel(path))
+            continue
+        from annualreport.build import build_report
+
         try:
             result = build_report(project, name, year, renderer=renderer, jobs=jobs or os.cpu_count(),
                                   timeout=timeout, progress=progress, force=force, allow_dirty=allow_dirty)
@@ -105,7 +116,9 @@ def build(partnerships: tuple[str, ...], years: tuple[str, ...], renderer: str, 
         sys.exit(1)
 
 
-def _params_or_exit(project_dir: str | None, partnership: str, year: str) -> tuple[Project, ReportParams]:
+def _params_or_exit(project_dir: str | None, partnership: str, year: str) -> "tuple[Project, ReportParams]":
+    from annualreport.inputs.params import load_params
+
     try:
         project = _project(project_dir)
         return project, load_params(project, partnership, year)
@@ -129,6 +142,8 @@ def partnership_year(command: Callable) -> Callable:
 @partnership_year
 def check(partnership: str, year: str, project_dir: str | None) -> None:
     """Validate every input of a partnership-year without building; list every problem."""
+    from annualreport.inputs.checks import blocking, check_inputs, local_folder
+
     project, params = _params_or_exit(project_dir, partnership, year)
     problems = check_inputs(project, params)
     for name, reason in params.report.not_provided.items():
@@ -152,6 +167,9 @@ def check(partnership: str, year: str, project_dir: str | None) -> None:
 @partnership_year
 def template(partnership: str, year: str, project_dir: str | None) -> None:
     """Write blank, documented local-input files to data/local/<partnership>/<year>/ (never overwrites)."""
+    from annualreport.inputs.checks import local_folder
+    from annualreport.inputs.local_template import write_templates
+
     project, _ = _params_or_exit(project_dir, partnership, year)
     folder = local_folder(project, partnership, year)
     try:
@@ -171,6 +189,9 @@ def template(partnership: str, year: str, project_dir: str | None) -> None:
               help="Include small counts that public outputs suppress (for internal use only).")
 def indicators(partnership: str, year: str, unsuppressed: bool, project_dir: str | None) -> None:
     """Write the indicator store of a partnership-year as CSV to standard output."""
+    from annualreport.store.figures import build_store
+    from annualreport.store.indicators_csv import indicators_csv
+
     project, params = _params_or_exit(project_dir, partnership, year)
     try:
         store = build_store(project, params)

@@ -27,18 +27,11 @@ from typing import Callable
 import nbformat
 
 from annualreport import __version__
+from annualreport.provenance.hashes import sha256_file
 
 NOTEBOOK = "executed.ipynb"
 FILES = "files"
 PRODUCED = ("figures", "data", "records")
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 16), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def code_digest() -> str:

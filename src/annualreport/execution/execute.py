@@ -24,10 +24,10 @@ import os
 import signal
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed, wait
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import nbformat
 import papermill as pm
@@ -41,6 +41,9 @@ from papermill.utils import merge_kwargs, remove_args
 from traitlets import Integer
 
 from annualreport.errors import ChapterFailed
+
+if TYPE_CHECKING:
+    from annualreport.execution.pool import KernelPool
 
 MAX_OUTPUT_BYTES = 20 * 1024 * 1024  # all outputs of one chapter; a real chapter writes a few kilobytes
 ENGINE = "annualreport"
@@ -142,7 +145,11 @@ class ChapterTimeout(Exception):
 
 
 class BoundedEngine(NBClientEngine):
-    """papermill's nbclient engine with BoundedClient and tracked kernels (see the module docstring)."""
+    """papermill's nbclient engine with BoundedClient and tracked kernels (see the module docstring).
+
+    Given `km` (a running kernel's manager, as pool.KernelPool passes), the notebook runs on that
+    kernel, which is left running; otherwise a kernel is started for the notebook and shut down after.
+    Registered with papermill as "annualreport" (here and as a `papermill.engine` entry point)."""
 
     @classmethod
     def execute_managed_notebook(cls, nb_man: Any, kernel_name: str, log_output: bool = False, stdout_file: Any = None,
@@ -162,6 +169,9 @@ class BoundedEngine(NBClientEngine):
             if isinstance(exc, CellTimeoutError):
                 raise ChapterTimeout(client.current_cell, execution_timeout) from None
             raise
+        finally:
+            if not client.owns_km and client.kc is not None:  # a pool's kernel (pool.py) outlives its client
+                client.kc.stop_channels()
         if client.output_exceeded:
             raise OutputTooLarge(client.current_cell, client.max_output_bytes)
         return result
@@ -223,8 +233,11 @@ def normalise(notebook: Path) -> None:
     nbformat.write(nb, notebook)
 
 
-def run_chapter(run: ChapterRun, workdir: Path, timeout: int) -> ChapterResult:
-    """Execute one chapter notebook; never raises for a failure inside the notebook."""
+def run_chapter(run: ChapterRun, workdir: Path, timeout: int, km: Any = None) -> ChapterResult:
+    """Execute one chapter notebook; never raises for a failure inside the notebook.
+
+    `km`: the manager of a running kernel to execute it on (a warm kernel of pool.KernelPool, reset
+    for this chapter); by default a fresh kernel is started in `workdir` and shut down after."""
     start = time.perf_counter()
 
     def failed(cell: str, exception: str) -> ChapterResult:
@@ -247,6 +260,7 @@ def run_chapter(run: ChapterRun, workdir: Path, timeout: int) -> ChapterResult:
             # would bury the progress lines; errors in cells still arrive as notebook outputs.
             extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
             record_timing=False,
+            **({"km": km} if km is not None else {}),
         )
         normalise(run.output)
     except PapermillExecutionError as exc:
@@ -261,24 +275,33 @@ def run_chapter(run: ChapterRun, workdir: Path, timeout: int) -> ChapterResult:
 
 
 def run_chapters(runs: list[ChapterRun], workdir: Path, jobs: int, timeout: int,
-                 on_done: Callable[[ChapterResult], None]) -> list[ChapterResult]:
-    """Execute `runs` with up to `jobs` kernels at once; calls on_done as each finishes.
+                 on_done: Callable[[ChapterResult], None], pool: "KernelPool | None" = None) -> list[ChapterResult]:
+    """Execute `runs` on the warm kernels of `pool`, or with up to `jobs` fresh kernels at once
+    (one per chapter) when there is no pool; calls on_done as each finishes.
 
     On KeyboardInterrupt (Ctrl-C) or any other exception in the caller's thread, queued chapters
     are cancelled, running kernels are killed, and the exception is raised once their threads end."""
     results: list[ChapterResult] = []
     KERNELS.cancelled = False
-    pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+    threads = None if pool is not None else ThreadPoolExecutor(max_workers=max(1, jobs))
+    futures: list[Future] = []
     try:
-        futures = [pool.submit(run_chapter, r, workdir, timeout) for r in runs]
+        for r in runs:
+            futures.append(pool.submit(r, workdir, timeout) if pool is not None
+                           else threads.submit(run_chapter, r, workdir, timeout))  # type: ignore[union-attr]
         for fut in as_completed(futures):
             result = fut.result()
             on_done(result)
             results.append(result)
     except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)
+        for fut in futures:
+            fut.cancel()
         KERNELS.kill_all()
-        pool.shutdown(wait=True)
+        if threads is not None:
+            threads.shutdown(wait=True, cancel_futures=True)
+        else:
+            wait(futures)
         raise
-    pool.shutdown()
+    if threads is not None:
+        threads.shutdown()
     return results

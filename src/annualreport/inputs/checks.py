@@ -439,8 +439,13 @@ def check_national(project: Project) -> list[Problem]:
             continue
         for column in sorted(columns[entry.dataset] & set(frame.columns)):
             cells = frame[column]
-            text = cells.where(cells.map(lambda v: isinstance(v, str)), "0").str.strip()  # NaN: not in this file
-            bad = pd.to_numeric(text.str.replace(",", ""), errors="coerce").isna() & ~text.str.lower().isin(list(SYMBOLS))
+            values = pd.Series(pd.unique(cells), dtype=object)  # each distinct cell checked once
+            text = values.where(values.map(lambda v: isinstance(v, str)), "0").str.strip()  # NaN: not in this file
+            wrong = values[(pd.to_numeric(text.str.replace(",", ""), errors="coerce").isna()
+                            & ~text.str.lower().isin(list(SYMBOLS))).to_numpy()].tolist()
+            if not wrong:
+                continue
+            bad = cells.isin(wrong)
             for row, raw in zip(frame.loc[bad, "row"].tolist(), cells[bad].tolist()):
                 problems.append(Problem(label, int(row), column, repr(raw), "a number or an EES symbol (c, x, z, low, u, k)", "wrong type"))
     return list(dict.fromkeys(problems))

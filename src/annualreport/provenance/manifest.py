@@ -18,7 +18,9 @@ from importlib import metadata
 from pathlib import Path
 
 from annualreport import __version__
-from annualreport.execution.cache import code_digest, sha256_file
+from annualreport.execution.cache import code_digest
+from annualreport.provenance import hashes
+from annualreport.provenance.hashes import code_files_read, sha256_file
 from annualreport.store.indicators import INDICATORS
 from annualreport.inputs.params import ReportParams
 from annualreport.project import Project
@@ -59,17 +61,11 @@ def source_states(project: Project, params: ReportParams, asked: Project | None 
     in a copy; its files are the original's, so the original's git is asked)."""
     asked = asked or project
     files = [asked.root / project.rel(p) for p in input_files(project, params)]
-    code_dir = Path(__file__).resolve().parents[1]  # the annualreport package
+    code_dir = hashes.PACKAGE
     lock = lock_path(project)
     code_files = code_files_read(code_dir) + ([lock] if lock.is_file() else [])
     return {"project": repository_state(files, asked.root, asked.root),
             "code": repository_state(code_files, code_dir, asked.root)}
-
-
-def code_files_read(package: Path) -> list[Path]:
-    """annualreport's own files a build uses: its code and templates (not Python's byte-code caches)."""
-    return sorted(p for p in package.rglob("*")
-                  if p.is_file() and "__pycache__" not in p.parts and p.suffix not in (".pyc", ".pyo"))
 
 
 def dirty_files(sources: dict) -> list[str]:
@@ -85,10 +81,8 @@ def locked_packages(lock: Path) -> dict[str, str]:
 
 
 def lock_path(project: Project) -> Path:
-    """The lock file of the environment this code runs in: beside the code's checkout (an editable
-    install, as `make setup` makes), else in the project folder."""
-    beside_code = Path(__file__).resolve().parents[3] / "requirements.lock"
-    return beside_code if beside_code.is_file() else project.root / "requirements.lock"
+    """The lock file of the environment this code runs in (hashes.lock_path)."""
+    return hashes.lock_path(project.root)
 
 
 def environment(project: Project) -> dict:

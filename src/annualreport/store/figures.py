@@ -426,6 +426,7 @@ class Store:
         self.meta = meta
         self.time_period: int = meta["time_period"]
         self.periods: list[int] = meta["periods"]
+        self._index: dict[tuple[str, str, int], list[dict]] | None = None
 
     @classmethod
     def load(cls, folder: Path | str) -> "Store":
@@ -447,17 +448,25 @@ class Store:
         """One figure; period defaults to the report year."""
         self.indicator(indicator_id)
         period = self.time_period if period is None else period
-        f = self.frame
-        sel = f[(f.indicator == indicator_id) & (f.area_type == area_type) & (f.time_period == period)]
-        if area_code is not None:
-            sel = sel[sel.area_code == area_code]
-        if sel.empty:
+        rows = [r for r in self._rows().get((indicator_id, area_type, period), [])
+                if area_code is None or r["area_code"] == area_code]
+        if not rows:
             return Figure(indicator_id, area_type, period, None, State.NOT_AVAILABLE.value, "not in the store")
-        row = sel.iloc[0]
-        value = None if pd.isna(row.value) else float(row.value)
-        q = None if pd.isna(row.quartile) else int(row.quartile)
-        return Figure(indicator_id, row.area_name, int(row.time_period), value, row.state, row.note,
-                      row.direction, row.judgement, q, row.rag, row.get("source", ""))
+        row = rows[0]  # the first in the store's order
+        value = None if pd.isna(row["value"]) else float(row["value"])
+        q = None if pd.isna(row["quartile"]) else int(row["quartile"])
+        return Figure(indicator_id, row["area_name"], int(row["time_period"]), value, row["state"], row["note"],
+                      row["direction"], row["judgement"], q, row["rag"], row.get("source", ""))
+
+    def _rows(self) -> dict[tuple[str, str, int], list[dict]]:
+        """The store's rows by (indicator, area type, time period), in the store's order: a figure is
+        looked up without scanning the whole table (a chapter asks for hundreds)."""
+        if self._index is None:
+            index: dict[tuple[str, str, int], list[dict]] = {}
+            for row in self.frame.to_dict("records"):
+                index.setdefault((row["indicator"], row["area_type"], int(row["time_period"])), []).append(row)
+            self._index = index
+        return self._index
 
     def series(self, indicator_id: str, area_types: Iterable[str] = AREA_ORDER) -> pd.DataFrame:
         """All years of one indicator for the given area types, in report order."""
@@ -477,6 +486,18 @@ KEYS_DIR = ".keys"  # in the build's working folder while chapters run; removed 
 WHOLE_STORE_CALLS = ("summary_table", "methodology", ".frame", ".series(", ".meta[\"indicators\"]")
 
 
+def _stamp(path: Path) -> tuple[int, int, int]:
+    st = path.stat()
+    return st.st_size, st.st_mtime_ns, st.st_ino
+
+
+@lru_cache(maxsize=2)
+def _store_as_text(csv: Path, meta: Path, *stamps: tuple[int, int, int]) -> tuple[pd.DataFrame, dict]:
+    """A store's table (every cell as text) and settings, read once for all its chapters' keys
+    (`stamps`: the files' size, time and inode, so a rewritten store is read again). Not to be changed."""
+    return pd.read_csv(csv, dtype=str, keep_default_na=False), json.loads(meta.read_text(encoding="utf-8"))
+
+
 def chapter_store_file(work: Path, chapter: str, notebook: Path) -> Path:
     """Write (and return) the part of the store a chapter reads, for its cache key.
 
@@ -490,8 +511,7 @@ def chapter_store_file(work: Path, chapter: str, notebook: Path) -> Path:
 
     nb = nbformat.read(notebook, as_version=4)
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
-    frame = pd.read_csv(work / STORE_CSV, dtype=str, keep_default_na=False)
-    meta = json.loads((work / STORE_META).read_text(encoding="utf-8"))
+    frame, meta = _store_as_text(work / STORE_CSV, work / STORE_META, _stamp(work / STORE_CSV), _stamp(work / STORE_META))
     if any(call in code for call in WHOLE_STORE_CALLS):
         named = sorted(meta["indicators"])
         settings = meta

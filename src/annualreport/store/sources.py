@@ -142,7 +142,7 @@ def _entry(raw: dict, where: str) -> FileEntry:
 def parse_catalog(root: Path, text: str) -> Catalog:
     """A catalog from its YAML text; `root` is the folder its paths are relative to."""
     where = str(root / CATALOG)
-    data = yaml.safe_load(text) or {}
+    data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}  # libyaml's is 6 times faster
     datasets = {
         key: Dataset(key, d["title"], tuple(d.get("filters") or ()), tuple(d.get("values") or ()),
                      tuple(Gap(int(g["years"][0]), int(g["years"][1]), g["reason"], dict(g.get("where") or {}))

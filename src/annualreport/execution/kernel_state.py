@@ -1,0 +1,128 @@
+"""Runs inside a warm kernel (pool.py): the heavy imports once, and a reset between chapters.
+
+A chapter executed on a warm kernel must give the same executed notebook, byte for byte, as one
+executed on a fresh kernel. So before each chapter `reset(folder)` puts back what a fresh kernel
+has: an empty user namespace with execution count 1, the chapter's build folder as working folder
+(as nbclient starts a fresh kernel there), no open figures, the matplotlib rcParams, warning
+filters (and their "shown once" registries), `sys.path` and environment variables as they were
+after the warm-up, and empty caches in this library's modules.
+
+What a reset cannot put back (a chapter that replaced a function of this library, changed a
+pandas option or numpy's error handling, registered a display formatter, started a thread...)
+shows up in `fingerprint()`, which `reset` returns: when it differs from the warm-up's, the pool
+replaces the kernel with a fresh one before running the chapter.
+
+This module imports only the standard library at import time; the kernel imports it by name.
+"""
+
+from __future__ import annotations
+
+import builtins
+import hashlib
+import os
+import sys
+import threading
+import warnings
+from typing import Any
+
+# The modules a chapter uses, imported once when the kernel starts (what each fresh kernel paid for).
+WARM_IMPORTS = (
+    "pandas", "numpy", "matplotlib", "matplotlib.pyplot", "seaborn", "afcharts.af_colours",
+    "IPython.display", "annualreport.chapters.chapter", "annualreport.chapters.local_view",
+    "annualreport.chapters.charts", "annualreport.publication.suppression", "annualreport.inputs.local_schema",
+)
+
+_baseline: dict[str, Any] = {}
+
+
+def warm_up() -> str:
+    """Import what chapters use, record the state a reset restores, and return the fingerprint."""
+    import importlib
+
+    for name in WARM_IMPORTS:
+        importlib.import_module(name)
+    import matplotlib
+
+    _baseline["rcParams"] = dict(matplotlib.rcParams)
+    _baseline["filters"] = list(warnings.filters)
+    _baseline["path"] = list(sys.path)
+    _baseline["environ"] = dict(os.environ)
+    _baseline["main"] = {k: v for k, v in _user_ns().items() if k.startswith("__") and k.endswith("__")}
+    return reset(os.getcwd())
+
+
+def _user_ns() -> dict:
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    return shell.user_ns if shell is not None else {}
+
+
+def _clear_caches() -> None:
+    """Empty every functools cache of this library's modules (they are keyed by relative paths too)."""
+    for name, module in list(sys.modules.items()):
+        if module is None or not (name == "annualreport" or name.startswith("annualreport.")):
+            continue
+        for value in list(vars(module).values()):
+            clear = getattr(value, "cache_clear", None)
+            if callable(clear) and getattr(value, "__module__", None) == name:
+                clear()
+
+
+def reset(folder: str) -> str:
+    """Make this kernel look like a fresh one started in `folder`; return the fingerprint."""
+    import matplotlib
+    import matplotlib.pyplot as plt
+    from IPython import get_ipython
+
+    os.chdir(folder)
+    plt.close("all")
+    matplotlib.rcParams.clear()  # RcParams.clear bypasses validation of the keys it removes
+    dict.update(matplotlib.rcParams, _baseline["rcParams"])
+    warnings.filters[:] = _baseline["filters"]
+    warnings._filters_mutated()  # type: ignore[attr-defined]  # forgets which warnings were shown once
+    sys.path[:] = _baseline["path"]
+    if dict(os.environ) != _baseline["environ"]:
+        os.environ.clear()
+        os.environ.update(_baseline["environ"])
+    _clear_caches()
+    shell = get_ipython()
+    if shell is not None:
+        shell.reset(new_session=True)  # namespace, history, Out; execution count back to 1
+        shell.user_ns.update(_baseline["main"])
+    return fingerprint()
+
+
+def _module_state(name: str, module: Any) -> list:
+    out = []
+    for key, value in sorted(vars(module).items()):
+        size = len(value) if isinstance(value, (dict, list, set)) else None
+        out.append((key, id(value), size))
+    return [name, out]
+
+
+def fingerprint() -> str:
+    """A digest of the kernel state that `reset` does not restore (see the module docstring)."""
+    import matplotlib.units
+    import numpy as np
+    import pandas as pd
+    from IPython import get_ipython
+
+    parts: list[Any] = []
+    for name in sorted(sys.modules):
+        module = sys.modules[name]
+        if module is not None and (name == "annualreport" or name.startswith("annualreport.")):
+            parts.append(_module_state(name, module))
+    parts.append(repr(pd._config.config._global_config))  # type: ignore[attr-defined]  # every pandas option
+    parts.append(sorted(np.geterr().items()))
+    parts.append(sorted(map(str, matplotlib.units.registry)))
+    parts.append(threading.active_count())
+    parts.append(sorted(vars(builtins)))
+    shell = get_ipython()
+    if shell is not None:
+        for mime, formatter in sorted(shell.display_formatter.formatters.items()):
+            parts.append((mime, len(formatter.type_printers), len(formatter.deferred_printers)))
+        parts.append(sorted((event, len(callbacks)) for event, callbacks in shell.events.callbacks.items()))
+        parts.append(len(shell.input_transformers_post))
+    parts.append((id(sys.displayhook), id(sys.excepthook)))
+    return hashlib.sha256(repr(parts).encode()).hexdigest()

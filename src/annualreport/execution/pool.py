@@ -1,0 +1,260 @@
+"""Warm kernels: chapters run on kernels started once, with the heavy imports done.
+
+A fresh kernel per chapter spends most of its time starting Python and importing pandas,
+matplotlib and seaborn. A `KernelPool` keeps `size` kernels, each owned by one thread of the
+pool (a kernel's client and its event loop stay on that thread). Each kernel imports what the
+chapters use once (kernel_state.WARM_IMPORTS), and before every chapter it is reset to look like a
+fresh kernel started in the chapter's build folder (kernel_state.reset). Chapters still run
+through papermill and our engine (execute.py: the same parameters, error reporting, time and
+output limits), which is handed the pool's kernel manager instead of starting one.
+
+A kernel is replaced by a fresh one (started and warmed again) when:
+- it died, or a chapter on it failed in any way (a cell's exception, a timeout: the cell may
+  still be running; the output limit: it was killed);
+- a reset found state it cannot put back (kernel_state.fingerprint differs from the warm-up's);
+- it does not answer a reset within STARTUP_TIMEOUT seconds.
+The chapter is reported as it would be with a fresh kernel; Ctrl-C kills every kernel (they are
+tracked in execute.KERNELS like any other).
+
+Several builds (in threads, or one after another) can share one pool:
+
+    with KernelPool(2) as pool:
+        build_report(project, "lancashire", "2013-14", pool=pool)
+        build_report(project, "lancashire", "2014-15", pool=pool)
+"""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import queue
+import tempfile
+import threading
+import time
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any
+
+from annualreport.errors import ChapterFailed
+
+STARTUP_TIMEOUT = 60  # seconds for a kernel to start and import what chapters use, or to answer a reset
+KERNEL_ARGUMENTS = [
+    "--IPKernelApp.log_level=CRITICAL",  # as execute.run_chapter: no start-up chatter
+    "--HistoryManager.hist_file=:memory:",  # as nbclient starts its kernels
+]
+_STATE = "__import__('annualreport.execution.kernel_state', fromlist=['reset'])"
+
+
+class KernelUnavailable(Exception):
+    """A kernel could not be started, warmed or reset."""
+
+
+class WarmKernel:
+    """One kernel of a pool; used only by the pool thread that owns it."""
+
+    def __init__(self, pool: "KernelPool"):
+        self.pool = pool
+        self.km: Any = None
+        self.baseline = ""
+
+    def alive(self) -> bool:
+        from jupyter_core.utils import run_sync
+
+        return self.km is not None and run_sync(self.km.is_alive)()
+
+    def start(self) -> None:
+        """Start a kernel in a neutral folder and import what chapters use."""
+        from jupyter_core.utils import run_sync
+
+        from annualreport.execution.execute import TrackedKernelManager
+
+        self.km = TrackedKernelManager(kernel_name="python3")
+        run_sync(self.km.start_kernel)(extra_arguments=KERNEL_ARGUMENTS, cwd=tempfile.gettempdir())
+        self.pool._count("started")
+        self.baseline = self.evaluate(f"{_STATE}.warm_up()")
+
+    def stop(self) -> None:
+        from jupyter_core.utils import run_sync
+
+        km, self.km = self.km, None
+        if km is None:
+            return
+        try:
+            run_sync(km.shutdown_kernel)(now=True)
+        except Exception:  # already gone: nothing to stop
+            pass
+
+    def replace(self) -> None:
+        self.stop()
+        self.pool._count("replaced")
+        self.start()
+
+    def evaluate(self, expression: str) -> Any:
+        """The value of a Python expression in the kernel, run silently (no execution count, no
+        history); KernelUnavailable when the kernel does not answer in time or the expression fails."""
+        from jupyter_core.utils import run_sync
+
+        return run_sync(self._evaluate)(expression)
+
+    async def _evaluate(self, expression: str) -> Any:
+        kc = self.km.client()
+        kc.start_channels(shell=True, iopub=False, stdin=False, hb=False, control=False)
+        try:
+            msg_id = kc.execute("", silent=True, store_history=False, user_expressions={"value": expression})
+            deadline = time.monotonic() + STARTUP_TIMEOUT
+            while True:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or not await self.km.is_alive():
+                    raise KernelUnavailable("the kernel did not answer")
+                try:
+                    reply = await kc.get_shell_msg(timeout=min(remaining, 1.0))
+                except queue.Empty:
+                    continue
+                if reply["parent_header"].get("msg_id") == msg_id:
+                    break
+        except asyncio.TimeoutError:
+            raise KernelUnavailable("the kernel did not answer") from None
+        finally:
+            kc.stop_channels()
+        value = reply["content"].get("user_expressions", {}).get("value", {})
+        if value.get("status") != "ok":
+            raise KernelUnavailable(f"{value.get('ename', 'error')}: {value.get('evalue', reply['content'])}")
+        return ast.literal_eval(value["data"]["text/plain"])
+
+    def prepare(self, folder: Path) -> None:
+        """A live kernel reset for a chapter in `folder`, replaced first if it cannot be reset clean."""
+        if not self.alive():
+            if self.km is not None:
+                self.pool._count("replaced")
+            self.stop()
+            self.start()
+        try:
+            clean = self.evaluate(f"{_STATE}.reset({str(folder)!r})") == self.baseline
+        except KernelUnavailable:
+            clean = False
+        if not clean:
+            self.replace()
+            if self.evaluate(f"{_STATE}.reset({str(folder)!r})") != self.baseline:
+                raise KernelUnavailable("a fresh kernel's state differs from the warm-up's")
+
+    def run(self, run: Any, workdir: Path, timeout: int) -> Any:
+        from annualreport.execution.execute import KERNELS, ChapterResult, run_chapter
+
+        start = time.perf_counter()
+        if KERNELS.cancelled:
+            return ChapterResult(run.chapter, 0.0, ChapterFailed(run.chapter, "kernel", "cancelled (interrupted)", str(run.output)))
+        try:
+            self.prepare(workdir)
+        except Exception as exc:  # the kernel cannot be started: this chapter's failure, as with a fresh kernel
+            self.stop()
+            return ChapterResult(run.chapter, time.perf_counter() - start,
+                                 ChapterFailed(run.chapter, "kernel", f"{type(exc).__name__}: {exc}", str(run.output)))
+        result = run_chapter(run, workdir, timeout, km=self.km)
+        result.seconds = time.perf_counter() - start
+        if result.error is not None:  # the cell may still run (timeout) or the kernel be dead: a fresh one next
+            self.stop()
+            self.pool._count("replaced")
+        return result
+
+
+class KernelPool:
+    """`size` warm kernels, shared by every chapter (and every build) that is given the pool.
+
+    Kernels start when the pool is entered; `__exit__` (or `close`) shuts them all down."""
+
+    def __init__(self, size: int) -> None:
+        self.size = max(1, size)
+        self.counts = {"started": 0, "replaced": 0}  # kernels started, and of those replacing another
+        self._tasks: queue.SimpleQueue = queue.SimpleQueue()
+        self._threads: list[threading.Thread] = []
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def __enter__(self) -> "KernelPool":
+        self.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def _count(self, what: str) -> None:
+        with self._lock:
+            self.counts[what] += 1
+
+    def start(self) -> None:
+        """Start the kernels (each in its own thread) if not started yet."""
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the kernel pool is closed")
+            if self._threads:
+                return
+            self._threads = [threading.Thread(target=self._serve, name=f"kernel-{i}", daemon=True)
+                             for i in range(self.size)]
+        for thread in self._threads:
+            thread.start()
+
+    def _serve(self) -> None:
+        kernel = WarmKernel(self)
+        try:
+            try:
+                kernel.start()
+            except Exception:  # tried again, and reported, when a chapter needs it
+                kernel.stop()
+            while True:
+                task = self._tasks.get()
+                if task is None:
+                    return
+                future, run, workdir, timeout = task
+                if not future.set_running_or_notify_cancel():
+                    continue
+                try:
+                    future.set_result(kernel.run(run, workdir, timeout))
+                except BaseException as exc:
+                    future.set_exception(exc)
+        finally:
+            kernel.stop()
+
+    def submit(self, run: Any, workdir: Path, timeout: int) -> "Future[Any]":
+        """Queue one chapter (an execute.ChapterRun); the future gives its execute.ChapterResult."""
+        self.start()
+        future: Future = Future()
+        self._tasks.put((future, run, workdir, timeout))
+        return future
+
+    def close(self) -> None:
+        """Shut every kernel down (after the chapters already queued)."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            threads = list(self._threads)
+        for _ in threads:
+            self._tasks.put(None)
+        for thread in threads:
+            thread.join()
+
+
+class LazyPool:
+    """The kernel pool of one build: the caller's, or one of `jobs` kernels made for this build
+    (started early by `warm`, or when a chapter first needs executing) and closed after it."""
+
+    def __init__(self, jobs: int, shared: "KernelPool | None" = None):
+        self.jobs = jobs
+        self.shared = shared
+        self.own: KernelPool | None = None
+
+    def warm(self) -> None:
+        """Start the kernels now (while the store is built), not when the first chapter needs one."""
+        self.get()
+
+    def get(self) -> "KernelPool":
+        if self.shared is not None:
+            return self.shared
+        if self.own is None:
+            self.own = KernelPool(self.jobs)
+            self.own.start()
+        return self.own
+
+    def close(self) -> None:
+        if self.own is not None:
+            self.own.close()

@@ -1,0 +1,144 @@
+"""Warm kernels (execution/pool.py): real papermill runs on real kernels, warm against fresh."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from annualreport.build import copy_inputs
+from annualreport.execution.execute import ChapterRun, run_chapter
+from annualreport.execution.pool import KernelPool
+from annualreport.inputs.params import load_params
+from annualreport.project import Project
+from annualreport.store.figures import build_store
+
+REPO = Path(__file__).resolve().parents[1]
+PARAMS = {"partnership": "lancashire", "year": "2013-14", "build_dir": "."}
+
+
+@pytest.fixture(scope="module")
+def store_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A build folder as chapters see it: the example's store and local inputs."""
+    project = Project(REPO)
+    params = load_params(project, "lancashire", "2013-14")
+    work = tmp_path_factory.mktemp("store")
+    build_store(project, params, work)
+    copy_inputs(project, params, work, {})
+    return work
+
+
+def fresh_folder(store_folder: Path, dest: Path) -> Path:
+    shutil.copytree(store_folder, dest)
+    (dest / "chapters").mkdir()
+    return dest
+
+
+def notebook(path: Path, *cells: str) -> Path:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    params = nbformat.v4.new_code_cell('partnership = "x"\nyear = "x"\nbuild_dir = "."')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, *(nbformat.v4.new_code_cell(c) for c in cells)]
+    nbformat.write(nb, path)
+    return path
+
+
+def chapter(source: Path, folder: Path) -> ChapterRun:
+    return ChapterRun(source.stem, source, folder / "chapters" / f"{source.stem}.ipynb", PARAMS)
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def outputs(executed: Path) -> list:
+    """The outputs of each code cell (a warning names the kernel's process: ipykernel_<pid>)."""
+    nb = nbformat.read(executed, as_version=4)
+    return json.loads(re.sub(r"ipykernel_\d+", "ipykernel_PID", json.dumps([c.get("outputs") for c in nb.cells if c.cell_type == "code"])))
+
+
+def test_chapters_on_one_warm_kernel_are_byte_identical_to_fresh_kernels(store_folder: Path, tmp_path: Path) -> None:
+    chapters = ["front_door", "allegations", "looked_after"]  # charts, local inputs, tables
+    fresh = fresh_folder(store_folder, tmp_path / "fresh")
+    warm = fresh_folder(store_folder, tmp_path / "warm")
+    for name in chapters:
+        result = run_chapter(chapter(REPO / "notebooks" / f"{name}.ipynb", fresh), fresh, 600)
+        assert result.error is None, result.error
+    with KernelPool(1) as pool:
+        for name in chapters:  # one after another on the same kernel
+            result = pool.submit(chapter(REPO / "notebooks" / f"{name}.ipynb", warm), warm, 600).result()
+            assert result.error is None, result.error
+        assert pool.counts == {"started": 1, "replaced": 0}
+    fresh_files, warm_files = files(fresh), files(warm)
+    assert sorted(fresh_files) == sorted(warm_files)
+    assert any(name.startswith("figures/") for name in warm_files)
+    for name, data in fresh_files.items():
+        assert warm_files[name] == data, f"{name} differs between a fresh and a warm kernel"
+
+
+PROBE = ("import os, matplotlib, warnings\n"
+         "import annualreport.chapters.fmt as fmt\n"
+         "print('leaked' in globals(), matplotlib.rcParams['lines.linewidth'], os.getcwd() != '/',\n"
+         "      fmt.format_value(1234.0, 'count', 0), os.environ.get('LEAKED'))\n"
+         "warnings.warn('shown once per place')")
+
+
+def test_a_chapter_that_leaks_state_does_not_affect_the_next_on_the_same_kernel(store_folder: Path, tmp_path: Path) -> None:
+    sources = tmp_path / "notebooks"
+    sources.mkdir()
+    probe = notebook(sources / "probe.ipynb", PROBE, "get_ipython().execution_count")
+    leak = notebook(sources / "leak.ipynb",
+                    "import os, matplotlib\nleaked = 1\nmatplotlib.rcParams['lines.linewidth'] = 9\n"
+                    "os.environ['LEAKED'] = 'yes'\nos.chdir('/')",
+                    PROBE)
+    patch = notebook(sources / "patch.ipynb",
+                     "import annualreport.chapters.fmt as fmt\nfmt.format_value = lambda *a, **k: 'patched'")
+    fresh = fresh_folder(store_folder, tmp_path / "fresh")
+    assert run_chapter(chapter(probe, fresh), fresh, 60).error is None
+    expected = outputs(fresh / "chapters" / "probe.ipynb")
+    assert "False 1.5 True 1,234 None" in json.dumps(expected)
+    with KernelPool(1) as pool:
+        folder = fresh_folder(store_folder, tmp_path / "warm")
+        for source in (probe, leak):
+            assert pool.submit(chapter(source, folder), folder, 60).result().error is None
+        assert "True 9.0 False 1,234 yes" in json.dumps(outputs(folder / "chapters" / "leak.ipynb"))  # the leak happened
+        assert pool.submit(chapter(probe, folder), folder, 60).result().error is None
+        assert outputs(folder / "chapters" / "probe.ipynb") == expected  # and was reset: same outputs, warning too
+        assert "shown once per place" in json.dumps(expected)
+        assert pool.counts == {"started": 1, "replaced": 0}
+        # A library function replaced cannot be reset: the kernel is replaced before the next chapter.
+        assert pool.submit(chapter(patch, folder), folder, 60).result().error is None
+        assert pool.submit(chapter(probe, folder), folder, 60).result().error is None
+        assert outputs(folder / "chapters" / "probe.ipynb") == expected
+        assert pool.counts == {"started": 2, "replaced": 1}
+
+
+def test_a_killed_kernel_is_replaced_and_its_chapter_reported(store_folder: Path, tmp_path: Path) -> None:
+    sources = tmp_path / "notebooks"
+    sources.mkdir()
+    pid = notebook(sources / "pid.ipynb", "import os\nprint(os.getpid())")
+    suicide = notebook(sources / "suicide.ipynb", "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)")
+    folder = fresh_folder(store_folder, tmp_path / "warm")
+
+    def kernel_pid(pool: KernelPool) -> int:
+        assert pool.submit(chapter(pid, folder), folder, 60).result().error is None
+        return int(outputs(folder / "chapters" / "pid.ipynb")[-1][0]["text"])
+
+    with KernelPool(1) as pool:
+        first = kernel_pid(pool)
+        os.kill(first, signal.SIGKILL)  # killed while idle: the next chapter gets a new kernel
+        second = kernel_pid(pool)
+        assert second != first
+        result = pool.submit(chapter(suicide, folder), folder, 60).result()  # killed while running its chapter
+        assert result.error is not None and result.error.chapter == "suicide"
+        assert "kernel" in result.error.cell.lower() or "died" in str(result.error).lower(), str(result.error)
+        third = kernel_pid(pool)
+        assert third not in (first, second)
+        assert pool.counts["started"] == 3
