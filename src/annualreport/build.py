@@ -25,6 +25,7 @@ from annualreport.execution.cache import ChapterCache, chapter_key, code_digest,
 from annualreport.inputs.checks import ALL_INPUTS, blocking, check_inputs, local_folder
 from annualreport.errors import AnnualReportError, BuildFolderError, ChapterFailed, DirtyTree, InputProblems
 from annualreport.execution.execute import ChapterResult, ChapterRun, run_chapters
+from annualreport.execution.pool import KernelPool
 from annualreport.inputs.local_data import INPUTS, NOT_PROVIDED, copy_local_inputs
 from annualreport.inputs.local_schema import DATASET_BY_NAME, TEXT_BY_NAME
 from annualreport.inputs.params import ReportParams, load_params
@@ -195,7 +196,8 @@ def refuse_dirty(params: ReportParams, sources: dict, allow_dirty: bool, progres
 
 def build_report(project: Project, partnership: str, year: str, renderer: str = "auto",
                  jobs: int | None = None, timeout: int = 600, progress: Progress | None = None,
-                 force: bool = False, allow_dirty: bool = False, sources_of: Project | None = None) -> BuildResult:
+                 force: bool = False, allow_dirty: bool = False, sources_of: Project | None = None,
+                 pool: KernelPool | None = None) -> BuildResult:
     """Build one partnership-year report into build/<partnership>/<year>/ (its public/ folder is what
     may be published).
 
@@ -203,6 +205,7 @@ def build_report(project: Project, partnership: str, year: str, renderer: str = 
     first failure, after every chapter has run), RenderError or BuildFolderError (the build folder
     cannot be written); in each case, and on KeyboardInterrupt, the previous report is left as it was.
     `sources_of`: the project whose git describes these files, when `project` is a copy (verify).
+    `pool`: kernels shared by the reports of a batch (execution.pool), or None for kernels of its own.
     """
     progress = progress or Progress(quiet=True)
     label = f"{partnership} {year}"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import Callable
@@ -10,7 +9,6 @@ from typing import Callable
 import click
 
 from annualreport import __version__
-from annualreport.build import build_report
 from annualreport.inputs.checks import blocking, check_inputs, local_folder
 from annualreport.errors import AnnualReportError
 from annualreport.store.indicators_csv import indicators_csv
@@ -49,16 +47,28 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--partnership", "-p", "partnerships", multiple=True, required=True,
+@click.option("--partnership", "-p", "partnerships", multiple=True,
               help="Partnership id (a file params/<id>.yml); repeat it, or give 'all'.")
 @click.option("--year", "-y", "years", multiple=True, required=True,
               help="Financial year such as 2013-14 (a file params/<id>/<year>.yml); repeat it, or give 'all'.")
+@click.option("--every-la", is_flag=True,
+              help="Instead of --partnership: one single-council draft report per council in England that existed "
+                   "in the year, from the national statistics only (params generated in build/.every-la/).")
+@click.option("--region", default=None, help="With --every-la: only the councils of this region (e.g. 'North West').")
 @click.option("--renderer", type=click.Choice(["auto", "quarto", "embedded"]), default="auto", show_default=True,
               help="quarto runs `quarto render`; embedded uses pandoc and Typst from PyPI; auto picks quarto when installed.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
-              help="Chapters executed at once (one kernel each). Default: the number of cores.")
+              help="Chapters executed at once (one kernel each). Default: the number of cores "
+                   "(with --executor dask and a local cluster: the cores per worker).")
 @click.option("--timeout", type=click.IntRange(min=1), default=600, show_default=True,
               help="Seconds one cell may run before its chapter fails.")
+@click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="local builds the reports one after another here; dask builds them on Dask workers.")
+@click.option("--scheduler", default=None,
+              help="With --executor dask: the address of a running Dask scheduler (tcp://host:8786). "
+                   "Default: a local cluster on this machine.")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="With --executor dask and no --scheduler: worker processes of the local cluster. Default: the cores.")
 @click.option("--project", "project_dir", type=click.Path(file_okay=False), default=None,
               help="Project folder (holding params/ and notebooks/). Default: found from the current folder.")
 @click.option("--force", is_flag=True, help="Execute every chapter, ignoring executed chapters in the cache.")
@@ -66,43 +76,67 @@ def main() -> None:
               help="Build a final report although files it reads differ from their git commit "
                    "(the manifest lists them and the appendix says so).")
 @click.option("--quiet", "-q", is_flag=True, help="Print only errors and the outputs' paths.")
-def build(partnerships: tuple[str, ...], years: tuple[str, ...], renderer: str, jobs: int | None,
-          timeout: int, project_dir: str | None, force: bool, allow_dirty: bool, quiet: bool) -> None:
+def build(partnerships: tuple[str, ...], years: tuple[str, ...], every_la: bool, region: str | None, renderer: str,
+          jobs: int | None, timeout: int, executor: str, scheduler: str | None, workers: int | None,
+          project_dir: str | None, force: bool, allow_dirty: bool, quiet: bool) -> None:
     """Build HTML and PDF reports into build/<partnership>/<year>/.
 
     Publish only build/<partnership>/<year>/public/ (report.html, report.pdf and data/); the rest of
     the folder (inputs, store, notebooks, manifest.json with the inputs' hashes) is for the audit.
+    Several reports are built in turn (or on Dask workers); one that fails stops no other, and a
+    summary at the end names each failure (exit 1 if any failed).
     """
+    from annualreport.execution.batch import BuildOptions, ReportSpec, run_local, say_outcome
+
     try:
         project = _project(project_dir)
-        pairs = _expand(project, partnerships, years)
+        if every_la == bool(partnerships):
+            raise AnnualReportError("give --partnership (one or more, or 'all') or --every-la, not both")
+        if region is not None and not every_la:
+            raise AnnualReportError("--region goes with --every-la")
+        if scheduler is not None and executor != "dask":
+            raise AnnualReportError("--scheduler goes with --executor dask")
+        if every_la:
+            project, pairs = _every_la(project, years, region)
+        else:
+            pairs = _expand(project, partnerships, years)
         if not pairs:
             raise AnnualReportError("nothing to build: no params match --partnership/--year")
     except AnnualReportError as e:
         click.echo(f"error: {e}", err=True)
         sys.exit(2)
     progress = Progress(quiet=quiet)
-    failed = 0
-    for i, (name, year) in enumerate(pairs, 1):
-        progress.say(f"{name} {year}", f"building report {i} of {len(pairs)}")
-        try:
-            result = build_report(project, name, year, renderer=renderer, jobs=jobs or os.cpu_count(),
-                                  timeout=timeout, progress=progress, force=force, allow_dirty=allow_dirty)
-        except KeyboardInterrupt:
-            click.echo(f"interrupted: [{name} {year}] not built; previous reports were left as they were.", err=True)
-            sys.exit(130)
-        except AnnualReportError as e:
-            failed += 1
-            click.echo(f"error: [{name} {year}] {e}", err=True)
-            continue
-        executed = len(result.executed)
-        progress.say(f"{name} {year}", f"{executed} of {len(result.chapters)} notebooks executed, "
-                                       f"{len(result.chapters) - executed} reused from the cache")
-        for path in result.outputs:
-            click.echo(project.rel(path))
-    if failed:
-        click.echo(f"{failed} of {len(pairs)} report(s) failed; previous reports were left as they were.", err=True)
+    specs = [ReportSpec(name, year) for name, year in pairs]
+    options = BuildOptions(renderer, jobs, timeout, force, allow_dirty)
+    done = say_outcome(progress, click.echo, lambda line: click.echo(line, err=True))
+    try:
+        if executor == "dask":
+            from annualreport.execution.dask_executor import run_dask
+
+            summary = run_dask(project, specs, options, progress, done, scheduler=scheduler, workers=workers)
+        else:
+            summary = run_local(project, specs, options, progress, done)
+    except KeyboardInterrupt:
+        click.echo("interrupted: the report being built was not; previous reports were left as they were.", err=True)
+        sys.exit(130)
+    if len(specs) > 1:
+        for line in summary.lines():
+            click.echo(line, err=True)
+    if summary.failed:
+        click.echo(f"{len(summary.failed)} of {len(specs)} report(s) failed; previous reports were left as they were.",
+                   err=True)
         sys.exit(1)
+
+
+def _every_la(project: Project, years: tuple[str, ...], region: str | None) -> tuple[Project, list[tuple[str, str]]]:
+    """The generated params of --every-la (one project per year would differ only in its params
+    folder, so one year at a time is allowed)."""
+    from annualreport.inputs.every_la import every_la_params
+
+    if len(years) != 1 or "all" in years:
+        raise AnnualReportError("--every-la builds one year: give one --year such as 2023-24")
+    generated, ids = every_la_params(project, years[0], region)
+    return generated, [(rid, years[0]) for rid in ids]
 
 
 def _params_or_exit(project_dir: str | None, partnership: str, year: str) -> tuple[Project, ReportParams]:
