@@ -91,11 +91,13 @@ def build(partnerships: tuple[str, ...], years: tuple[str, ...], every_la: bool,
     try:
         project = _project(project_dir)
         if every_la == bool(partnerships):
-            raise AnnualReportError("give --partnership (one or more, or 'all') or --every-la, not both")
+            raise AnnualReportError("give either --partnership (one or more, or 'all') or --every-la")
         if region is not None and not every_la:
             raise AnnualReportError("--region goes with --every-la")
-        if scheduler is not None and executor != "dask":
-            raise AnnualReportError("--scheduler goes with --executor dask")
+        if (scheduler is not None or workers is not None) and executor != "dask":
+            raise AnnualReportError("--scheduler and --workers go with --executor dask")
+        if scheduler is not None and workers is not None:
+            raise AnnualReportError("--workers sets the size of a local cluster; with --scheduler the cluster has its own workers")
         if every_la:
             project, pairs = _every_la(project, years, region)
         else:

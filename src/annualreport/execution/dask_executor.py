@@ -15,6 +15,7 @@ comes back to this command as Dask events and is said here.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 from contextlib import ExitStack
@@ -40,13 +41,15 @@ class KernelPoolPlugin(WorkerPlugin):
         self.size = size
         self.pool: KernelPool | None = None
 
-    def setup(self, worker: object) -> None:
-        self.pool = KernelPool(self.size).__enter__()
+    # Dask calls these on the worker's event loop: the pool starts and stops its kernels in a thread
+    # of its own, so that kernel clients running their own event loops never meet the worker's.
+    async def setup(self, worker: object) -> None:
+        self.pool = await asyncio.to_thread(KernelPool(self.size).__enter__)
 
-    def teardown(self, worker: object) -> None:
+    async def teardown(self, worker: object) -> None:
         if self.pool is not None:
-            self.pool.__exit__(None, None, None)
-            self.pool = None
+            pool, self.pool = self.pool, None
+            await asyncio.to_thread(pool.__exit__, None, None, None)
 
 
 class WorkerProgress(Progress):
