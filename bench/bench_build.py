@@ -228,12 +228,9 @@ def main() -> None:
     runs = args.runs or (1 if args.quick else 3)
     size = args.batch or (4 if args.quick else 20)
     p, y = args.partnership, args.year
-    figures: dict[str, Measure] = {}
-
     def row(key: str, measures: list[Measure]) -> Measure:
         m = Measure(statistics.median(x.wall for x in measures), statistics.median(x.cpu for x in measures),
                     max(x.peak_mb for x in measures))
-        figures[key] = m
         print(f"  {key}: {m.wall:.2f} s wall, {m.cpu:.2f} s CPU (walls: {', '.join(f'{x.wall:.2f}' for x in measures)})"
               + (f", peak {m.peak_mb:.0f} MB" if m.peak_mb else ""), file=sys.stderr, flush=True)
         return m

@@ -19,6 +19,7 @@ import asyncio
 import os
 import time
 from contextlib import ExitStack
+from dataclasses import replace
 
 from distributed import Client, LocalCluster, as_completed, get_worker
 from distributed.diagnostics.plugin import WorkerPlugin
@@ -78,8 +79,7 @@ def run_dask(project: Project, specs: list[ReportSpec], options: BuildOptions, p
         if scheduler is None:
             workers = workers or cores
             if options.jobs is None:
-                options = BuildOptions(options.renderer, max(1, cores // workers), options.timeout, options.force,
-                                       options.allow_dirty)
+                options = replace(options, jobs=max(1, cores // workers))
             cluster = stack.enter_context(LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                                        dashboard_address=dashboard))
             client = stack.enter_context(Client(cluster))
