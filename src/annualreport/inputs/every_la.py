@@ -92,7 +92,8 @@ def every_la_params(project: Project, year: str, region: str | None = None) -> t
 
 
 def _partnership(la: LocalAuthority, gss_code: str) -> dict:
-    return {"name": la.name, "short_name": la.name,
+    # The report reads "the annual report of the Lancashire council area"; tables say "Lancashire".
+    return {"name": f"{la.name} council area", "short_name": la.name,
             "members": [{"name": la.name, "la_code": la.la_code, "gss_code": gss_code}],
             "region": la.region, "statistical_neighbours": "2025"}
 
