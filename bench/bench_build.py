@@ -73,27 +73,28 @@ def run_measured(cmd: list[str], cwd: Path | None = None) -> Measure:
     """Run `cmd` to the end; its wall and CPU seconds and the peak resident memory (MB) of its whole
     process tree (the sum over the process and its children, sampled every POLL seconds). CPU
     seconds say what the work costs when other work shares the machine; wall what a user waits."""
-    cpu = children_cpu()
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    peak = 0
-    root = psutil.Process(proc.pid)
-    while proc.poll() is None:
-        total = 0
-        try:
-            for p in [root, *root.children(recursive=True)]:
-                try:
-                    total += p.memory_info().rss
-                except psutil.Error:
-                    pass
-        except psutil.Error:
-            pass
-        peak = max(peak, total)
-        time.sleep(POLL)
-    wall = time.perf_counter() - start
-    stderr = proc.stderr.read() if proc.stderr else ""
-    if proc.returncode != 0:
-        raise SystemExit(f"benchmark step failed (exit {proc.returncode}): {' '.join(cmd)}\n{stderr[-4000:]}")
+    with tempfile.TemporaryFile("w+") as errors:  # a file, not a pipe: a talkative step never blocks on it
+        cpu = children_cpu()
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=errors, text=True)
+        peak = 0
+        root = psutil.Process(proc.pid)
+        while proc.poll() is None:
+            total = 0
+            try:
+                for p in [root, *root.children(recursive=True)]:
+                    try:
+                        total += p.memory_info().rss
+                    except psutil.Error:
+                        pass
+            except psutil.Error:
+                pass
+            peak = max(peak, total)
+            time.sleep(POLL)
+        wall = time.perf_counter() - start
+        if proc.returncode != 0:
+            errors.seek(0)
+            raise SystemExit(f"benchmark step failed (exit {proc.returncode}): {' '.join(cmd)}\n{errors.read()[-4000:]}")
     return Measure(wall, children_cpu() - cpu, peak / 2**20)
 
 
