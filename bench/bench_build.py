@@ -1,44 +1,180 @@
-"""Time builds of the example report and split the time into its parts.
+"""Time builds side by side, in one run on one machine, and print a table with the ratios.
 
-    python bench/bench_build.py [--runs 3] [--partnership lancashire] [--year 2013-14] [--jobs N]
+    python bench/bench_build.py [--quick] [--runs 3] [--batch 20] [--partnership lancashire] [--year 2013-14]
+    make bench ARGS=--quick
 
-Works in a temporary copy of the project (its own notebooks, params, local inputs and build
-folder; the national data linked), and reports medians of `runs`:
+Works in a temporary copy of the project (its params, notebooks, national and reference data,
+and the year's local inputs), so nothing of the checkout changes. Every figure is the wall time
+of a whole process (imports included), the median of `runs`:
 
-- cold: the build folder and cache removed before each build;
-- no-op: a rebuild with nothing changed (answered from the manifest: nothing executed or
-  rendered), in-process and as the whole command (`no-op cmd`);
-- narrative: a rebuild after editing one markdown cell (no notebook executed);
-- one input: a rebuild after changing one local input file (only its chapter executed);
-- verify: `annualreport verify` of the cold build (a rebuild with the cache off, and the comparison);
+- papermill loop: the report's notebooks run one after another with the papermill CLI, one
+  process each, on a finished build's folder (what a coordinator's shell loop does);
+- lower bound: the same chapters' code cells run in one plain Python process, imports included
+  (no kernels, no notebooks): the work itself;
+- render: the render phase of a cold build (book, pandoc, Typst, public folder, gates, manifest),
+  from an in-process build;
+- cold: `annualreport build --force` with the build folder and the cache removed;
+- no-op: the same command again with nothing changed;
+- narrative: after editing one markdown cell (no notebook needs executing);
+- one input: after changing one local input file (only its chapter needs executing);
+- batch: `--every-la` reports for the first `batch` councils of 2023-24, built in one process
+  (local executor), then on a Dask LocalCluster of 1 and of 2 workers; with the peak memory of
+  the whole process tree (kernels and workers included).
 
-with the phases of the cold build (checks, store, chapters, render) and the cost of one kernel
-start-up, measured by executing an empty notebook through papermill the way chapters run.
+`--quick` runs each once and the batches with 4 councils. The acceptance goals of issue 11 are
+printed beside the figures; this script only measures, it never fails on a goal.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import nbformat
+import psutil
 
 from annualreport.build import build_report, target_folder
 from annualreport.execution.execute import ChapterRun, run_chapter
+from annualreport.inputs.params import load_params
 from annualreport.project import Project, find_project
-from annualreport.provenance.verify import copy_project, verify
+from annualreport.provenance.verify import copy_project
+
+BATCH_YEAR = "2023-24"
+POLL = 0.1  # seconds between memory samples
+
+
+# -- measuring a process ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Measure:
+    wall: float  # seconds
+    cpu: float  # CPU seconds (user + system) of the process and every process it waited for (kernels, pandoc, typst)
+    peak_mb: float = 0.0  # peak resident memory of the whole process tree
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_measured(cmd: list[str], cwd: Path | None = None) -> Measure:
+    """Run `cmd` to the end; its wall and CPU seconds and the peak resident memory (MB) of its whole
+    process tree (the sum over the process and its children, sampled every POLL seconds). CPU
+    seconds say what the work costs when other work shares the machine; wall what a user waits."""
+    with tempfile.TemporaryFile("w+") as errors:  # a file, not a pipe: a talkative step never blocks on it
+        cpu = children_cpu()
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=errors, text=True)
+        peak = 0
+        root = psutil.Process(proc.pid)
+        while proc.poll() is None:
+            total = 0
+            try:
+                for p in [root, *root.children(recursive=True)]:
+                    try:
+                        total += p.memory_info().rss
+                    except psutil.Error:
+                        pass
+            except psutil.Error:
+                pass
+            peak = max(peak, total)
+            time.sleep(POLL)
+        wall = time.perf_counter() - start
+        if proc.returncode != 0:
+            errors.seek(0)
+            raise SystemExit(f"benchmark step failed (exit {proc.returncode}): {' '.join(cmd)}\n{errors.read()[-4000:]}")
+    return Measure(wall, children_cpu() - cpu, peak / 2**20)
+
+
+def repeat(runs: int, step: Callable[[], Measure], before: Callable[[int], None] | None = None) -> list[Measure]:
+    measures = []
+    for i in range(runs):
+        if before:
+            before(i)
+        measures.append(step())
+    return measures
+
+
+# -- the work measured ------------------------------------------------------------------------
+
+def cli(project: Project, *args: str) -> list[str]:
+    return [sys.executable, "-m", "annualreport", *args, "--project", str(project.root), "--quiet"]
+
+
+def papermill_loop(project: Project, work: Path, chapters: list[str], params: dict) -> Measure:
+    """Each chapter with the papermill CLI, one process after another, in a finished build's folder."""
+    (work / "bench-out").mkdir(exist_ok=True)
+    start, cpu = time.perf_counter(), children_cpu()
+    for ch in chapters:
+        parameters = dict(params, chapters=[c for c in chapters if c != "summary"]) if ch == "summary" else params
+        run_measured([str(Path(sys.executable).with_name("papermill")), str(project.notebooks_dir / f"{ch}.ipynb"),
+                      str(work / "bench-out" / f"{ch}.ipynb"), "-y", json.dumps(parameters), "--cwd", str(work),
+                      "--no-progress-bar", "--log-level", "ERROR"])
+    return Measure(time.perf_counter() - start, children_cpu() - cpu)
+
+
+# The lower bound, run as `python -c LOWER_BOUND WORK SPEC`: the chapters' code cells in one plain
+# Python process (no kernel, no notebook written), with only what the chapters import themselves.
+LOWER_BOUND = """
+import json, os, sys
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import nbformat
+work, spec = sys.argv[1], json.loads(sys.argv[2])
+os.chdir(work)
+for ch in spec["chapters"]:
+    nb = nbformat.read(os.path.join(spec["notebooks"], ch + ".ipynb"), as_version=4)
+    namespace = dict(spec["params"])
+    if ch == "summary":
+        namespace["chapters"] = [c for c in spec["chapters"] if c != "summary"]
+    for cell in nb.cells:
+        if cell.cell_type == "code" and "parameters" not in cell.metadata.get("tags", []):
+            exec(compile(cell.source, ch + ".ipynb", "exec"), namespace)
+    plt.close("all")
+"""
+
+
+def batch_child(root: str, size: int, executor: str, workers: int) -> None:
+    """(In a child process.) The first `size` --every-la reports of BATCH_YEAR, built as the CLI does."""
+    from annualreport.execution.batch import BuildOptions, ReportSpec, run_local
+    from annualreport.execution.progress import Progress
+    from annualreport.inputs.every_la import every_la_params
+
+    project, ids = every_la_params(Project(Path(root)), BATCH_YEAR)
+    specs = [ReportSpec(i, BATCH_YEAR) for i in ids[:size]]
+    options = BuildOptions(renderer="embedded", force=True)
+    progress = Progress(quiet=True)
+    failed: list[str] = []
+
+    def done(outcome, finished: int, total: int) -> None:
+        if outcome.error:
+            failed.append(f"{outcome.label}: {outcome.error.splitlines()[0]}")
+
+    if executor == "dask":
+        from annualreport.execution.dask_executor import run_dask
+
+        run_dask(project, specs, options, progress, done, workers=workers, dashboard=":0")
+    else:
+        run_local(project, specs, options, progress, done)
+    if failed:
+        raise SystemExit("reports failed:\n" + "\n".join(failed))
 
 
 def kernel_startup_seconds(runs: int) -> float:
-    """Median wall time of papermill executing a notebook with one empty code cell."""
+    """Median wall time of papermill executing a notebook with one empty code cell, the way chapters run."""
     times = []
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "empty.ipynb"
@@ -53,20 +189,6 @@ def kernel_startup_seconds(runs: int) -> float:
     return statistics.median(times)
 
 
-def timed(project: Project, args: argparse.Namespace) -> tuple[float, dict[str, float], int]:
-    start = time.perf_counter()
-    result = build_report(project, args.partnership, args.year, renderer="embedded", jobs=args.jobs)
-    return time.perf_counter() - start, result.seconds, len(result.executed)
-
-
-def command(project: Project, args: argparse.Namespace) -> tuple[float, dict[str, float], int]:
-    """Wall time of the whole command, as a user runs it (Python start-up and imports included)."""
-    start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "annualreport", "build", "-p", args.partnership, "-y", args.year,
-                    "--renderer", "embedded", "--project", str(project.root), "--quiet"], check=True, capture_output=True)
-    return time.perf_counter() - start, {}, -1
-
-
 def edit_markdown(project: Project, round_: int) -> None:
     path = project.notebooks_dir / "front_door.ipynb"
     nb = nbformat.read(path, as_version=4)
@@ -74,9 +196,9 @@ def edit_markdown(project: Project, round_: int) -> None:
     nbformat.write(nb, path)
 
 
-def edit_input(project: Project, args: argparse.Namespace) -> None:
+def edit_input(project: Project, partnership: str, year: str) -> None:
     """One more attendee on the face-to-face courses, and in the total: a valid change to one file."""
-    path = project.root / "data" / "local" / args.partnership / args.year / "training.csv"
+    path = project.root / "data" / "local" / partnership / year / "training.csv"
     with path.open(newline="") as f:
         rows = list(csv.DictReader(f))
     for row in rows:
@@ -88,58 +210,102 @@ def edit_input(project: Project, args: argparse.Namespace) -> None:
         writer.writerows(rows)
 
 
-def report(name: str, runs: list[tuple[float, dict[str, float], int]]) -> None:
-    walls = [w for w, _, _ in runs]
-    print(f"{name:10s} median {statistics.median(walls):6.2f} s  (runs: {', '.join(f'{w:.2f}' for w in walls)}"
-          + (f"; notebooks executed: {', '.join(str(n) for _, _, n in runs)})" if runs[0][2] >= 0 else ")"))
-
+# -- the run ----------------------------------------------------------------------------------
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="each figure once; batches of 4 councils")
+    parser.add_argument("--runs", type=int, default=None, help="runs per figure (default 3, or 1 with --quick)")
+    parser.add_argument("--batch", type=int, default=None, help="councils in the batch figures (default 20, or 4 with --quick)")
     parser.add_argument("--partnership", default="lancashire")
     parser.add_argument("--year", default="2013-14")
-    parser.add_argument("--jobs", type=int, default=os.cpu_count())
+    parser.add_argument("--skip-batches", action="store_true", help="only the single-report figures")
+    parser.add_argument("--batch-child", nargs=4, metavar=("ROOT", "SIZE", "EXECUTOR", "WORKERS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        project = copy_project(find_project(), Path(tmp) / "project", args.partnership, args.year)
-        cold = []
-        for _ in range(args.runs):
-            shutil.rmtree(project.build_dir, ignore_errors=True)
-            cold.append(timed(project, args))
-        noop = [timed(project, args) for _ in range(args.runs)]
-        noop_command = [command(project, args) for _ in range(args.runs)]
-        verify_times = []
-        for _ in range(args.runs):
-            start = time.perf_counter()
-            verdict = verify(target_folder(project, args.partnership, args.year) / "manifest.json")
-            verify_times.append((time.perf_counter() - start, {}, -1))
-            assert verdict.identical, verdict.lines()
-        narrative, one_input = [], []
-        for i in range(args.runs):
-            edit_markdown(project, i)
-            narrative.append(timed(project, args))
-        for _ in range(args.runs):
-            edit_input(project, args)
-            one_input.append(timed(project, args))
-        pages = "?"
-        try:
-            from pypdf import PdfReader
+    if args.batch_child:
+        root, size, executor, workers = args.batch_child
+        batch_child(root, int(size), executor, int(workers))
+        return
+    runs = args.runs or (1 if args.quick else 3)
+    size = args.batch or (4 if args.quick else 20)
+    p, y = args.partnership, args.year
+    def row(key: str, measures: list[Measure]) -> Measure:
+        m = Measure(statistics.median(x.wall for x in measures), statistics.median(x.cpu for x in measures),
+                    max(x.peak_mb for x in measures))
+        print(f"  {key}: {m.wall:.2f} s wall, {m.cpu:.2f} s CPU (walls: {', '.join(f'{x.wall:.2f}' for x in measures)})"
+              + (f", peak {m.peak_mb:.0f} MB" if m.peak_mb else ""), file=sys.stderr, flush=True)
+        return m
 
-            pages = str(len(PdfReader(target_folder(project, args.partnership, args.year) / "public" / "report.pdf").pages))
-        except ImportError:
-            pass
-    print(f"{args.partnership} {args.year}, jobs={args.jobs}, PDF pages: {pages}")
-    report("cold", cold)
-    report("no-op", noop)
-    report("no-op cmd", noop_command)
-    report("narrative", narrative)
-    report("one input", one_input)
-    report("verify", verify_times)
-    phases = [p for _, p, _ in cold]
-    print("cold build phases (median): " + ", ".join(f"{k} {statistics.median(p[k] for p in phases):.2f} s" for k in phases[0]))
-    kernel = kernel_startup_seconds(args.runs)
-    print(f"kernel start-up and shut-down (papermill, empty notebook): {kernel:.2f} s per chapter")
+    with tempfile.TemporaryDirectory() as tmp:
+        project = copy_project(find_project(), Path(tmp) / "project", p, y)
+        build = cli(project, "build", "-p", p, "-y", y, "--renderer", "embedded", "--allow-dirty")
+        chapters = load_params(project, p, y).report.chapters
+        print(f"benchmark: {p} {y} ({len(chapters)} chapters), {os.cpu_count()} cores, runs={runs}, "
+              f"load average before: {os.getloadavg()[0]:.1f}", file=sys.stderr)
+
+        def cold_prep(_: int) -> None:
+            shutil.rmtree(project.build_dir, ignore_errors=True)
+
+        cold = row("cold", repeat(runs, lambda: run_measured(build + ["--force"]), cold_prep))
+        noop = row("no-op", repeat(runs, lambda: run_measured(build)))
+        narrative = row("narrative", repeat(runs, lambda: run_measured(build), lambda i: edit_markdown(project, i)))
+        one_input = row("one input", repeat(runs, lambda: run_measured(build), lambda i: edit_input(project, p, y)))
+
+        work = Path(tmp) / "work"
+        shutil.copytree(target_folder(project, p, y).resolve(), work)
+        params = {"partnership": p, "year": y, "build_dir": "."}
+        loop = row("papermill loop", repeat(runs, lambda: papermill_loop(project, work, chapters, params)))
+        spec = json.dumps({"notebooks": str(project.notebooks_dir), "chapters": chapters, "params": params})
+        lower = row("lower bound", repeat(
+            runs, lambda: run_measured([sys.executable, "-c", LOWER_BOUND, str(work), spec])))
+        phases = []
+        for _ in range(runs):
+            shutil.rmtree(project.build_dir, ignore_errors=True)
+            phases.append(build_report(project, p, y, renderer="embedded", force=True, allow_dirty=True).seconds)
+        render = statistics.median(ph["render"] for ph in phases)
+        kernel = kernel_startup_seconds(runs)
+
+        batches: dict[int, Measure] = {}
+        if not args.skip_batches:
+            for workers in (0, 1, 2):  # 0: the local executor
+                shutil.rmtree(project.build_dir, ignore_errors=True)
+                batches[workers] = row(f"batch of {size}, " + (f"Dask {workers} worker(s)" if workers else "local"), [
+                    run_measured([sys.executable, __file__, "--batch-child", str(project.root), str(size),
+                                  "dask" if workers else "local", str(workers)])])
+        load = os.getloadavg()[0]
+
+    print()
+    print(f"{p} {y}, {len(chapters)} chapters, {os.cpu_count()} cores, median of {runs}; whole processes; "
+          f"load average at the end {load:.1f} (other work on the machine inflates wall, not CPU)")
+    print()
+    print("| what | wall (s) | CPU (s) | ratio | goal (issue 11) |")
+    print("|---|---:|---:|---|---|")
+
+    def line(name: str, m: Measure, ratio: str = "", goal: str = "") -> None:
+        print(f"| {name} | {m.wall:.2f} | {m.cpu:.2f} | {ratio} | {goal} |")
+
+    line(f"serial papermill CLI loop ({len(chapters)} notebooks)", loop,
+         f"{loop.wall / cold.wall:.1f} x the cold build (CPU {loop.cpu / cold.cpu:.1f} x)", "cold at least 5 x faster")
+    line("in-process lower bound (imports included)", lower)
+    print(f"| render phase (in-process cold build) | {render:.2f} | | | |")
+    line("cold build (`build --force`, no cache)", cold,
+         f"{cold.wall / (lower.wall + render):.1f} x (lower bound + render)", "at most 2 x")
+    line("no-op rebuild", noop, "", "at most 1 s")
+    line("narrative-only rebuild", narrative, "", "at most 2 s")
+    line("one-input rebuild", one_input)
+    print(f"| kernel start-up + shut-down per chapter (empty notebook, in-process) | {kernel:.2f} | | "
+          f"{kernel * len(chapters):.1f} s of kernel starts per report | |")
+    if batches:
+        local, d1, d2 = batches[0], batches[1], batches[2]
+        line(f"batch of {size} councils (`--every-la`), local executor", local,
+             f"{local.wall / size:.2f} s per report; peak {local.peak_mb:.0f} MB",
+             f"153 councils in 5 min: {153 * local.wall / size / 60:.1f} min at this rate")
+        line(f"batch of {size} councils, Dask 1 worker", d1, f"peak {d1.peak_mb:.0f} MB")
+        line(f"batch of {size} councils, Dask 2 workers", d2,
+             f"{d1.wall / d2.wall:.2f} x the throughput of 1 worker; peak {d2.peak_mb:.0f} MB", "at least 1.8 x")
+    print()
+    print("cold build phases (in-process, median): "
+          + ", ".join(f"{k} {statistics.median(ph[k] for ph in phases):.2f} s" for k in phases[0]))
 
 
 if __name__ == "__main__":

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import Callable
@@ -51,16 +50,28 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--partnership", "-p", "partnerships", multiple=True, required=True,
+@click.option("--partnership", "-p", "partnerships", multiple=True,
               help="Partnership id (a file params/<id>.yml); repeat it, or give 'all'.")
 @click.option("--year", "-y", "years", multiple=True, required=True,
               help="Financial year such as 2013-14 (a file params/<id>/<year>.yml); repeat it, or give 'all'.")
+@click.option("--every-la", is_flag=True,
+              help="Instead of --partnership: one single-council draft report per council in England that existed "
+                   "in the year, from the national statistics only (params generated in build/.every-la/).")
+@click.option("--region", default=None, help="With --every-la: only the councils of this region (e.g. 'North West').")
 @click.option("--renderer", type=click.Choice(["auto", "quarto", "embedded"]), default="auto", show_default=True,
               help="quarto runs `quarto render`; embedded uses pandoc and Typst from PyPI; auto picks quarto when installed.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
-              help="Chapters executed at once (one kernel each). Default: the number of cores.")
+              help="Chapters executed at once (one kernel each). Default: the number of cores "
+                   "(with --executor dask and a local cluster: the cores per worker).")
 @click.option("--timeout", type=click.IntRange(min=1), default=600, show_default=True,
               help="Seconds one cell may run before its chapter fails.")
+@click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="local builds the reports one after another here; dask builds them on Dask workers.")
+@click.option("--scheduler", default=None,
+              help="With --executor dask: the address of a running Dask scheduler (tcp://host:8786). "
+                   "Default: a local cluster on this machine.")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="With --executor dask and no --scheduler: worker processes of the local cluster. Default: the cores.")
 @click.option("--project", "project_dir", type=click.Path(file_okay=False), default=None,
               help="Project folder (holding params/ and notebooks/). Default: found from the current folder.")
 @click.option("--force", is_flag=True, help="Execute every chapter, ignoring executed chapters in the cache.")
@@ -68,16 +79,30 @@ def main() -> None:
               help="Build a final report although files it reads differ from their git commit "
                    "(the manifest lists them and the appendix says so).")
 @click.option("--quiet", "-q", is_flag=True, help="Print only errors and the outputs' paths.")
-def build(partnerships: tuple[str, ...], years: tuple[str, ...], renderer: str, jobs: int | None,
-          timeout: int, project_dir: str | None, force: bool, allow_dirty: bool, quiet: bool) -> None:
+def build(partnerships: tuple[str, ...], years: tuple[str, ...], every_la: bool, region: str | None, renderer: str,
+          jobs: int | None, timeout: int, executor: str, scheduler: str | None, workers: int | None,
+          project_dir: str | None, force: bool, allow_dirty: bool, quiet: bool) -> None:
     """Build HTML and PDF reports into build/<partnership>/<year>/.
 
     Publish only build/<partnership>/<year>/public/ (report.html, report.pdf and data/); the rest of
     the folder (inputs, store, notebooks, manifest.json with the inputs' hashes) is for the audit.
+    Several reports are built in turn (or on Dask workers); one that fails stops no other, and a
+    summary at the end names each failure (exit 1 if any failed).
     """
     try:
         project = _project(project_dir)
-        pairs = _expand(project, partnerships, years)
+        if every_la == bool(partnerships):
+            raise AnnualReportError("give either --partnership (one or more, or 'all') or --every-la")
+        if region is not None and not every_la:
+            raise AnnualReportError("--region goes with --every-la")
+        if (scheduler is not None or workers is not None) and executor != "dask":
+            raise AnnualReportError("--scheduler and --workers go with --executor dask")
+        if scheduler is not None and workers is not None:
+            raise AnnualReportError("--workers sets the size of a local cluster; with --scheduler the cluster has its own workers")
+        if every_la:
+            project, pairs = _every_la(project, years, region)
+        else:
+            pairs = _expand(project, partnerships, years)
         if not pairs:
             raise AnnualReportError("nothing to build: no params match --partnership/--year")
     except AnnualReportError as e:
@@ -86,34 +111,49 @@ def build(partnerships: tuple[str, ...], years: tuple[str, ...], renderer: str, 
     from annualreport.provenance.uptodate import answer
 
     progress = Progress(quiet=quiet)
-    failed = 0
-    for i, (name, year) in enumerate(pairs, 1):
-        progress.say(f"{name} {year}", f"building report {i} of {len(pairs)}")
+    specs = []
+    for name, year in pairs:  # a report with nothing changed is answered from its manifest, importing nothing heavy
         found = None if force else answer(project, name, year, renderer, allow_dirty, progress)
-        if found is not None:
-            for path in found[1]:
-                click.echo(project.rel(path))
+        if found is None:
+            specs.append((name, year))
             continue
-        from annualreport.build import build_report
-
-        try:
-            result = build_report(project, name, year, renderer=renderer, jobs=jobs or os.cpu_count(),
-                                  timeout=timeout, progress=progress, force=force, allow_dirty=allow_dirty)
-        except KeyboardInterrupt:
-            click.echo(f"interrupted: [{name} {year}] not built; previous reports were left as they were.", err=True)
-            sys.exit(130)
-        except AnnualReportError as e:
-            failed += 1
-            click.echo(f"error: [{name} {year}] {e}", err=True)
-            continue
-        executed = len(result.executed)
-        progress.say(f"{name} {year}", f"{executed} of {len(result.chapters)} notebooks executed, "
-                                       f"{len(result.chapters) - executed} reused from the cache")
-        for path in result.outputs:
+        for path in found[1]:
             click.echo(project.rel(path))
-    if failed:
-        click.echo(f"{failed} of {len(pairs)} report(s) failed; previous reports were left as they were.", err=True)
+    if not specs:
+        return
+    from annualreport.execution.batch import BuildOptions, ReportSpec, run_local, say_outcome
+
+    specs = [ReportSpec(name, year) for name, year in specs]
+    options = BuildOptions(renderer, jobs, timeout, force, allow_dirty)
+    done = say_outcome(progress, click.echo, lambda line: click.echo(line, err=True))
+    try:
+        if executor == "dask":
+            from annualreport.execution.dask_executor import run_dask
+
+            summary = run_dask(project, specs, options, progress, done, scheduler=scheduler, workers=workers)
+        else:
+            summary = run_local(project, specs, options, progress, done)
+    except KeyboardInterrupt:
+        click.echo("interrupted: the report being built was not; previous reports were left as they were.", err=True)
+        sys.exit(130)
+    if len(specs) > 1:
+        for line in summary.lines():
+            click.echo(line, err=True)
+    if summary.failed:
+        click.echo(f"{len(summary.failed)} of {len(specs)} report(s) failed; previous reports were left as they were.",
+                   err=True)
         sys.exit(1)
+
+
+def _every_la(project: Project, years: tuple[str, ...], region: str | None) -> tuple[Project, list[tuple[str, str]]]:
+    """The generated params of --every-la (one project per year would differ only in its params
+    folder, so one year at a time is allowed)."""
+    from annualreport.inputs.every_la import every_la_params
+
+    if len(years) != 1 or "all" in years:
+        raise AnnualReportError("--every-la builds one year: give one --year such as 2023-24")
+    generated, ids = every_la_params(project, years[0], region)
+    return generated, [(rid, years[0]) for rid in ids]
 
 
 def _params_or_exit(project_dir: str | None, partnership: str, year: str) -> "tuple[Project, ReportParams]":
@@ -208,6 +248,7 @@ def indicators(partnership: str, year: str, unsuppressed: bool, project_dir: str
 def placeholders(partnership: str, year: str, project_dir: str | None) -> None:
     """List every {{ placeholder }} a narrative file or markdown cell may use, with what it shows this year."""
     from annualreport.inputs.narrative import placeholders as placeholder_values
+    from annualreport.store.figures import build_store
 
     project, params = _params_or_exit(project_dir, partnership, year)
     try:
@@ -312,6 +353,7 @@ def returns_make(partnership: str, year: str, by_agency: bool, out_dir: str | No
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True))
 def returns_collect(partnership: str, year: str, files: tuple[str, ...], project_dir: str | None) -> None:
     """Read completed workbooks FILES and write the local inputs, only if every cell of every one is valid."""
+    from annualreport.inputs.checks import local_folder
     from annualreport.inputs.returns.collect import collect_returns
 
     project, params = _params_or_exit(project_dir, partnership, year)

@@ -1,0 +1,119 @@
+"""Batches of reports: params generated for every council, a failing report isolated from the
+others with a summary at the end, and the Dask executor giving the same bytes as the local one.
+
+The batch builds are small on purpose: three single-council reports of two chapters each
+(2023-24, national statistics only), one of which fails in a chapter, built through the CLI.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+from conftest import copy_project, run_cli
+
+from annualreport.errors import ParamsError
+from annualreport.inputs.every_la import NATIONAL_CHAPTERS, councils_in_year, every_la_params, report_id
+from annualreport.inputs.params import load_params
+from annualreport.inputs.reference import local_authorities
+from annualreport.project import Project
+
+YEAR = "2023-24"
+# (partnership id, DfE code, region) of the batch; 'bad' fails in its local_context chapter.
+COUNCILS = (("bad", "841", "North East"), ("camden", "202", "Inner London"), ("greenwich", "203", "Outer London"))
+PLANTED = 'if partnership == "bad":\n    raise ValueError("planted failure for this report only")'
+
+
+def tree_hashes(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def batch_project(dest: Path) -> Path:
+    """A project copy whose params are only the three councils of COUNCILS (one chapter each),
+    and whose local_context chapter raises for 'bad' alone."""
+    project = copy_project(dest)
+    shutil.rmtree(project / "params")
+    gss = councils_in_year(Project(project), YEAR)
+    names = local_authorities(project / "data" / "reference")
+    for pid, code, region in COUNCILS:
+        name = names[code].name
+        (project / "params" / pid).mkdir(parents=True)
+        (project / "params" / f"{pid}.yml").write_text(
+            f"name: {name}\nshort_name: {name}\nmembers:\n  - name: {name}\n    la_code: \"{code}\"\n"
+            f"    gss_code: {gss[code]}\nregion: {region}\n")
+        (project / "params" / pid / f"{YEAR}.yml").write_text(
+            f"year: {YEAR}\nstatus: draft\nchapters:\n  - local_context\n")
+    notebook = project / "notebooks" / "local_context.ipynb"
+    nb = nbformat.read(notebook, as_version=4)
+    cell = nbformat.v4.new_code_cell(PLANTED)
+    cell["id"] = "planted-failure"  # the same in every copy (new_code_cell's id is random)
+    nb.cells.append(cell)
+    nbformat.write(nb, notebook)
+    return project
+
+
+BATCH = ("build", "-p", "all", "-y", YEAR, "--renderer", "embedded", "--jobs", "2")
+
+
+@pytest.fixture(scope="module")
+def local_batch(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, int]:
+    project = batch_project(tmp_path_factory.mktemp("local") / "project")
+    proc = run_cli(project, *BATCH)
+    return project, proc.stderr, proc.returncode
+
+
+def test_every_la_params_for_a_few_councils(project: Path) -> None:
+    before = tree_hashes(project / "params")
+    generated, ids = every_la_params(Project(project), YEAR)
+    assert len(ids) == len(councils_in_year(Project(project), YEAR)) == 153  # the councils of 2023-24
+    assert "la-888-lancashire" in ids and "la-909-cumbria" not in ids  # Cumbria was abolished in April 2023
+    assert tree_hashes(project / "params") == before  # nothing written to params/
+    assert generated.params_dir == project / "build" / ".every-la" / YEAR / "params"
+    for rid in ("la-888-lancashire", "la-202-camden", "la-420-isles-of-scilly", "la-940-north-northamptonshire"):
+        params = load_params(generated, rid, YEAR)  # validated like any params: codes, GSS, region
+        assert params.report.status == "draft"
+        assert params.report.chapters == list(NATIONAL_CHAPTERS)
+        assert len(params.partnership.members) == 1 and rid.startswith(f"la-{params.partnership.members[0].la_code}-")
+    assert load_params(generated, "la-943-westmorland-and-furness", YEAR).partnership.members[0].gss_code == "E06000064"
+
+    north_east, ne_ids = every_la_params(Project(project), YEAR, region="North East")
+    las = local_authorities(project / "data" / "reference")
+    assert len(ne_ids) == 12 and all(las[i.split("-")[1]].region == "North East" for i in ne_ids)
+    assert report_id(las["841"]) == "la-841-darlington"
+    with pytest.raises(ParamsError, match="--region North Easst"):
+        every_la_params(Project(project), YEAR, region="North Easst")
+    with pytest.raises(ParamsError, match="--year 2031-32"):
+        every_la_params(Project(project), "2031-32")
+
+
+def test_a_failing_report_stops_no_other(local_batch: tuple[Path, str, int]) -> None:
+    project, stderr, code = local_batch
+    assert code == 1, stderr
+    assert "3 report(s): 2 built, 1 failed" in stderr
+    assert "failed: bad 2023-24: chapter 'local_context' failed" in stderr and "planted failure" in stderr
+    assert "[camden 2023-24] building report 2 of 3" in stderr  # progress by report ...
+    assert "[camden 2023-24] local_context executed" in stderr  # ... and by chapter
+    for pid in ("camden", "greenwich"):
+        assert (project / "build" / pid / YEAR / "public" / "report.pdf").is_file()
+    assert not (project / "build" / "bad" / YEAR).exists()
+    assert (project / "build" / "bad" / f"{YEAR}.failed" / "chapters" / "local_context.ipynb").is_file()
+
+
+def test_dask_local_cluster_builds_the_same_bytes(local_batch: tuple[Path, str, int], tmp_path: Path) -> None:
+    local, _, _ = local_batch
+    project = batch_project(tmp_path / "project")
+    proc = run_cli(project, *BATCH, "--executor", "dask", "--workers", "2")
+    assert proc.returncode == 1, proc.stderr
+    assert "dashboard: http" in proc.stderr
+    assert "3 report(s): 2 built, 1 failed" in proc.stderr
+    assert "failed: bad 2023-24: chapter 'local_context' failed" in proc.stderr
+    assert "[greenwich 2023-24] local_context executed" in proc.stderr  # chapter progress from the workers
+    for pid in ("camden", "greenwich"):
+        ours, theirs = tree_hashes(project / "build" / pid / YEAR), tree_hashes(local / "build" / pid / YEAR)
+        assert "public/report.pdf" in ours and "manifest.json" in ours
+        assert ours == theirs, sorted(k for k in ours.keys() | theirs.keys() if ours.get(k) != theirs.get(k))
+    assert not (project / "build" / "bad" / YEAR).exists()
