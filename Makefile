@@ -19,9 +19,12 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation --editable .
 	@touch $(STAMP)
 
-# The tests open the HTML report in headless Chromium (Debian's package; nothing is downloaded at run time).
+# The tests open the HTML report in headless Chromium (Debian's package) and check it with axe-core
+# (npm's package, at the version in tests/axe/package-lock.json, into tests/axe/node_modules; npm is
+# Debian's package). Nothing is downloaded when a report is built.
 CHROMIUM ?= chromium
-browser:
+AXE := tests/axe/node_modules/axe-core/axe.min.js
+browser: $(AXE)
 	@command -v $(CHROMIUM) >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "installing Chromium from Debian's packages (needed by the tests)"; \
@@ -29,6 +32,17 @@ browser:
 	  else \
 	    echo "the tests need Chromium: install Debian's 'chromium' package (sudo apt-get install chromium)"; exit 1; \
 	  fi; }
+
+$(AXE): tests/axe/package.json tests/axe/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing npm from Debian's packages (axe-core for the tests comes from npm)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; \
+	  else \
+	    echo "the tests need npm: install Debian's 'npm' package (sudo apt-get install npm)"; exit 1; \
+	  fi; }
+	cd tests/axe && npm ci --no-audit --no-fund --ignore-scripts --silent
+	@touch $(AXE)
 
 example: setup
 	$(BIN)/annualreport build --partnership $(PARTNERSHIP) --year $(YEAR) $(ARGS)
