@@ -24,23 +24,23 @@ $(STAMP): requirements.lock pyproject.toml
 # Debian's package). Nothing is downloaded when a report is built.
 CHROMIUM ?= chromium
 AXE := tests/axe/node_modules/axe-core/axe.min.js
-browser: $(AXE)
-	@command -v $(CHROMIUM) >/dev/null 2>&1 || { \
+
+# $(call debian,COMMAND,PACKAGE,WHY): install Debian's PACKAGE unless COMMAND exists (as root), else say what to install.
+define debian
+	@command -v $(1) >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "installing Chromium from Debian's packages (needed by the tests)"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	    echo "installing $(2) from Debian's packages ($(3))"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2) >/dev/null; \
 	  else \
-	    echo "the tests need Chromium: install Debian's 'chromium' package (sudo apt-get install chromium)"; exit 1; \
+	    echo "the tests need $(2): install Debian's '$(2)' package (sudo apt-get install $(2))"; exit 1; \
 	  fi; }
+endef
+
+browser: $(AXE)
+	$(call debian,$(CHROMIUM),chromium,needed by the tests)
 
 $(AXE): tests/axe/package.json tests/axe/package-lock.json
-	@command -v npm >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "installing npm from Debian's packages (axe-core for the tests comes from npm)"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; \
-	  else \
-	    echo "the tests need npm: install Debian's 'npm' package (sudo apt-get install npm)"; exit 1; \
-	  fi; }
+	$(call debian,npm,npm,axe-core for the tests comes from npm)
 	cd tests/axe && npm ci --no-audit --no-fund --ignore-scripts --silent
 	@touch $(AXE)
 

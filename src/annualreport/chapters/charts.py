@@ -104,12 +104,23 @@ def _value_axis(ax: plt.Axes, top_value: float, axis: str = "y") -> None:
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(_number_formatter(ticks))
 
 
-def _spread(positions: list[float], gap: float) -> list[float]:
-    """Label positions moved apart, in order, so that no two are closer than `gap`."""
+def _spread(positions: list[float], gap: float, floor: float = 0.0) -> list[float]:
+    """Label positions moved apart, in order, so that no two are closer than `gap`: labels that would
+    overlap form a group centred on the mean of their lines' ends (and kept above `floor`)."""
     order = sorted(range(len(positions)), key=lambda i: positions[i])
+    groups: list[list[int]] = []  # runs of labels in order, each laid out `gap` apart
+    def start(group: list[int]) -> float:
+        mean = sum(positions[i] for i in group) / len(group)
+        return max(floor, mean - gap * (len(group) - 1) / 2)
+    for i in order:
+        groups.append([i])
+        while len(groups) > 1 and start(groups[-2]) + gap * len(groups[-2]) > start(groups[-1]):
+            last = groups.pop()
+            groups[-1] += last
     out = list(positions)
-    for before, i in zip(order, order[1:]):
-        out[i] = max(out[i], out[before] + gap)
+    for group in groups:
+        for k, i in enumerate(group):
+            out[i] = start(group) + gap * k
     return out
 
 
@@ -156,7 +167,7 @@ def line_chart(data: pd.DataFrame, path: Path, ylabel: str, highlight: int) -> d
         ax.set_ylabel(ylabel)
         _value_axis(ax, float(data.value.max()) if data.value.notna().any() else 1.0)
         top = ax.get_ylim()[1]
-        placed = _spread([v for v, _, _ in ends], gap=top * 0.075)
+        placed = _spread([v for v, _, _ in ends], gap=top * 0.065)
         for (_, name, colour), y in zip(ends, placed):
             ax.annotate(name, xy=(len(periods) - 1, y), xytext=(8, 0), textcoords="offset points", va="center",
                         fontsize=9, color=colour if colour != MUTED else "#595959", annotation_clip=False)

@@ -56,8 +56,8 @@ def index_text(params: ReportParams, members: list[str]) -> str:
                                                 params.partnership.statistical_neighbours))
     return f"""# About this report {{.unnumbered}}
 
-This is the annual report of the {name} for {year} (1 April {year[:4]} to 31 March
-{int(year[:4]) + 1}). It covers the area of {join_words([inline(m) for m in members])}.
+This is the annual report of the {name} for {year}. The year ran from 1 April {year[:4]} to 31 March
+{int(year[:4]) + 1}. It covers the area of {join_words([inline(m) for m in members])}.
 
 Every figure is computed once, from the published national statistics of the Department for Education
 (DfE) and the Office for National Statistics (ONS) and from the partnership's own records, and every
