@@ -30,7 +30,6 @@ from annualreport.store.figures import Store
 COMPARATORS = ("england", "region", "sn_mean")
 FILE_IN_BRACKETS = re.compile(r"\s*\([^()]*(?:\.csv|\.xlsx|\.ods|release|statistical first)[^()]*\)", re.I)
 NATIONAL_FILES = re.compile(r"the national files held for .+? cover (\d{4}-\d{2} to \d{4}-\d{2})")
-YEAR_ENDING = re.compile(r"year ending 31 March \d{4}")
 PUBLISHED_AS = re.compile(r"published as (\w[\w ]*?) for ")
 SUBJECT = {"count": "the number of", "rate_per_10k": "the rate of", "percent": "the percentage for", "number": "the figure for"}
 SYMBOL_NOTE = "[x] not available; [c] suppressed to protect small numbers; [z] not applicable."
@@ -312,10 +311,7 @@ class Chapter:
         for d in self.meta.get("datasets", {}).values():
             names = sorted(dict.fromkeys(f["release"] for f in d["files"]),
                            key=lambda r: max((int(y) for y in re.findall(r"\b(?:19|20)\d{2}\b", r)), default=0))
-            latest = YEAR_ENDING.search(names[-1])
-            latest_text = f"for the {latest.group(0)}" if latest else names[-1]
-            count = f"{len(names)} releases, the latest" if len(names) > 1 else "the release"
-            releases.append(f"- {d['title']}: {count} {latest_text}.")
+            releases.append(f"- {d['title']}:\n" + "\n".join(f"    - {name}." for name in names))
         lines = [
             "National figures are DfE's children's social care statistics and ONS mid-year population estimates. "
             "They are read from the files DfE published on Explore Education Statistics. Before 2018 they come from "
