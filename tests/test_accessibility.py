@@ -91,6 +91,8 @@ def axe_violations(html: Path, work: Path) -> list[dict]:
 def test_axe_finds_no_violation(report: Path, tmp_path: Path) -> None:
     assert AXE.is_file(), "axe-core is not installed: run `make browser`"
     assert Path(CHROMIUM).exists(), "Chromium is not installed: run `make browser`"
+    html = (report / "public" / "report.html").read_text(encoding="utf-8")
+    assert '<nav id="TOC"' in html and html.count("<main") == 1  # the page axe checks has its contents and main
     violations = axe_violations(report / "public" / "report.html", tmp_path)
     assert violations == [], json.dumps(violations, indent=1)
 
