@@ -19,16 +19,30 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation --editable .
 	@touch $(STAMP)
 
-# The tests open the HTML report in headless Chromium (Debian's package; nothing is downloaded at run time).
+# The tests open the HTML report in headless Chromium (Debian's package) and check it with axe-core
+# (npm's package, at the version in tests/axe/package-lock.json, into tests/axe/node_modules; npm is
+# Debian's package). Nothing is downloaded when a report is built.
 CHROMIUM ?= chromium
-browser:
-	@command -v $(CHROMIUM) >/dev/null 2>&1 || { \
+AXE := tests/axe/node_modules/axe-core/axe.min.js
+
+# $(call debian,COMMAND,PACKAGE,WHY): install Debian's PACKAGE unless COMMAND exists (as root), else say what to install.
+define debian
+	@command -v $(1) >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "installing Chromium from Debian's packages (needed by the tests)"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	    echo "installing $(2) from Debian's packages ($(3))"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2) >/dev/null; \
 	  else \
-	    echo "the tests need Chromium: install Debian's 'chromium' package (sudo apt-get install chromium)"; exit 1; \
+	    echo "the tests need $(2): install Debian's '$(2)' package (sudo apt-get install $(2))"; exit 1; \
 	  fi; }
+endef
+
+browser: $(AXE)
+	$(call debian,$(CHROMIUM),chromium,needed by the tests)
+
+$(AXE): tests/axe/package.json tests/axe/package-lock.json
+	$(call debian,npm,npm,axe-core for the tests comes from npm)
+	cd tests/axe && npm ci --no-audit --no-fund --ignore-scripts --silent
+	@touch $(AXE)
 
 example: setup
 	$(BIN)/annualreport build --partnership $(PARTNERSHIP) --year $(YEAR) $(ARGS)

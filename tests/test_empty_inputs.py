@@ -33,5 +33,5 @@ def test_a_draft_counts_empty_and_placeholder_inputs_as_not_provided(project: Pa
         assert f"not provided: {name}" in build.stderr
     text = " ".join(" ".join(pdf_text(project / "build" / "lancashire" / "2013-14" / "public" / "report.pdf")).split())
     for title in ("multi-agency training", "partner updates", "challenge log", "audit findings"):
-        assert f"Not provided for 2013-14: {title} (not yet provided for this draft)" in text, title
+        assert f"Not provided for 2013-14: {title}. Reason given: not yet provided for this draft." in text, title
     assert "Named lead appointed" not in text  # the template's example is never published

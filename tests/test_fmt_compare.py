@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from annualreport.chapters.compare import compare_words, describe_change, size_word, target_words
-from annualreport.chapters.fmt import format_value, period_label, round_half_up
+from annualreport.chapters.fmt import format_value, join_words, period_label, round_half_up
 
 
 def test_half_up_not_bankers() -> None:
@@ -26,6 +26,15 @@ def test_lower_is_better_falling_is_improvement() -> None:
     assert change.direction == "up" and change.judgement == "declined"
     assert change.sentence == "rose from 27.6% in 2012-13 to 31.0% in 2013-14 (up 3.4 percentage points)"
     assert describe_change(16.7, 12.5, "percent", 1, "low", 1.0, 2013, 2014).judgement == "improved"
+
+
+def test_one_percentage_point_is_singular_and_a_missing_year_is_named() -> None:
+    assert describe_change(26.0, 25.0, "percent", 0, "low", 1.0, 2013, 2014).sentence.endswith("(down 1 percentage point)")
+    assert describe_change(26.0, 24.0, "percent", 0, "low", 1.0, 2013, 2014).sentence.endswith("(down 2 percentage points)")
+    assert describe_change(None, 5, "count", 0, "none", 1.0, 2013, 2014).sentence == (
+        "cannot be compared with the previous year, because there is no figure for 2012-13")
+    assert join_words(["Hampshire", "Isle of Wight", "Portsmouth", "Southampton"]) == (
+        "Hampshire, Isle of Wight, Portsmouth and Southampton")
 
 
 def test_no_polarity_is_not_judged_and_small_changes_are_no_change() -> None:

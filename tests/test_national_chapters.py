@@ -47,17 +47,19 @@ def all_x_rows(build: Path) -> list[tuple[str, str]]:
 
 def test_lancashire_2013_14_states_children_looked_after_with_history_back_to_2011(lancashire_build: Path) -> None:
     text = chapter_text(lancashire_build, "looked_after")
-    assert "**Children looked after at 31 March** in Lancashire rose from 1,475 in 2012-13 to 1,592 in 2013-14" in text
-    assert "England: 68,840" in text
+    assert ("In Lancashire, the number of **children looked after at 31 March** was 1,592 in 2013-14. "
+            "This was a rise from 1,475 in 2012-13") in text
+    assert "England had 68,840" in text
     assert "| Children looked after at 31 March | Lancashire | [x] | 1,296 | 1,324 | 1,475 | 1,592 |" in text
-    assert "not available for 2009-10 (the national files held here start in 2010-11" in text
-    assert "computed by us for 2012-13 to 2013-14" in text  # the rate: DfE's SFR published none
+    assert "Not available for 2009-10: the national files held here start in 2010-11" in text
+    assert "We computed the figures for 2012-13 to 2013-14" in text  # the rate: DfE's SFR published none
 
 
 def test_lancashire_2017_18_states_the_pathway_and_plans_by_category(lancashire_2017: Path) -> None:
     cp = chapter_text(lancashire_2017, "child_protection")
-    assert "**Section 47 enquiries** in Lancashire fell from 5,470 in 2016-17 to 4,485 in 2017-18" in cp
-    assert "**Initial child protection conferences** in Lancashire fell sharply from 2,277 in 2016-17 to 1,682 in 2017-18" in cp
+    assert "In Lancashire, the number of **section 47 enquiries** was 4,485 in 2017-18. This was a fall from 5,470 in 2016-17" in cp
+    assert ("the number of **initial child protection conferences** was 1,682 in 2017-18. "
+            "This was a sharp fall from 2,277 in 2016-17") in cp
     assert "| Child protection plans at 31 March (category breakdown) | Lancashire | 1,079 | 936 | 1,460 | 1,406 | 1,245 |" in cp
     assert "| Plans at 31 March: neglect | Lancashire | 451 | 282 | 489 | 431 | 426 |" in cp
     assert "| Plans at 31 March: emotional abuse | Lancashire | 373 | 374 | 696 | 596 | 498 |" in cp
@@ -74,7 +76,7 @@ def test_no_table_has_a_partnership_row_of_only_x(which: str, lancashire_build: 
 
 def test_appendix_names_each_release_and_the_store_each_figures_source(lancashire_2017: Path) -> None:
     appendix = chapter_text(lancashire_2017, "appendix")
-    assert "the latest release that covers it is used" in appendix
+    assert "we use the latest release that covers it" in appendix
     assert "SFR36/2014" in appendix and "year ending 31 March 2022" in appendix
     with (lancashire_2017 / "store.csv").open(encoding="utf-8", newline="") as f:
         rows = [r for r in csv.DictReader(f) if r["indicator"] == "cla_at31" and r["area_type"] == "partnership"]

@@ -108,3 +108,18 @@ def test_unknown_target_is_named(project: Path) -> None:
     path.write_text(path.read_text().replace("  board_attendance: 80", "  board_atendance: 80"))
     msg = problems(project)
     assert "key 'targets.board_atendance': no indicator or local measure of that name" in msg and "board_attendance" in msg
+
+
+def test_a_partnership_adds_its_own_glossary_terms(project: Path) -> None:
+    from annualreport.render.book import glossary_terms
+
+    partnership = project / "params" / "lancashire.yml"
+    partnership.write_text(partnership.read_text() + "glossary:\n  LCC: Lancashire County Council, the council\n  ICB: Integrated care board\n")
+    year = project / "params" / "lancashire" / "2013-14.yml"
+    year.write_text(year.read_text() + "glossary:\n  ICB: Integrated care board, the NHS body for the area\n")
+    terms = glossary_terms(load_params(Project(project), "lancashire", "2013-14"))
+    assert terms["ICB"] == "Integrated care board, the NHS body for the area"  # the year's entry wins
+    assert terms["LCC"] == "Lancashire County Council, the council"
+    assert "similar areas" in terms and "percentage point" in terms  # terms as well as acronyms
+    year.write_text(year.read_text() + "  HIPS: [not, a, text]\n")
+    assert "glossary" in problems(project)

@@ -11,15 +11,16 @@ disagree with the chapters.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
 from IPython.display import Markdown
 
 from annualreport.publication.cell_registry import TableCells, write_cells
-from annualreport.chapters.charts import alt_text, line_chart
-from annualreport.chapters.compare import Change, compare_words, describe_change, target_words
-from annualreport.chapters.fmt import format_value, period_label
+from annualreport.chapters.charts import alt_text, line_chart, report_year_note
+from annualreport.chapters.compare import SIZE_THRESHOLDS, Change, compare_words, describe_change, target_words
+from annualreport.chapters.fmt import format_number, format_value, join_words, period_label
 from annualreport.inputs.local_data import INPUTS
 from annualreport.chapters.local_view import LocalView
 from annualreport.render.markdown_text import inline
@@ -27,14 +28,43 @@ from annualreport.render.outputs import Outputs, pipe_table
 from annualreport.store.figures import Store
 
 COMPARATORS = ("england", "region", "sn_mean")
+FILE_IN_BRACKETS = re.compile(r"\s*\([^()]*(?:\.csv|\.xlsx|\.ods|release|statistical first)[^()]*\)", re.I)
+NATIONAL_FILES = re.compile(r"the national files held for .+? cover (\d{4}-\d{2} to \d{4}-\d{2})")
+PUBLISHED_AS = re.compile(r"published as (\w[\w ]*?) for ")
+SUBJECT = {"count": "the number of", "rate_per_10k": "the rate of", "percent": "the percentage for", "number": "the figure for"}
 SYMBOL_NOTE = "[x] not available; [c] suppressed to protect small numbers; [z] not applicable."
 
 
 def _reason(note: str) -> str:
-    """The reason part of a store note ('not available for 2014-15: DfE publishes ...' -> 'DfE publishes ...')."""
+    """The reason part of a store note, fit for public text: 'not available for 2014-15: DfE publishes ...'
+    -> 'DfE publishes ...'; a file name or release in brackets is left out (the data files say where
+    each figure came from), so public text holds no file names and no nested brackets."""
     head, sep, tail = note.partition(": ")
-    return tail if sep and (head.startswith(("not available for", "no data for", "DfE published no figure"))
+    text = tail if sep and (head.startswith(("not available for", "no data for", "DfE published no figure"))
                             or " did not exist in " in head or " no longer existed in " in head) else note
+    text = FILE_IN_BRACKETS.sub("", text).strip()
+    text = text.split("; add a newer release")[0]  # an instruction for the coordinator, not for readers
+    if text.startswith("not added up: "):
+        return "The partnership's figure cannot be added up from its councils', because the counts behind the rate are not published"
+    published = PUBLISHED_AS.match(text)
+    if published:
+        return f"DfE published it as {published.group(1)}"
+    if text.startswith("no data for "):
+        return "the national statistics hold no figure for that year"
+    return text.replace("(", "").replace(")", "") if text.count("(") > 1 else text
+
+
+def _sentence(text: str) -> str:
+    """Text as a sentence: ending with a full stop unless it ends with one already."""
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def _plain_reason(why: str) -> str:
+    """A gap's reason as a short clause: 'the national files held for X cover 2012-13 to 2024-25'
+    -> 'the national files held cover 2012-13 to 2024-25'; a bracket inside a bracket is opened."""
+    why = NATIONAL_FILES.sub(r"the national files held cover \1", why)
+    return why
 
 
 def _years(periods: list[int]) -> str:
@@ -81,30 +111,53 @@ class Chapter:
         """A sentence: the report-year figure, its change, and England, region and neighbours beside it."""
         return Markdown(self.headline_text(indicator))
 
+    def subject(self, indicator: str) -> str:
+        """The indicator as the subject of a sentence, in the singular: 'the number of **referrals to
+        children's social care**', 'the percentage for **re-referrals within 12 months**'."""
+        info = self.store.indicator(indicator)
+        title = info["title"].removesuffix(" (%)")
+        title = title if title[:2].isupper() else title[:1].lower() + title[1:]
+        return f"{SUBJECT.get(info['unit'], 'the figure for')} **{title}**"
+
+    def area_words(self, area_type: str, name: str) -> str:
+        """An area as a lay reader names it: 'England', 'the North West', 'similar areas'."""
+        if area_type == "sn_mean":
+            return "similar areas"
+        if area_type == "region" and not name.startswith(("London", "Inner London", "Outer London", "Yorkshire")):
+            return f"the {name}"
+        return name
+
     def headline_text(self, indicator: str) -> str:
+        """Short sentences, one comparison each: the change over the year, then how the figure compares
+        with England, the region and similar areas (areas with the same comparison in one sentence)."""
         info = self.store.indicator(indicator)
         own = self.store.figure(indicator)
         name = inline(self.meta["short_name"])
+        subject = self.subject(indicator)
         if not own.available:
-            return f"**{info['title']}** in {name} is not available for {self.year} ({_reason(own.note) or own.state})."
-        sentence = f"**{info['title']}** in {name} {self.change(indicator).sentence}."
-        comparisons = []
+            why = _reason(own.note) or own.state
+            return f"In {name}, {subject} is not available for {self.year}. {_sentence(why[:1].upper() + why[1:])}"
+        change = self.change(indicator)
+        sentences = [f"In {name}, {subject} was {self.text(indicator)} in {self.year}.", f"This was {change.since}."]
+        groups: dict[tuple[str, str], list[str]] = {}
+        counts: list[str] = []
         for area in COMPARATORS:
             other = self.store.figure(indicator, area)
             if not other.available:
                 continue
+            where = self.area_words(area, other.area_name)
             if info["unit"] == "count":
-                comparisons.append(f"{other.area_name}: {self.text(indicator, area)}")
+                counts.append(f"{where} {'had' if not counts else ''} {self.text(indicator, area)}".replace("  ", " "))
                 continue
             word, verdict = compare_words(own.value, other.value, info["decimals"], info["polarity"])
-            comparisons.append(f"{word} {other.area_name} ({self.text(indicator, area)})" + (f", which is {verdict}" if verdict else ""))
-        if comparisons and info["unit"] == "count":
-            sentence += f" For comparison, {'; '.join(comparisons)}."
-        elif comparisons:
-            sentence += f" In {self.year} this was " + "; ".join(comparisons) + "."
+            groups.setdefault((word, verdict), []).append(f"{where} ({self.text(indicator, area)})")
+        if counts:
+            sentences.append(f"For comparison, {join_words(counts)}.")
+        for i, ((word, verdict), areas) in enumerate(groups.items()):
+            sentences.append(f"{'It' if i else 'This'} was {word} {join_words(areas)}" + (f", which is {verdict}." if verdict else "."))
         if indicator in self.meta.get("targets", {}):
-            sentence += f" This is {self.against_target(indicator, own.value)}."
-        return sentence
+            sentences.append(f"This is {self.against_target(indicator, own.value)}.")
+        return " ".join(sentences)
 
     def against_target(self, name: str, value: float | None, unit: str = "percent", decimals: int = 0) -> str:
         """'against a target of 80%: not met' for an indicator or local measure with a target in params."""
@@ -168,7 +221,7 @@ class Chapter:
 
     def coverage_text(self, indicators: list[str]) -> str:
         """Where each series begins or a breakdown is not published, and which figures we computed,
-        in plain sentences (empty when every figure of every year shown is DfE's own)."""
+        in short plain sentences (empty when every figure of every year shown is DfE's own)."""
         lines = []
         for ind in indicators:
             title = self.store.indicator(ind)["title"]
@@ -180,11 +233,11 @@ class Chapter:
                     gaps.setdefault(_reason(f.note), []).append(p)
                 elif f.note.startswith("computed by us"):
                     computed.append(p)
-            parts = [f"not available for {_years(ps)}" + (f" ({why})" if why else "") for why, ps in gaps.items()]
+            parts = [f"Not available for {_years(ps)}" + (f": {_plain_reason(why)}" if why else "") for why, ps in gaps.items()]
             if computed:
-                parts.append(f"computed by us for {_years(computed)} from DfE's counts, as DfE computes it (DfE published none)")
+                parts.append(f"We computed the figures for {_years(computed)} from DfE's counts, as DfE does")
             if parts:
-                lines.append(f"- *{title}*: " + "; ".join(parts) + ".")
+                lines.append(f"- *{title}*. " + ". ".join(parts) + ".")
         return "\n".join(lines)
 
     def coverage(self, indicators: list[str]) -> Markdown:
@@ -207,27 +260,40 @@ class Chapter:
         """A line chart of one indicator over the years for the partnership and its comparators.
 
         Writes figures/<chapter>-<n>.png and data/<chapter>-<n>.csv; returns the Markdown image
-        with a headline title, a subtitle stating the data, and alt text from the figures.
+        with a headline title, a subtitle stating the data (and how the report year is marked), and
+        alt text made from the same description of change as the title.
         """
         info = self.store.indicator(indicator)
+        change = self.change(indicator)
         if title is None:  # a headline that states the message
-            title = f"{info['title']} {self.change(indicator).sentence}"
+            title = f"{info['title'].removesuffix(' (%)')} {change.sentence}"
         data = self._series(indicator)
         if info["unit"] == "count":  # counts of areas of very different sizes don't share an axis
             data = data[data.area_type.isin(["partnership", "member"])]
-        data = data[["area_name", "time_period", "value", "state"]]
+        keys = data
+        data = data[["area_type", "area_name", "time_period", "value", "state"]]
         if data.value.isna().all():
             return Markdown(f"*No chart: {info['title'].lower()} is not available for "
                             f"{period_label(self.store.periods[0])} to {self.year} in the national statistics.*")
         stem = self.outputs.next_chart()
-        line_chart(data, self.outputs.png(stem), info["title"], self.period)
+        colours = line_chart(data, self.outputs.png(stem), info["title"], self.period)
         out = data.assign(year=data.time_period.map(period_label), indicator=indicator)
         path = self.outputs.write_csv(stem, out[["indicator", "area_name", "year", "value", "state"]])
         if info["unit"] == "count":
-            keys = self._series(indicator).loc[data.index]
             refs = [("store", indicator, at, code, int(p)) for at, code, p in zip(keys.area_type, keys.area_code, keys.time_period)]
             write_cells(self.build_dir, self.chapter, TableCells(stem, path, None, [(i + 1, "value", r) for i, r in enumerate(refs)]))
-        alt = alt_text(data, info["title"].lower(), info["unit"], info["decimals"], self.meta["short_name"])
+        shown = data.dropna(subset=["value"])
+        lead = self.meta["short_name"]
+        others = (["its councils"] if (shown.area_type == "member").any() else []) + [
+            "the region" if at == "region" else self.area_words(at, n)
+            for at, n in dict.fromkeys(zip(shown.area_type, shown.area_name)) if at not in ("partnership", "member")]
+        label = info["title"].removesuffix(" (%)")
+        label = label if label[:2].isupper() else label[:1].lower() + label[1:]
+        alt = alt_text(label, lead, period_label(int(shown.time_period.min())), period_label(int(shown.time_period.max())),
+                       change.sentence, others)
+        self.outputs.record_chart(stem, {"title": title, "alt": alt, "change": change.sentence, "direction": change.direction,
+                                         "colours": colours})
+        subtitle = f"{subtitle.rstrip('.')}. {report_year_note(self.year)}"
         return Markdown(self.outputs.figure_markdown(stem, title, subtitle, alt))
 
     def say(self, text: str) -> Markdown:
@@ -236,31 +302,36 @@ class Chapter:
 
     # -- appendix ------------------------------------------------------------------------
     def methodology(self) -> Markdown:
-        """How the figures were made: sources, comparators, rounding, judgements, suppression."""
-        rules = self.meta["rules"]
+        """How the figures were made: sources, comparators, rounding, judgements, suppression, in short
+        sentences (the files each figure came from are in the report's data, store.csv)."""
         sn = self.meta["statistical_neighbours"]
+        tolerance = self.meta["thresholds"]["no_change_tolerance"]
+        rel, pts = SIZE_THRESHOLDS["relative"], SIZE_THRESHOLDS["points"]
         releases = []
         for d in self.meta.get("datasets", {}).values():
-            by_release: dict[str, list[str]] = {}
-            for f in d["files"]:
-                by_release.setdefault(f["release"], []).append(f"*{Path(f['path']).name}*")
-            releases.append(f"- {d['title']}: " + "; ".join(f"{r} ({', '.join(fs)})" for r, fs in by_release.items()))
+            names = sorted(dict.fromkeys(f["release"] for f in d["files"]),
+                           key=lambda r: max((int(y) for y in re.findall(r"\b(?:19|20)\d{2}\b", r)), default=0))
+            releases.append(f"- {d['title']}:\n" + "\n".join(f"    - {name}." for name in names))
         lines = [
-            "National figures are DfE's children's social care statistics and ONS mid-year population estimates, "
-            "read from the files DfE published (Explore Education Statistics, and for years before 2018 the "
-            "underlying data of DfE's statistical first releases). Each release revises earlier years, so for each "
-            "year the latest release that covers it is used; the data of this report (store.csv) records for every "
-            "figure the file and release it came from. Where DfE published no rate or percentage for a year (the "
-            "older files carry none), it is computed by us from DfE's counts the way DfE computes it: rates per "
-            "10,000 children aged 0 to 17 use the ONS mid-year population estimate for the mid-year before the 31 March "
-            "that ends the year; each such figure is marked as computed by us in the chapters and the data.",
-            "Files read, by dataset and release:\n\n" + "\n".join(releases),
-            f"Statistical neighbours are DfE's {sn['model']} model ({len(sn['codes'])} councils); the comparator "
-            "shown is the mean of their values (the median is in the data files).",
-            f"Rounding: {rules['rounding']}. Judgement: {rules['judgement']}. Quartiles: {rules['quartile']}. "
-            f"RAG ratings: {rules['rag']}. Size: {rules['size']}.",
-            f"Small numbers: counts from 1 to {self.meta['thresholds']['suppress_below'] - 1} are suppressed ([c]), "
-            "with further cells suppressed where a total would give them away; a rate or percentage made from a "
+            "National figures are DfE's children's social care statistics and ONS mid-year population estimates. "
+            "They are read from the files DfE published on Explore Education Statistics. Before 2018 they come from "
+            "the underlying data of DfE's statistical first releases. Each release revises earlier years. So for each "
+            "year we use the latest release that covers it. The report's data names the file and release "
+            "of every figure.",
+            "Where DfE published no rate or percentage for a year, we computed it from DfE's counts, as DfE does. "
+            "Rates per 10,000 children use the ONS estimate of children aged 0 to 17 for the middle of the year before "
+            "31 March. Each such figure is marked as computed by us in the chapters and the data.",
+            "Releases read, by dataset:\n\n" + "\n".join(releases),
+            f"Similar areas are the councils most like this one, chosen by DfE's statistical neighbour model "
+            f"({sn['model']}, {len(sn['codes'])} councils). The figure shown for them is the mean of their values. "
+            "The median is in the data files.",
+            "Figures are rounded half-up, as DfE rounds. A change is judged as improved or declined from which "
+            f"direction is better for the indicator. A change of less than {format_number(tolerance, 1)}% is called "
+            "no change. Judgements compare the rounded figures. Quartile 1 is the best quarter of all councils, and "
+            f"quartile 4 the worst. A change under {rel[0]:g}% is called slight, and one of {rel[1]:g}% or more sharp. "
+            f"For percentages, slight means under {pts[0]:g} percentage point and sharp {pts[1]:g} points or more.",
+            f"Small numbers: counts from 1 to {self.meta['thresholds']['suppress_below'] - 1} are suppressed ([c]). "
+            "Further cells are suppressed where a total would give them away. A rate or percentage made from a "
             "suppressed count is suppressed too.",
             "Local figures come from the partnership's own records, in the files listed with this report's data.",
         ]
@@ -276,7 +347,8 @@ class Chapter:
         def title(name: str) -> str:
             return (DATASET_BY_NAME.get(name) or TEXT_BY_NAME[name]).title.lower()
 
-        return Markdown("\n".join(f"- Not provided: {title(n)}" + (f" ({inline(r)})" if r else "") for n, r in sorted(missing.items())))
+        return Markdown("\n".join(f"- Not provided: {title(n)}." + (f" Reason given: {_sentence(inline(r))}" if r else "")
+                                  for n, r in sorted(missing.items())))
 
     # -- records for the summary ---------------------------------------------------------
     def record(self, *indicators: str) -> None:
@@ -299,8 +371,8 @@ class Chapter:
             ch = self.change(ind)
             rows.append([self.store.indicator(ind)["title"], self.text(ind, period=self.period - 1), self.text(ind),
                          f"{ch.arrow} {ch.direction}" if ch.direction != "unknown" else "–", ch.judgement, self.text(ind, "england")])
-        note = ("Judgement says whether a change is better or worse given which direction is better for that "
-                "indicator (DfE's polarity); 'not judged' where neither direction is better.")
+        note = ("The judgement says whether a change is better or worse for that indicator, as DfE's polarity "
+                "sets out. It says 'not judged' where neither direction is better.")
         write_cells(self.build_dir, self.chapter, registry)
         return Markdown(pipe_table(header, rows, [30, 8, 8, 8, 10, 10], f"Summary at a glance, {self.year}", "summary", note))
 

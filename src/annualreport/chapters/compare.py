@@ -19,6 +19,9 @@ SIZE_RULE = ("a change is called slight when it is under 5% (under 1 percentage 
              "sharp when it is 20% or more (5 percentage points or more)")
 
 
+ADJECTIVE = {"slightly": "slight", "sharply": "sharp"}
+
+
 def size_word(change: float, unit: str) -> str:
     slight, sharp = SIZE_THRESHOLDS["points" if unit == "percent" else "relative"]
     return "slightly " if abs(change) < slight else "sharply " if abs(change) >= sharp else ""
@@ -39,6 +42,7 @@ class Change:
     direction: str  # "up", "down", "same" or "unknown"
     judgement: str  # "improved", "declined", "no change", "not judged" or "not available"
     sentence: str   # e.g. "rose from 1,011 in 2012-13 to 1,079 in 2013-14 (up 6.7%)"
+    since: str = ""  # the same change from the previous year only, e.g. "a rise from 1,011 in 2012-13 (up 6.7%)"
 
     @property
     def arrow(self) -> str:
@@ -49,7 +53,10 @@ def describe_change(previous: float | None, current: float | None, unit: str, de
                     polarity: str, tolerance: float, prev_period: int, period: int) -> Change:
     """Compare two values of one indicator; all arguments as stored (unrounded)."""
     if previous is None or current is None:
-        return Change("unknown", "not available", "cannot be compared with the previous year")
+        missing = period_label(prev_period) if previous is None else period_label(period)
+        return Change("unknown", "not available",
+                      f"cannot be compared with the previous year, because there is no figure for {missing}",
+                      f"not comparable with the previous year, as there is no figure for {missing}")
     prev_text = format_value(previous, unit, decimals)
     cur_text = format_value(current, unit, decimals)
     # Compare what the reader sees: rounded values, so the words never contradict the figures.
@@ -58,21 +65,25 @@ def describe_change(previous: float | None, current: float | None, unit: str, de
     if cur_r == prev_r or abs(relative) < tolerance:
         direction = "same" if cur_r == prev_r else ("up" if cur_r > prev_r else "down")
         words = f"was {cur_text} in {period_label(period)}, much the same as {prev_text} in {period_label(prev_period)}"
-        return Change(direction, "no change", words)
+        return Change(direction, "no change", words, f"much the same as {prev_text} in {period_label(prev_period)}")
     direction = "up" if cur_r > prev_r else "down"
     verb = "rose" if direction == "up" else "fell"
     if unit == "percent":
-        size = f"{format_number(abs(float(cur_r - prev_r)), decimals)} percentage points"
-        verb += " " + size_word(float(cur_r - prev_r), unit).strip()
+        points = format_number(abs(float(cur_r - prev_r)), decimals)
+        size = f"{points} percentage point{'' if points == '1' else 's'}"
+        adverb = size_word(float(cur_r - prev_r), unit).strip()
     else:
         size = f"{format_number(abs(relative), 0)}%"
-        verb += " " + size_word(relative, unit).strip()
-    verb = verb.strip()
-    sentence = f"{verb} from {prev_text} in {period_label(prev_period)} to {cur_text} in {period_label(period)} ({'up' if direction == 'up' else 'down'} {size})"
+        adverb = size_word(relative, unit).strip()
+    verb = f"{verb} {adverb}".strip()
+    moved = f"({'up' if direction == 'up' else 'down'} {size})"
+    sentence = f"{verb} from {prev_text} in {period_label(prev_period)} to {cur_text} in {period_label(period)} {moved}"
+    noun = f"{ADJECTIVE.get(adverb, '')} {'rise' if direction == 'up' else 'fall'}".strip()
+    since = f"{'an' if noun[0] in 'aeiou' else 'a'} {noun} from {prev_text} in {period_label(prev_period)} {moved}"
     if polarity == "none":
-        return Change(direction, "not judged", sentence)
+        return Change(direction, "not judged", sentence, since)
     better = (direction == "up") == (polarity == "high")
-    return Change(direction, "improved" if better else "declined", sentence)
+    return Change(direction, "improved" if better else "declined", sentence, since)
 
 
 def compare_words(value: float | None, other: float | None, decimals: int, polarity: str) -> tuple[str, str]:

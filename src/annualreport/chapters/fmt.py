@@ -34,3 +34,8 @@ def format_value(value: float | None, unit: str, decimals: int, state: str = "va
 def period_label(time_period: int) -> str:
     """The financial year that ends on 31 March of time_period: 2014 -> '2013-14'."""
     return f"{time_period - 1}-{str(time_period)[2:]}"
+
+
+def join_words(items: list[str]) -> str:
+    """A list as a reader says it: 'A', 'A and B', 'A, B and C'."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1] if items else ""

@@ -84,7 +84,7 @@ class LocalView:
         title = (DATASET_BY_NAME.get(name) or TEXT_BY_NAME[name]).title
         title = title if title[:2].isupper() else title[0].lower() + title[1:]
         reason = self.not_provided.get(name, "")
-        return Markdown(f"*Not provided for {self.year}: {title}*" + (f" ({inline(reason)})." if reason else "."))
+        return Markdown(f"*Not provided for {self.year}: {title}.*" + (f" Reason given: {inline(reason).strip().rstrip('.')}." if reason else ""))
 
     def _measure(self, name: str, measure: str) -> Measure:
         return next(m for m in DATASET_BY_NAME[name].measures if m.name == measure)
@@ -253,12 +253,13 @@ class LocalView:
                                    numbers=False))
 
     def items_sections(self, name: str, heading: str, body: str) -> Markdown:
-        """Each item as a sub-section: its `heading` key as the heading, its `body` key as text.
+        """Each item as a section (`##`, under the chapter's heading: a heading never skips a level,
+        which PDF/UA requires): its `heading` key as the heading, its `body` key as text.
 
         Both are shown as typed (escaped), the body's paragraphs kept: a partner's text is never
         read as Markdown, HTML or Typst."""
         items = self.items(name)
         if not items:
             return self.missing(name)
-        return Markdown("\n\n".join(f"### {inline(i[heading])} {{.unnumbered}}\n\n{paragraphs(i.get(body, ''))}" for i in items))
+        return Markdown("\n\n".join(f"## {inline(i[heading])} {{.unnumbered}}\n\n{paragraphs(i.get(body, ''))}" for i in items))
 

@@ -82,7 +82,26 @@ def placeholders(store: Store) -> dict[str, str]:
         }
         if ind in meta.get("targets", {}):
             values[f"{ind}.target_sentence"] = target_words(own.value, meta["targets"][ind], info["unit"], info["decimals"], info["polarity"])
+    values["demand_summary"] = demand_summary(values)
     return values
+
+
+def demand_summary(values: dict[str, str]) -> str:
+    """The foreword's framing, chosen from the actual directions of referrals and plans: 'Demand rose.',
+    'Demand fell.' or 'Demand moved in different directions.', then one sentence for each."""
+    directions = {values.get(f"{ind}.direction") for ind in ("referrals", "cp_plans")}
+    if directions <= {"up"}:
+        lead = "Demand rose."
+    elif directions <= {"down"}:
+        lead = "Demand fell."
+    elif directions <= {"same"}:
+        lead = "Demand was much the same as the year before."
+    elif "unknown" in directions or None in directions:
+        lead = "Not every measure of demand can be compared with the year before."
+    else:
+        lead = "Demand moved in different directions."
+    return (f"{lead} Referrals to children's social care {values.get('referrals.change_sentence', 'are not available')}. "
+            f"Child protection plans at 31 March {values.get('cp_plans.change_sentence', 'are not available')}.")
 
 
 def fill(text: str, values: dict[str, str], where: str) -> str:
@@ -129,8 +148,12 @@ def apply_file(nb: nbformat.NotebookNode, path: Path, label: str) -> None:
 
 def glossary_text(terms: dict[str, str], used_in: str) -> str:
     """A definition list of the glossary terms that appear in the report's text."""
-    used = [t for t in sorted(terms, key=str.lower) if re.search(rf"(?<![\w&-]){re.escape(t)}s?(?![\w&-])", used_in)]
-    return "\n".join(f"{t}\n:   {terms[t]}\n" for t in used) or "No acronyms are used."
+    def found(term: str) -> bool:  # an acronym as written; a term (lower case) at the start of a sentence too
+        flags = 0 if term.isupper() or any(c.isupper() for c in term[1:]) else re.I
+        return re.search(rf"(?<![\w&-]){re.escape(term)}s?(?![\w&-])", used_in, flags) is not None
+
+    used = [t for t in sorted(terms, key=str.lower) if found(t)]
+    return "\n".join(f"{inline(t)}\n:   {inline(terms[t])}\n" for t in used) or "No terms need explaining."
 
 
 def unknown_acronyms(text: str, terms: dict[str, str]) -> list[str]:

@@ -80,6 +80,9 @@ class Partnership(BaseModel):
     statistical_neighbours: Literal["2021", "2025"] = "2025"
     branding: Branding = Branding()
     minimum_suppression: int = Field(default=6, ge=2, description="the lowest thresholds.suppress_below a final report may use")
+    glossary: dict[str, str] = Field(
+        default_factory=dict,
+        description="the partnership's own terms and acronyms, each with its meaning, added to the report's glossary")
     returns: dict[str, list[str]] = Field(
         default_factory=dict,
         description="partner agency -> the local datasets it returns (`returns make --by-agency`)")
@@ -122,6 +125,9 @@ class ReportYear(BaseModel):
         default_factory=list,
         description="phrases that look like a person's name but are not one (e.g. 'Royal Albert Edward Infirmary'), "
                     "allowed by the public folder's scan for personal names")
+    glossary: dict[str, str] = Field(
+        default_factory=dict,
+        description="the partnership's own terms and acronyms, each with its meaning, added to the report's glossary")
 
     @field_validator("year")
     @classmethod

@@ -18,6 +18,7 @@ import nbformat
 import yaml
 
 from annualreport.inputs import narrative
+from annualreport.chapters.fmt import join_words
 from annualreport.render.markdown_text import inline
 from annualreport.inputs.params import ReportParams
 from annualreport.store.figures import Store
@@ -39,8 +40,13 @@ def report_title(params: ReportParams) -> tuple[str, str]:
     return title, subtitle
 
 
-def glossary_terms() -> dict[str, str]:
-    return yaml.safe_load((resources.files("annualreport") / "templates" / "glossary.yml").read_text(encoding="utf-8"))
+def glossary_terms(params: ReportParams | None = None) -> dict[str, str]:
+    """The glossary's terms and acronyms: the shipped list, then the partnership's own `glossary:`
+    entries (params/<partnership>.yml, then the year's params, which win)."""
+    terms = yaml.safe_load((resources.files("annualreport") / "templates" / "glossary.yml").read_text(encoding="utf-8"))
+    if params is not None:
+        terms |= params.partnership.glossary | params.report.glossary
+    return terms
 
 
 def index_text(params: ReportParams, members: list[str]) -> str:
@@ -50,15 +56,15 @@ def index_text(params: ReportParams, members: list[str]) -> str:
                                                 params.partnership.statistical_neighbours))
     return f"""# About this report {{.unnumbered}}
 
-This is the annual report of the {name} for {year} (1 April {year[:4]} to 31 March
-{int(year[:4]) + 1}). It covers the area of {", ".join(inline(m) for m in members)}.
+This is the annual report of the {name} for {year}. The year ran from 1 April {year[:4]} to 31 March
+{int(year[:4]) + 1}. It covers the area of {join_words([inline(m) for m in members])}.
 
 Every figure is computed once, from the published national statistics of the Department for Education
 (DfE) and the Office for National Statistics (ONS) and from the partnership's own records, and every
 table, chart and sentence reads the same figure. Each chart is followed by its data. Figures are compared
-with England, the {region} region and the mean of the statistical neighbours (DfE's
-{model} model). Years are financial years; a figure "at 31 March" is a
-count on the last day of the year.
+with England, the {region} region and similar areas. Similar areas are the councils most like this
+one, chosen by DfE's statistical neighbour model ({model}); the figure shown is the mean of theirs.
+Years are financial years. A figure "at 31 March" is a count on the last day of the year.
 
 Symbols in tables follow the national statistics: [x] not available, [c] suppressed to protect small
 numbers, [z] not applicable.
@@ -114,7 +120,7 @@ def write_book(folder: Path, params: ReportParams, chapters: list[str], members:
         books[ch] = nb
     index = index_text(params, members)
     all_text = "\n".join([index, *(t for nb in books.values() for t in _markdown_texts(nb))])
-    terms = glossary_terms()
+    terms = glossary_terms(params)
     glossary = narrative.glossary_text(terms, all_text)
     for ch, nb in books.items():
         for cell in nb.cells:

@@ -27,6 +27,7 @@ import yaml
 
 from annualreport.errors import RenderError
 from annualreport.render.notebook_md import notebook_to_markdown
+from annualreport.render.pdf_outline import open_outline
 from annualreport.render.typst_compile import compile_pdf
 
 WORK = ".render"
@@ -157,7 +158,7 @@ class EmbeddedRenderer:
             "--resource-path", ".",
         ]
         timeout = self.limits.pandoc_seconds
-        html_header = ["--include-in-header", _template("csp.html")]
+        html_header = ["--include-in-header", _template("csp.html"), "--lua-filter", _template("landmarks.lua")]
         html_header += ["--include-before-body", _template("draft-banner.html")] if draft else []
         typst_header = ["--include-in-header", _template("report-header.typ")]
         typst_header += ["--include-in-header", _template("draft-watermark.typ")] if draft else []
@@ -172,5 +173,6 @@ class EmbeddedRenderer:
         # which now holds the .typ and the charts only.
         compile_pdf(root / "report.typ", work / "report.pdf", root, work / "packages", pdf_timestamp(year_end),
                     self.limits.typst_seconds)
+        open_outline(work / "report.pdf")
         os.replace(work / "report.pdf", project / "report.pdf")
         return [project / "report.html", project / "report.pdf"]

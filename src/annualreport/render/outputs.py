@@ -76,6 +76,13 @@ class Outputs:
         existing += [n for n in names if n not in existing]
         path.write_text(json.dumps(existing, indent=1) + "\n", encoding="utf-8")
 
+    def record_chart(self, stem: str, facts: dict) -> None:
+        """Record what a chart says and shows (title, alt text, colours), for the accessibility checks;
+        kept beside the build's records (records/<stem>.json, cached with the chapter), never published."""
+        path = self.build_dir / "records" / f"{stem}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(facts, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
     def recorded(self, chapters: list[str]) -> list[tuple[str, str]]:
         """(chapter, indicator) pairs recorded by the given chapters, in chapter order."""
         out = []

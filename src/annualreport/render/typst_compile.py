@@ -8,6 +8,10 @@ and kills it when it overruns. The document sees only `root` (a folder holding t
 charts it shows), and Typst packages come from `packages`, an empty folder. Typst would download
 a package it does not find there, so the child's proxy is set to a closed local port: an
 `#import "@preview/..."` fails at once, and nothing is fetched.
+
+Every PDF is made as PDF/UA-1 (tagged, with the title shown and the language set): Typst refuses
+a document that cannot meet it (a heading that skips a level, an image without alt text), and the
+build then fails saying so, rather than writing a less accessible PDF.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ import sys
 from pathlib import Path
 
 from annualreport.errors import RenderError
+
+PDF_STANDARDS = ["ua-1"]
 
 # Every download Typst tries goes to this proxy, where nothing listens (port 1 is reserved).
 NO_NETWORK = "http://127.0.0.1:1"
@@ -40,6 +46,10 @@ def compile_pdf(source: Path, output: Path, root: Path, packages: Path, timestam
         why = proc.stderr.strip()[-4000:]
         if "failed to download package" in why:
             why += "\n(Typst packages are not available to the report, and are never downloaded)"
+        if "PDF/UA-1" in why:
+            raise RenderError(f"the PDF cannot be made accessible (PDF/UA-1), so it was not written:\n{why}\n"
+                              "(every report's PDF must meet PDF/UA-1: headings may not skip a level, every "
+                              "image needs alt text)")
         raise RenderError(f"typst failed to compile {source.name}:\n{why}")
 
 
@@ -49,7 +59,7 @@ def main(argv: list[str]) -> int:
     spec = json.loads(argv[0])
     try:
         typst.compile(spec["input"], output=spec["output"], root=spec["root"], timestamp=spec["timestamp"],
-                      package_path=spec["packages"], package_cache_path=spec["packages"])
+                      package_path=spec["packages"], package_cache_path=spec["packages"], pdf_standards=PDF_STANDARDS)
     except Exception as e:  # typst raises its own error type, with the source location
         print(e, file=sys.stderr)
         return 1

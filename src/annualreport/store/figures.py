@@ -283,7 +283,7 @@ class _Builder:
         return _ratio(ind, name, period, num, den)
 
     def _neighbours(self, ind: Indicator, period: int) -> tuple[Figure, Figure]:
-        names = ("Statistical neighbours (mean)", "Statistical neighbours (median)")
+        names = ("Similar areas (mean)", "Similar areas (median)")  # statistical neighbours, in plain words
         if ind.is_count:
             note = "counts are not compared across areas"
             return tuple(Figure(ind.id, n, period, None, State.NOT_APPLICABLE.value, note) for n in names)  # type: ignore[return-value]
