@@ -86,6 +86,7 @@ def git(project: Path, *args: str) -> None:
                    check=True, capture_output=True)
 
 
+@pytest.mark.slow
 def test_a_final_build_from_a_dirty_tree_is_refused_unless_allowed(project: Path) -> None:
     only_chapters(project, "training", "governance", "appendix")
     year_file = project / "params" / "lancashire" / "2013-14.yml"
@@ -134,6 +135,7 @@ def verified(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 CSE = Path("data/local/lancashire/2013-14/cse_referrals.csv")
 
 
+@pytest.mark.slow
 @pytest.mark.xdist_group("audit-verify")  # these share one module-scoped build: one worker
 def test_verify_exit_0_when_identical(verified: tuple[Path, Path]) -> None:
     project, manifest = verified
@@ -142,6 +144,7 @@ def test_verify_exit_0_when_identical(verified: tuple[Path, Path]) -> None:
     assert proc.stdout.startswith("identical")
 
 
+@pytest.mark.slow
 @pytest.mark.xdist_group("audit-verify")  # these share one module-scoped build: one worker
 def test_verify_exit_1_names_changed_cells_by_their_key_columns(verified: tuple[Path, Path]) -> None:
     project, manifest = verified
@@ -163,6 +166,7 @@ def test_verify_exit_1_names_changed_cells_by_their_key_columns(verified: tuple[
     assert "row " not in proc.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.xdist_group("audit-verify")  # these share one module-scoped build: one worker
 def test_verify_exit_2_when_the_inputs_no_longer_pass_their_checks(verified: tuple[Path, Path]) -> None:
     project, manifest = verified

@@ -82,6 +82,7 @@ def test_england_values_and_comparators() -> None:
     assert store.figure("cp_2years_percent").quartile in (1, 2)
 
 
+@pytest.mark.slow
 def test_every_la_every_year_has_figures_or_a_reason() -> None:
     las = local_authorities(PROJECT.reference_dir)
     without = []

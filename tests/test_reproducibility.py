@@ -44,6 +44,7 @@ def twice(tmp_path_factory: pytest.TempPathFactory, lancashire_build: Path) -> t
     return project, hashes(lancashire_build), clean_build(project)
 
 
+@pytest.mark.slow
 @pytest.mark.xdist_group("reproducibility")  # these share one module-scoped build: one worker
 def test_two_clean_builds_are_byte_identical(twice: tuple[Path, dict[str, str], dict[str, str]]) -> None:
     _, first, second = twice
@@ -52,6 +53,7 @@ def test_two_clean_builds_are_byte_identical(twice: tuple[Path, dict[str, str], 
     assert differing(first, second) == []
 
 
+@pytest.mark.slow
 @pytest.mark.xdist_group("reproducibility")  # these share one module-scoped build: one worker
 def test_a_rebuild_from_the_cache_gives_the_same_outputs(twice: tuple[Path, dict[str, str], dict[str, str]]) -> None:
     project, first, _ = twice
@@ -61,6 +63,7 @@ def test_a_rebuild_from_the_cache_gives_the_same_outputs(twice: tuple[Path, dict
     assert differing(first, hashes(project / "build" / "lancashire" / "2013-14")) == ["manifest.json"]
 
 
+@pytest.mark.slow
 def test_a_planted_timestamp_is_caught(tmp_path: Path, lancashire_build: Path) -> None:
     project = copy_project(tmp_path / "planted")
     notebook = project / "notebooks" / "training.ipynb"
@@ -78,6 +81,7 @@ def test_a_planted_timestamp_is_caught(tmp_path: Path, lancashire_build: Path) -
     assert "chapters/training.ipynb: first differing cell" in proc.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.xdist_group("reproducibility")  # these share one module-scoped build: one worker
 def test_manifest_records_inputs_code_environment_chapters_and_outputs(twice: tuple[Path, dict[str, str], dict[str, str]]) -> None:
     project, first, _ = twice
@@ -94,6 +98,7 @@ def test_manifest_records_inputs_code_environment_chapters_and_outputs(twice: tu
     assert manifest["outputs"]["public/report.pdf"]["sha256"] == first["public/report.pdf"]
 
 
+@pytest.mark.slow
 def test_verify_identical_then_names_a_changed_input_and_the_figures_that_moved(tmp_path: Path, lancashire_build: Path) -> None:
     project = copy_built(lancashire_build, tmp_path / "project")  # the example, built
     national = project / "data" / "national"
@@ -117,6 +122,7 @@ def test_verify_identical_then_names_a_changed_input_and_the_figures_that_moved(
     assert "determinism bug" not in proc.stdout
 
 
+@pytest.mark.slow
 def test_summary_reexecutes_when_a_chapter_it_summarises_changes(tmp_path: Path, lancashire_build: Path) -> None:
     project = copy_built(lancashire_build, tmp_path / "project")  # the example, built: every chapter cached
     notebook = project / "notebooks" / "front_door.ipynb"
@@ -132,6 +138,7 @@ def test_summary_reexecutes_when_a_chapter_it_summarises_changes(tmp_path: Path,
     assert "14 of 14 notebooks executed" in proc.stderr
 
 
+@pytest.mark.slow
 def test_two_builds_at_once_both_succeed_with_identical_outputs(tmp_path: Path, lancashire_build: Path) -> None:
     project = copy_project(tmp_path / "project")
     cmd = [sys.executable, "-m", "annualreport", *BUILD, "--project", str(project), "--jobs", "1"]
@@ -149,6 +156,7 @@ def test_two_builds_at_once_both_succeed_with_identical_outputs(tmp_path: Path, 
     assert not list((project / "build" / ".cache").rglob(".*-*"))  # no half-written cache entry
 
 
+@pytest.mark.slow
 def test_a_killed_build_leaves_the_report_and_cache_usable(tmp_path: Path, lancashire_build: Path) -> None:
     project = copy_built(lancashire_build, tmp_path / "project")  # the example, built
     before = hashes(project / "build" / "lancashire" / "2013-14")
