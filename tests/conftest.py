@@ -1,13 +1,24 @@
-"""Shared fixtures: a private copy of the project per test, and real builds run through the CLI."""
+"""Shared fixtures: a private copy of the project per test, and real builds run through the CLI.
+
+The example reports (Lancashire 2013-14 and 2017-18, Kingston and Richmond 2023-24, the SYNTHETIC
+HIPSS fixture 2022-23) are each built once per test run, in a shared temporary folder, and shared by
+every test that only reads them; under pytest-xdist the workers share them too (the first worker to
+ask builds, under a file lock, and the others wait for it). A test that changes a project works on
+its own copy (`copy_project`, `copy_built`), never on a shared build.
+"""
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
+import json
 import os
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -37,6 +48,22 @@ def copy_fixture(project: Path, name: str = "hipss") -> Path:
     return project
 
 
+def copy_built(build: Path, dest: Path) -> Path:
+    """A private copy of the project of a shared build (`build` is its build/<partnership>/<year>
+    folder): params, notebooks, inputs, the report as built and the chapter cache, links kept as
+    links. A test changes its copy, never the shared build."""
+    shutil.copytree(build.parents[2], dest, symlinks=True)
+    return dest
+
+
+def seed_cache(project: Path, build: Path) -> Path:
+    """Give `project` the chapter cache of a shared build (but not its report): a build of the same
+    chapters with the same inputs reuses them, and any chapter whose code, parameters or inputs the
+    test changed is executed as usual (the cache is keyed by them; see execution/cache.py)."""
+    shutil.copytree(build.parents[2] / "build" / ".cache", project / "build" / ".cache")
+    return project
+
+
 def run_cli(project: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """Run `python -m annualreport ARGS --project PROJECT` as a user would, capturing output."""
     cmd = [sys.executable, "-m", "annualreport", *args]
@@ -54,10 +81,80 @@ def project(tmp_path: Path) -> Path:
     return copy_project(tmp_path / "project")
 
 
+# -- builds shared by the whole run (and by every xdist worker) -------------------------------
+@dataclass(frozen=True)
+class SharedBuild:
+    """A report built once for the whole run: its folder and what the build printed."""
+
+    folder: Path  # build/<partnership>/<year> in the build's own project
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def shared_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One folder for the whole run: under xdist, the parent of every worker's temporary folder."""
+    base = tmp_path_factory.getbasetemp()
+    root = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "shared-builds"
+    root.mkdir(exist_ok=True)
+    return root
+
+
+def shared_build(tmp_path_factory: pytest.TempPathFactory, name: str, partnership: str, year: str,
+                 *options: str, prepare: Callable[[Path], None] = lambda project: None) -> SharedBuild:
+    """Build `partnership year` once per run in a project copy named `name` (after `prepare` adds to
+    it); every later caller, in this process or another worker, gets the same build."""
+    root = shared_root(tmp_path_factory)
+    log = root / f"{name}.json"
+    with (root / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # held until the build is done: other workers wait here
+        if not log.exists():
+            project = copy_project(root / name)
+            prepare(project)
+            proc = run_cli(project, "build", "-p", partnership, "-y", year, "--renderer", "embedded", *options)
+            log.write_text(json.dumps({"folder": str(project / "build" / partnership / year), "returncode": proc.returncode,
+                                       "stdout": proc.stdout, "stderr": proc.stderr}), encoding="utf-8")
+    recorded = json.loads(log.read_text(encoding="utf-8"))
+    built = SharedBuild(Path(recorded["folder"]), recorded["returncode"], recorded["stdout"], recorded["stderr"])
+    assert built.returncode == 0, built.stderr
+    return built
+
+
 @pytest.fixture(scope="session")
-def lancashire_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The example report, built once per test session with the embedded renderer."""
-    project = copy_project(tmp_path_factory.mktemp("example") / "project")
-    proc = run_cli(project, "build", "--partnership", "lancashire", "--year", "2013-14", "--renderer", "embedded")
-    assert proc.returncode == 0, proc.stderr
-    return project / "build" / "lancashire" / "2013-14"
+def lancashire_run(tmp_path_factory: pytest.TempPathFactory) -> SharedBuild:
+    """The example report, Lancashire 2013-14, built once per run with the embedded renderer."""
+    return shared_build(tmp_path_factory, "lancashire-2013-14", "lancashire", "2013-14")
+
+
+@pytest.fixture(scope="session")
+def lancashire_build(lancashire_run: SharedBuild) -> Path:
+    """The example report's build folder (read it; copy it to change anything)."""
+    return lancashire_run.folder
+
+
+@pytest.fixture(scope="session")
+def lancashire_2017_run(tmp_path_factory: pytest.TempPathFactory) -> SharedBuild:
+    """Lancashire 2017-18: another year, from its params file only, with two jobs."""
+    return shared_build(tmp_path_factory, "lancashire-2017-18", "lancashire", "2017-18", "--jobs", "2")
+
+
+@pytest.fixture(scope="session")
+def lancashire_2017(lancashire_2017_run: SharedBuild) -> Path:
+    return lancashire_2017_run.folder
+
+
+@pytest.fixture(scope="session")
+def kingston_run(tmp_path_factory: pytest.TempPathFactory) -> SharedBuild:
+    """Kingston and Richmond 2023-24: a partnership of two councils with national data only (a draft)."""
+    return shared_build(tmp_path_factory, "kingston-2023-24", "kingston-richmond", "2023-24")
+
+
+@pytest.fixture(scope="session")
+def kingston_build(kingston_run: SharedBuild) -> Path:
+    return kingston_run.folder
+
+
+@pytest.fixture(scope="session")
+def hipss_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The SYNTHETIC four-council partnership's 2022-23 report."""
+    return shared_build(tmp_path_factory, "hipss-2022-23", "hipss", "2022-23", prepare=copy_fixture).folder

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import copy_project, run_cli
+from conftest import SharedBuild, copy_project, run_cli
 from pypdf import PdfReader
 from test_faults import only_chapters
 
@@ -24,15 +24,10 @@ def public_files(build: Path) -> set[str]:
     return {p.relative_to(build / "public").as_posix() for p in (build / "public").rglob("*") if p.is_file()}
 
 
-@pytest.fixture(scope="module")
-def kingston_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    project = copy_project(tmp_path_factory.mktemp("kingston") / "project")
-    proc = run_cli(project, "build", "-p", "kingston-richmond", "-y", "2023-24", "--renderer", "embedded")
-    assert proc.returncode == 0, proc.stderr
-    assert "publish build/kingston-richmond/2023-24/public/" in proc.stderr
-    assert proc.stdout.split() == ["build/kingston-richmond/2023-24/public/report.html",
-                                   "build/kingston-richmond/2023-24/public/report.pdf"]
-    return project / "build" / "kingston-richmond" / "2023-24"
+def test_a_build_prints_the_public_paths(kingston_run: SharedBuild) -> None:
+    assert "publish build/kingston-richmond/2023-24/public/" in kingston_run.stderr
+    assert kingston_run.stdout.split() == ["build/kingston-richmond/2023-24/public/report.html",
+                                           "build/kingston-richmond/2023-24/public/report.pdf"]
 
 
 @pytest.mark.parametrize("example", ["lancashire_build", "kingston_build"])
@@ -91,6 +86,7 @@ def git(project: Path, *args: str) -> None:
                    check=True, capture_output=True)
 
 
+@pytest.mark.slow
 def test_a_final_build_from_a_dirty_tree_is_refused_unless_allowed(project: Path) -> None:
     only_chapters(project, "training", "governance", "appendix")
     year_file = project / "params" / "lancashire" / "2013-14.yml"
@@ -150,6 +146,8 @@ def verified(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 CSE = Path("data/local/lancashire/2013-14/cse_referrals.csv")
 
 
+@pytest.mark.slow
+@pytest.mark.xdist_group("audit-verify")  # these share one module-scoped build: one worker
 def test_verify_exit_0_when_identical(verified: tuple[Path, Path]) -> None:
     project, manifest = verified
     proc = run_cli(project, "verify", str(manifest), "-q")
@@ -157,6 +155,8 @@ def test_verify_exit_0_when_identical(verified: tuple[Path, Path]) -> None:
     assert proc.stdout.startswith("identical")
 
 
+@pytest.mark.slow
+@pytest.mark.xdist_group("audit-verify")  # these share one module-scoped build: one worker
 def test_verify_exit_1_names_changed_cells_by_their_key_columns(verified: tuple[Path, Path]) -> None:
     project, manifest = verified
     path = project / CSE
@@ -177,6 +177,8 @@ def test_verify_exit_1_names_changed_cells_by_their_key_columns(verified: tuple[
     assert "row " not in proc.stdout
 
 
+@pytest.mark.slow
+@pytest.mark.xdist_group("audit-verify")  # these share one module-scoped build: one worker
 def test_verify_exit_2_when_the_inputs_no_longer_pass_their_checks(verified: tuple[Path, Path]) -> None:
     project, manifest = verified
     path = project / CSE

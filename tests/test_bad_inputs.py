@@ -90,7 +90,7 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
-from conftest import copy_project
+from conftest import copy_built, copy_project
 
 from annualreport.inputs.textfile import TextFileError, read_csv_text
 from annualreport.inputs.yamlfile import read_yaml
@@ -389,21 +389,11 @@ def snapshot(folder: Path) -> dict[str, str]:
     return found
 
 
-@pytest.fixture(scope="module")
-def built(lancashire_build: Path) -> Path:
-    """The project folder of the session's built example (its report is the 'previous report')."""
-    return lancashire_build.parents[2]
-
-
-def copy_built(built: Path, dest: Path) -> Path:
-    shutil.copytree(built, dest, symlinks=True)
-    return dest
-
-
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_bad_input(case: Case, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     if case.command == "build":
-        project = copy_built(request.getfixturevalue("built"), tmp_path / "project")
+        # a copy of the shared example build: its report is the "previous report"
+        project = copy_built(request.getfixturevalue("lancashire_build"), tmp_path / "project")
     else:
         project = copy_project(tmp_path / "project")
     case.setup(project)

@@ -4,6 +4,8 @@ gives exactly one line per fault naming file, row and column, exits non-zero and
 from __future__ import annotations
 
 import csv
+import json
+import os
 from pathlib import Path
 
 from conftest import run_cli
@@ -125,3 +127,39 @@ def test_files_that_disagree_are_named_with_both_values(project: Path) -> None:
     assert len(lines) == len(expected), "\n".join(lines)
     for parts in expected:
         assert sum(all(p in line for p in parts) for line in lines) == 1, (parts, lines)
+
+
+def test_national_files_are_checked_again_when_one_changes(project: Path, tmp_path: Path) -> None:
+    """The national files' check is remembered in the user's cache folder, keyed by their hashes: a
+    changed file is checked again (and its fault found), an unchanged set is answered from the cache,
+    and nothing is written in the project."""
+    from test_data_add import own_national
+
+    national = own_national(project)
+    env = {**os.environ, "ANNUALREPORT_CACHE_DIR": str(tmp_path / "cache")}
+    args = ("check", "-p", "lancashire", "-y", "2013-14", "--project", str(project))
+    before = sorted(p for p in project.rglob("*"))
+    first = run_cli(project, *args, env=env)
+    assert first.returncode == 0, first.stdout + first.stderr
+    entries = list((tmp_path / "cache" / "national-check").glob("*.json"))
+    assert len(entries) == 1 and json.loads(entries[0].read_text()) == []
+
+    c1 = national / "c1_children_in_need_referrals_and_rereferrals_2013_to_2025.csv"
+    original = c1.read_text(encoding="utf-8")
+    row = "2014,Reporting year,Local authority,E92000001,England,E12000002,North West,888,E10000017,Lancashire,Referrals and Re-referrals,19460,"
+    assert row in original
+    c1.write_text(original.replace(row, row.replace(",19460,", ",19460x,")), encoding="utf-8")
+    changed = run_cli(project, *args, env=env)
+    assert changed.returncode == 1, changed.stdout + changed.stderr
+    assert ("data/national/c1_children_in_need_referrals_and_rereferrals_2013_to_2025.csv, row 1839, "
+            "column 'referral_count': wrong type: found '19460x'; expected a number or an EES symbol") in changed.stdout
+
+    # As it was: the first answer, from the cache (a problem planted in its entry shows it was used).
+    c1.write_text(original, encoding="utf-8")
+    planted = {"file": "data/national/catalog.yml", "row": None, "column": None, "found": "a planted entry",
+               "expected": "", "kind": "planted", "input": "", "line": None}
+    entries[0].write_text(json.dumps([planted]))
+    again = run_cli(project, *args, env=env)
+    assert again.returncode == 1 and "data/national/catalog.yml: planted: a planted entry" in again.stdout
+    assert len(list((tmp_path / "cache" / "national-check").glob("*.json"))) == 2
+    assert sorted(p for p in project.rglob("*")) == before

@@ -82,6 +82,7 @@ def test_an_unrecognised_file_names_what_was_expected(project: Path, tmp_path: P
     assert "time_period, time_identifier, geographic_level" in proc.stderr
 
 
+@pytest.mark.slow
 def test_a_newer_release_is_used_by_the_next_build_which_reexecutes_only_its_chapters(without_2024_release: tuple[Path, Path]) -> None:
     project, release = without_2024_release
     args = ("build", "-p", "kingston-richmond", "-y", "2023-24", "--renderer", "embedded")

@@ -19,7 +19,6 @@ from annualreport.publication.disclosure_audit import feasible_ranges, narrow_ce
 from annualreport.publication.gate import small_counts
 from annualreport.publication.published_audit import audit_published
 from annualreport.publication.suppression import is_small, suppress
-from conftest import copy_fixture, copy_project, run_cli
 
 THRESHOLD = 6
 
@@ -144,15 +143,7 @@ def test_brute_force_agrees_that_todays_pattern_is_disclosive() -> None:
 
 # -- what real builds published -------------------------------------------------------------
 
-@pytest.fixture(scope="session")
-def hipss_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The SYNTHETIC four-council partnership's 2022-23 report, built once per session."""
-    project = copy_fixture(copy_project(tmp_path_factory.mktemp("hipss") / "project"))
-    proc = run_cli(project, "build", "-p", "hipss", "-y", "2022-23", "--renderer", "embedded")
-    assert proc.returncode == 0, proc.stderr
-    return project / "build" / "hipss" / "2022-23"
-
-
+# hipss_build, the SYNTHETIC four-council partnership's 2022-23 report: a shared build (conftest.py)
 def _threshold(folder: Path) -> int:
     return json.loads((folder / "store.json").read_text(encoding="utf-8"))["thresholds"]["suppress_below"]
 

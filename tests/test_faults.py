@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import nbformat
+import pytest
 from conftest import run_cli
 
 BUILD = ("build", "-p", "lancashire", "-y", "2013-14", "--renderer", "embedded")
@@ -45,6 +46,7 @@ def chattr(flag: str, path: Path) -> None:
     subprocess.run(["find", str(path), "!", "-type", "l", "-exec", "chattr", flag, "{}", "+"], check=True, capture_output=True)
 
 
+@pytest.mark.slow
 def test_a_chapter_that_never_ends_is_stopped_at_its_timeout(project: Path) -> None:
     only_chapters(project, "training", "governance")
     add_cell(project, "training", "while True:\n    pass")
@@ -68,6 +70,7 @@ def peak_memory_kb(pid: int) -> int:
     return int(found.group(1)) if found else 0
 
 
+@pytest.mark.slow
 def test_a_chapter_printing_hundreds_of_megabytes_is_cut_off(project: Path) -> None:
     only_chapters(project, "training")
     add_cell(project, "training", "for _ in range(200):\n    print('x' * 1_000_000)")  # 200 MB in 1 MB chunks
@@ -89,6 +92,7 @@ def test_a_chapter_printing_hundreds_of_megabytes_is_cut_off(project: Path) -> N
     assert not (project / "build" / "lancashire" / "2013-14").exists()
 
 
+@pytest.mark.slow
 def test_ctrl_c_cancels_queued_chapters_at_once_and_leaves_the_previous_report(project: Path) -> None:
     only_chapters(project, "training", "governance", "learning")
     assert run_cli(project, *BUILD).returncode == 0
@@ -122,6 +126,7 @@ def test_ctrl_c_cancels_queued_chapters_at_once_and_leaves_the_previous_report(p
         assert not cwd.startswith(str(project / "build")), f"kernel {pid} still running in {cwd}"
 
 
+@pytest.mark.slow
 def test_read_only_cache_builds_without_it_and_read_only_build_folder_fails_cleanly(project: Path) -> None:
     only_chapters(project, "training", "governance")
     cache = project / "build" / ".cache"

@@ -8,22 +8,21 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import run_cli
+from conftest import copy_built, run_cli
 from test_build_end_to_end import pdf_text
 from test_report import text_of
+
+# The tests change one built project in turn: they run on one worker, in order.
+pytestmark = pytest.mark.xdist_group("narrative")
 
 BUILD = ("build", "--partnership", "lancashire", "--year", "2013-14", "--renderer", "embedded")
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A project whose report has been built once, so its chapters are in the cache."""
-    from conftest import copy_project
-
-    project = copy_project(tmp_path_factory.mktemp("narrative") / "project")
-    proc = run_cli(project, *BUILD)
-    assert proc.returncode == 0, proc.stderr
-    return project
+def built(tmp_path_factory: pytest.TempPathFactory, lancashire_build: Path) -> Path:
+    """A project whose report has been built once, so its chapters are in the cache: a copy of the
+    shared example build (the tests below change it)."""
+    return copy_built(lancashire_build, tmp_path_factory.mktemp("narrative") / "project")
 
 
 def edit_cell(project: Path, chapter: str, cell_id: str, text: str) -> None:

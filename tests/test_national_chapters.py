@@ -8,15 +8,9 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import copy_project, run_cli
 
 
-@pytest.fixture(scope="module")
-def lancashire_2017(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    project = copy_project(tmp_path_factory.mktemp("lancs2017") / "project")
-    proc = run_cli(project, "build", "-p", "lancashire", "-y", "2017-18", "--renderer", "embedded")
-    assert proc.returncode == 0, proc.stderr
-    return project / "build" / "lancashire" / "2017-18"
+# lancashire_build (2013-14) and lancashire_2017 (2017-18) are shared builds (conftest.py).
 
 
 def chapter_text(build: Path, chapter: str) -> str:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import REPO, copy_project, run_cli
+from conftest import REPO, copy_built, copy_project, run_cli, seed_cache
 
 from annualreport.provenance.uptodate import record_path
 
@@ -28,19 +28,26 @@ def differing(a: dict[str, str], b: dict[str, str]) -> list[str]:
     return sorted(k for k in a.keys() | b.keys() if a.get(k) != b.get(k))
 
 
-def clean_build(project: Path) -> dict[str, str]:
+def clean_build(project: Path, cache_from: Path | None = None) -> dict[str, str]:
+    """Build from nothing: no report and no cache (or only the chapter cache of the build
+    `cache_from`, for a test about one changed chapter: every other chapter is reused)."""
     shutil.rmtree(project / "build", ignore_errors=True)  # the report and the cache
+    if cache_from is not None:
+        seed_cache(project, cache_from)
     proc = run_cli(project, *BUILD)
     assert proc.returncode == 0, proc.stderr
     return hashes(project / "build" / "lancashire" / "2013-14")
 
 
 @pytest.fixture(scope="module")
-def twice(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str], dict[str, str]]:
+def twice(tmp_path_factory: pytest.TempPathFactory, lancashire_build: Path) -> tuple[Path, dict[str, str], dict[str, str]]:
+    """Two clean builds of the example in two folders: the shared build (conftest.py) and one here."""
     project = copy_project(tmp_path_factory.mktemp("repro") / "project")
-    return project, clean_build(project), clean_build(project)
+    return project, hashes(lancashire_build), clean_build(project)
 
 
+@pytest.mark.slow
+@pytest.mark.xdist_group("reproducibility")  # these share one module-scoped build: one worker
 def test_two_clean_builds_are_byte_identical(twice: tuple[Path, dict[str, str], dict[str, str]]) -> None:
     _, first, second = twice
     assert {"public/report.html", "public/report.pdf", "manifest.json", "store.csv", "chapters/front_door.ipynb"} <= set(first)
@@ -48,6 +55,8 @@ def test_two_clean_builds_are_byte_identical(twice: tuple[Path, dict[str, str], 
     assert differing(first, second) == []
 
 
+@pytest.mark.slow
+@pytest.mark.xdist_group("reproducibility")  # these share one module-scoped build: one worker
 def test_a_rebuild_from_the_cache_gives_the_same_outputs(twice: tuple[Path, dict[str, str], dict[str, str]]) -> None:
     project, first, _ = twice
     record_path(project / "build", "lancashire", "2013-14").unlink()  # else nothing changed: answered at once (uptodate.py)
@@ -57,13 +66,15 @@ def test_a_rebuild_from_the_cache_gives_the_same_outputs(twice: tuple[Path, dict
     assert differing(first, hashes(project / "build" / "lancashire" / "2013-14")) == ["manifest.json"]
 
 
-def test_a_planted_timestamp_is_caught(twice: tuple[Path, dict[str, str], dict[str, str]], tmp_path: Path) -> None:
+@pytest.mark.slow
+def test_a_planted_timestamp_is_caught(tmp_path: Path, lancashire_build: Path) -> None:
     project = copy_project(tmp_path / "planted")
     notebook = project / "notebooks" / "training.ipynb"
     nb = nbformat.read(notebook, as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell('import datetime\nch.say(f"Built at {datetime.datetime.now().isoformat()}")'))
     nbformat.write(nb, notebook)
-    first, second = clean_build(project), clean_build(project)
+    # training's code changed, so each clean build executes it (the other chapters come from the cache)
+    first, second = clean_build(project, cache_from=lancashire_build), clean_build(project, cache_from=lancashire_build)
     assert "chapters/training.ipynb" in differing(first, second)
     assert "public/report.html" in differing(first, second)
     # and verify names it as a determinism bug, pointing at the cell
@@ -73,6 +84,8 @@ def test_a_planted_timestamp_is_caught(twice: tuple[Path, dict[str, str], dict[s
     assert "chapters/training.ipynb: first differing cell" in proc.stdout
 
 
+@pytest.mark.slow
+@pytest.mark.xdist_group("reproducibility")  # these share one module-scoped build: one worker
 def test_manifest_records_inputs_code_environment_chapters_and_outputs(twice: tuple[Path, dict[str, str], dict[str, str]]) -> None:
     project, first, _ = twice
     manifest = json.loads((project / "build" / "lancashire" / "2013-14" / "manifest.json").read_text())
@@ -88,12 +101,12 @@ def test_manifest_records_inputs_code_environment_chapters_and_outputs(twice: tu
     assert manifest["outputs"]["public/report.pdf"]["sha256"] == first["public/report.pdf"]
 
 
-def test_verify_identical_then_names_a_changed_input_and_the_figures_that_moved(tmp_path: Path) -> None:
-    project = copy_project(tmp_path / "project")
+@pytest.mark.slow
+def test_verify_identical_then_names_a_changed_input_and_the_figures_that_moved(tmp_path: Path, lancashire_build: Path) -> None:
+    project = copy_built(lancashire_build, tmp_path / "project")  # the example, built
     national = project / "data" / "national"
     national.unlink()
-    shutil.copytree(REPO / "data" / "national", national)  # a private copy to change
-    assert run_cli(project, *BUILD).returncode == 0
+    shutil.copytree(REPO / "data" / "national", national)  # a private copy (of the same files) to change
     manifest = str(project / "build" / "lancashire" / "2013-14" / "manifest.json")
     proc = run_cli(project, "verify", manifest, "-q")
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -112,9 +125,9 @@ def test_verify_identical_then_names_a_changed_input_and_the_figures_that_moved(
     assert "determinism bug" not in proc.stdout
 
 
-def test_summary_reexecutes_when_a_chapter_it_summarises_changes(tmp_path: Path) -> None:
-    project = copy_project(tmp_path / "project")
-    assert run_cli(project, *BUILD).returncode == 0
+@pytest.mark.slow
+def test_summary_reexecutes_when_a_chapter_it_summarises_changes(tmp_path: Path, lancashire_build: Path) -> None:
+    project = copy_built(lancashire_build, tmp_path / "project")  # the example, built: every chapter cached
     notebook = project / "notebooks" / "front_door.ipynb"
     nb = nbformat.read(notebook, as_version=4)
     record = next(c for c in nb.cells if c.cell_type == "code" and c.source.startswith("ch.record("))
@@ -128,7 +141,8 @@ def test_summary_reexecutes_when_a_chapter_it_summarises_changes(tmp_path: Path)
     assert "14 of 14 notebooks executed" in proc.stderr
 
 
-def test_two_builds_at_once_both_succeed_with_identical_outputs(tmp_path: Path) -> None:
+@pytest.mark.slow
+def test_two_builds_at_once_both_succeed_with_identical_outputs(tmp_path: Path, lancashire_build: Path) -> None:
     project = copy_project(tmp_path / "project")
     cmd = [sys.executable, "-m", "annualreport", *BUILD, "--project", str(project), "--jobs", "1"]
     procs = [subprocess.Popen(cmd, cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
@@ -137,16 +151,17 @@ def test_two_builds_at_once_both_succeed_with_identical_outputs(tmp_path: Path) 
     folder = project / "build" / "lancashire" / "2013-14"
     built, concurrent_manifest = hashes(folder), json.loads((folder / "manifest.json").read_text())
     # the second build may have reused chapters the first one cached: only the manifest says so
-    assert differing(built, clean_build(project)) in ([], ["manifest.json"])
-    assert concurrent_manifest["outputs"] == json.loads((folder / "manifest.json").read_text())["outputs"]
+    clean = lancashire_build  # a clean build of the same inputs (conftest.py)
+    assert differing(built, hashes(clean)) in ([], ["manifest.json"])
+    assert concurrent_manifest["outputs"] == json.loads((clean / "manifest.json").read_text())["outputs"]
     versions = project / "build" / "lancashire" / ".2013-14.versions"  # only the current report is left
     assert [p.name for p in versions.iterdir()] == [(project / "build" / "lancashire" / "2013-14").resolve().name]
     assert not list((project / "build" / ".cache").rglob(".*-*"))  # no half-written cache entry
 
 
-def test_a_killed_build_leaves_the_report_and_cache_usable(tmp_path: Path) -> None:
-    project = copy_project(tmp_path / "project")
-    assert run_cli(project, *BUILD).returncode == 0
+@pytest.mark.slow
+def test_a_killed_build_leaves_the_report_and_cache_usable(tmp_path: Path, lancashire_build: Path) -> None:
+    project = copy_built(lancashire_build, tmp_path / "project")  # the example, built
     before = hashes(project / "build" / "lancashire" / "2013-14")
     cmd = [sys.executable, "-m", "annualreport", *BUILD, "--project", str(project), "--force"]
     proc = subprocess.Popen(cmd, cwd=project, stderr=subprocess.PIPE, text=True)

@@ -24,7 +24,7 @@ import pandas as pd
 import pypandoc
 import pytest
 import yaml
-from conftest import copy_project, run_cli
+from conftest import copy_project, run_cli, seed_cache
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
@@ -359,9 +359,11 @@ def plant_payloads(project: Path, port: int) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def payload_build(tmp_path_factory: pytest.TempPathFactory, server: Server) -> tuple[Path, dict[str, str], list[str]]:
-    """The example built with a payload in every text input; the server's requests during the build."""
-    project = copy_project(tmp_path_factory.mktemp("payload") / "project")
+def payload_build(tmp_path_factory: pytest.TempPathFactory, server: Server,
+                  lancashire_build: Path) -> tuple[Path, dict[str, str], list[str]]:
+    """The example built with a payload in every text input; the server's requests during the build.
+    The chapters that read a changed input are executed; the others are reused from the example's cache."""
+    project = seed_cache(copy_project(tmp_path_factory.mktemp("payload") / "project"), lancashire_build)
     shown = plant_payloads(project, server.port)
     before = len(server.requests)
     proc = run_cli(project, *BUILD)
@@ -373,6 +375,7 @@ def squeezed(text: str) -> str:
     return "".join(text.split())
 
 
+@pytest.mark.xdist_group("text-safety-payload")  # these share one module-scoped build: one worker
 def test_payload_build_fetched_and_read_nothing(payload_build: tuple[Path, dict[str, str], list[str]]) -> None:
     project, _, requests = payload_build
     assert requests == []
@@ -381,6 +384,7 @@ def test_payload_build_fetched_and_read_nothing(payload_build: tuple[Path, dict[
     assert "Content-Security-Policy" in html
 
 
+@pytest.mark.xdist_group("text-safety-payload")  # these share one module-scoped build: one worker
 def test_payload_is_dead_text_in_chromium(payload_build: tuple[Path, dict[str, str], list[str]], server: Server,
                                           tmp_path: Path) -> None:
     if not CHROMIUM.exists():
@@ -405,6 +409,7 @@ def test_payload_is_dead_text_in_chromium(payload_build: tuple[Path, dict[str, s
     assert server.requests[before:] == []
 
 
+@pytest.mark.xdist_group("text-safety-payload")  # these share one module-scoped build: one worker
 def test_payload_shows_as_typed_in_the_pdf_and_typst_ran_none_of_it(
         payload_build: tuple[Path, dict[str, str], list[str]]) -> None:
     project, shown, _ = payload_build
@@ -416,6 +421,7 @@ def test_payload_shows_as_typed_in_the_pdf_and_typst_ran_none_of_it(
     assert store[:40] not in pdf
 
 
+@pytest.mark.xdist_group("text-safety-payload")  # these share one module-scoped build: one worker
 def test_formula_in_a_partner_table_is_published_quoted(payload_build: tuple[Path, dict[str, str], list[str]]) -> None:
     project, shown, _ = payload_build
     data = project / "build" / "lancashire" / "2013-14" / "public" / "data"
@@ -425,6 +431,7 @@ def test_formula_in_a_partner_table_is_published_quoted(payload_build: tuple[Pat
     assert not [c for c in cells if c[:1] in ("=", "+", "@") or (c[:1] == "-" and not re.fullmatch(r"-[\d,.]+%?", c))]
 
 
+@pytest.mark.xdist_group("text-safety-payload")  # these share one module-scoped build: one worker
 def test_narrative_with_code_is_refused_naming_file_and_line(
         payload_build: tuple[Path, dict[str, str], list[str]]) -> None:
     project, _, _ = payload_build

@@ -13,10 +13,10 @@ import difflib
 import io
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from annualreport.chapters.fmt import round_half_up
 from annualreport.inputs.local_data import text_items
@@ -38,6 +38,9 @@ from annualreport.inputs.reference import local_authorities
 from annualreport.inputs.relations import all_relation_faults
 from annualreport.inputs.textfile import YAML_MAX_BYTES, TextFile, TextFileError, check_inside, links_outside, read_csv_text, read_text
 from annualreport.inputs.yamlfile import parse_yaml
+
+if TYPE_CHECKING:
+    from annualreport.store.sources import Catalog
 
 ALL_INPUTS = "*"
 # Problems that mean an input is not there yet: a draft is built without it (and says so), a final
@@ -410,20 +413,37 @@ def read_text_input(ctx: Context, path: Path) -> TextFile:
 # -- national files ---------------------------------------------------------------------
 def check_national(project: Project) -> list[Problem]:
     """The national files the indicators read, through data/national/catalog.yml: present, laid out
-    as the catalog declares, and only numbers or EES symbols in the columns read."""
+    as the catalog declares, and only numbers or EES symbols in the columns read.
+
+    Reading every national file takes seconds, so the result is remembered (inputs/result_cache.py)
+    under the SHA-256 of the catalog, of every catalogued file and of this library's code: any
+    change to one of them checks the files again."""
     from annualreport.errors import InputError
-    from annualreport.store.indicators import INDICATORS
-    import pandas as pd
+    from annualreport.execution.cache import code_digest, sha256_file
+    from annualreport.inputs.result_cache import remember
+    from annualreport.store.sources import CATALOG, load_catalog
 
-    from annualreport.store.national import SYMBOLS
-    from annualreport.store.sources import load_catalog, normalised
-
-    problems: list[Problem] = []
     try:
         catalog = load_catalog(project.national_dir)
     except InputError as e:
         return [Problem(project.rel(project.national_dir / "catalog.yml"), None, None, str(e).split(": ", 1)[-1],
                         "the catalog of national files", "missing file")]
+    material = [code_digest(), project.rel(project.national_dir)]
+    for path in [project.national_dir / CATALOG, *catalog.paths()]:
+        material.append(f"{path.relative_to(project.national_dir).as_posix()}={sha256_file(path) if path.is_file() else 'missing'}")
+    found = remember("national-check", material, lambda: [asdict(p) for p in _check_national_files(project, catalog)])
+    return [Problem(**p) for p in found]
+
+
+def _check_national_files(project: Project, catalog: "Catalog") -> list[Problem]:
+    """check_national's work, without the cache."""
+    from annualreport.errors import InputError
+    from annualreport.store.indicators import INDICATORS
+    import pandas as pd
+
+    from annualreport.store.sources import normalised
+
+    problems: list[Problem] = []
     columns: dict[str, set[str]] = {}
     for ind in INDICATORS.values():
         if ind.source is not None:

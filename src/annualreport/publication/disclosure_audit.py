@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from typing import Collection, Hashable, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
-from scipy.optimize import linprog
 
 Line = tuple[Hashable, Sequence[Hashable]]  # (total cell, part cells): total = sum of parts
 EPSILON = 1e-6
@@ -115,6 +114,8 @@ def iter_ranges(values: Mapping[Hashable, float | None], hidden: Collection[Hash
                     constant += sign * float(values[cell])  # type: ignore[arg-type]
             rows.append(row)
             rhs.append(-constant)
+        from scipy.optimize import linprog  # here, not at the top: `check` and the CLI start without scipy
+
         bounds = [(min(1.0, float(values[v])) if v in hidden and values.get(v) is not None else 0.0, None) for v in group]
         for v in group:
             if v not in hidden:

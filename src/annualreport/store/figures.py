@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import re
 import statistics
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
@@ -73,6 +73,9 @@ class Figure:
     @property
     def available(self) -> bool:
         return self.state == State.VALUE.value and self.value is not None
+
+
+FIGURE_FIELDS = tuple(f.name for f in fields(Figure))
 
 
 def year_label(period: int) -> str:
@@ -205,14 +208,22 @@ def area_figure(national_dir: Path, ind: Indicator, area: Area, period: int) -> 
     return Figure(ind.id, area.name, period, cell.value, cell.state.value, note, source=source)
 
 
+@lru_cache(maxsize=1 << 18)
+def la_value(national_dir: Path, indicator_id: str, code: str, period: int) -> float | None:
+    """A local authority's value of an indicator in a year, None when it has none. Cached: the
+    quartiles and the statistical neighbours of every council read the same councils' values."""
+    f = area_figure(national_dir, INDICATORS[indicator_id], Area("member", code, code), period)
+    return f.value if f.available else None
+
+
 @lru_cache(maxsize=4096)
 def all_la_values(national_dir: Path, indicator_id: str, period: int) -> tuple[float, ...]:
     """Every local authority's value of an indicator in a year, for quartiles."""
     ind = INDICATORS[indicator_id]
     base = ind if not ind.computed else INDICATORS[ind.numerator]  # type: ignore[index]
     codes = published(national_dir, base.id).la_codes(period)
-    figures = (area_figure(national_dir, ind, Area("member", c, c), period) for c in codes)
-    return tuple(f.value for f in figures if f.available)  # type: ignore[misc]
+    values = (la_value(national_dir, indicator_id, c, period) for c in codes)
+    return tuple(v for v in values if v is not None)
 
 
 def quartile(value: float, others: Iterable[float], polarity: str) -> int | None:
@@ -287,8 +298,7 @@ class _Builder:
         if ind.is_count:
             note = "counts are not compared across areas"
             return tuple(Figure(ind.id, n, period, None, State.NOT_APPLICABLE.value, note) for n in names)  # type: ignore[return-value]
-        figures = [area_figure(self.national, ind, Area("member", c, c), period) for c in self.neighbours]
-        values = [f.value for f in figures if f.available and f.value is not None]
+        values = [v for v in (la_value(self.national, ind.id, c, period) for c in self.neighbours) if v is not None]
         if not values:
             note = "no statistical neighbour has data"
             return tuple(Figure(ind.id, n, period, None, State.NOT_AVAILABLE.value, note) for n in names)  # type: ignore[return-value]
@@ -296,11 +306,11 @@ class _Builder:
         return (Figure(ind.id, names[0], period, statistics.fmean(values), State.VALUE.value, f"mean of {note}"),
                 Figure(ind.id, names[1], period, statistics.median(values), State.VALUE.value, f"median of {note}"))
 
-    def _assess(self, ind: Indicator, polarity: str) -> None:
-        """Direction, judgement, quartile and RAG of every figure of one indicator."""
-        for (ind_id, area_type, code, period), f in self.figures.items():
-            if ind_id != ind.id:
-                continue
+    def _assess(self, ind: Indicator, polarity: str, keys: list[tuple[str, str, str, int]]) -> None:
+        """Direction, judgement, quartile and RAG of every figure of one indicator (`keys`: its figures)."""
+        for key in keys:
+            ind_id, area_type, code, period = key
+            f = self.figures[key]
             prev = self.figures.get((ind_id, area_type, code, period - 1))
             if prev is not None:
                 change = describe_change(prev.value if prev.available else None, f.value if f.available else None,
@@ -316,6 +326,7 @@ class _Builder:
     def build(self) -> pd.DataFrame:
         pname = self.params.partnership.short_name
         for ind in _dependency_order(INDICATORS.values()):
+            first = len(self.figures)
             for period in self.periods:
                 areas = [Area("member", c, self.member_names[c]) for c in self.members]
                 areas += [Area("england", "E92000001", "England"), Area("region", self.region_name, self.region_name)]
@@ -325,8 +336,10 @@ class _Builder:
                 mean, median = self._neighbours(ind, period)
                 self.figures[(ind.id, "sn_mean", "sn_mean", period)] = mean
                 self.figures[(ind.id, "sn_median", "sn_median", period)] = median
-            self._assess(ind, polarity_of(ind, self.dictionary))
-        rows = [{**asdict(f), "area_type": at, "area_code": code} for (_, at, code, _), f in self.figures.items()]
+            self._assess(ind, polarity_of(ind, self.dictionary), list(self.figures)[first:])
+        # Figure's fields are plain values: a shallow dict of them is what asdict() would give, much faster
+        rows = [{**{name: getattr(f, name) for name in FIGURE_FIELDS}, "area_type": at, "area_code": code}
+                for (_, at, code, _), f in self.figures.items()]
         frame = pd.DataFrame(rows)[COLUMNS]
         frame["quartile"] = frame["quartile"].astype("Int64")
         frame["_order"] = frame["area_type"].map(AREA_ORDER.index)
