@@ -47,7 +47,8 @@ def input_files(project: Project, params: ReportParams) -> list[Path]:
     notebooks = [project.notebooks_dir / f"{c}.ipynb" for c in params.report.chapters]
     narrative = project.params_dir / params.partnership_id / params.report.year / "narrative"
     narratives = sorted(narrative.glob("*.md")) if narrative.is_dir() else []
-    return [params.partnership_file, params.year_file, *narratives, *notebooks, *national, *reference, *locals_]
+    return [params.partnership_file, params.year_file, *params.logo_files, *narratives, *notebooks, *national, *reference,
+            *locals_]
 
 
 def source_states(project: Project, params: ReportParams, asked: Project | None = None) -> dict:
