@@ -34,6 +34,7 @@ class Front:
     title: str  # "Annual report 2013-14"
     period: str  # "1 April 2013 to 31 March 2014"
     status: str  # what the cover says about the report's standing
+    draft: bool
     short_title: str  # the page header
     colour: str  # the partnership's colour, '#12436D'
     logo: tuple[str, str] | None  # (file in front/branding/, alt text)
@@ -48,7 +49,7 @@ def front_of(params: ReportParams) -> Front:
               if params.report.status == "draft" else "Final report")
     logo = (branding.logo.file, branding.logo.alt) if branding.logo else None
     return Front(params.partnership.name, f"Annual report {year}", f"1 April {start} to 31 March {start + 1}", status,
-                 f"{params.partnership.short_name}: annual report {year}", branding.colour, logo,
+                 params.report.status == "draft", f"{params.partnership.short_name}: annual report {year}", branding.colour, logo,
                  [(p.file, p.alt) for p in branding.partner_logos])
 
 
@@ -90,14 +91,16 @@ def cover_typst(front: Front) -> str:
 
 
 def cover_html(front: Front) -> str:
-    """The HTML's cover block, shown above the title: the logos and the report's standing."""
+    """The HTML's cover block, shown above the title: the logos and, for a final report, its standing
+    (a draft's banner says it is a draft)."""
     def img(file: str, alt: str, cls: str) -> str:
         return f'<img class="{cls}" src="{FRONT}/branding/{html.escape(file)}" alt="{html.escape(alt)}">'
 
     logo = img(*front.logo, "logo") if front.logo else ""
     partners = "".join(f"<li>{img(f, a, 'partner-logo')}</li>" for f, a in front.partner_logos)
     partners = f'<ul class="partner-logos" aria-label="Partners">{partners}</ul>' if partners else ""
-    return (f'<div class="cover">{logo}<p class="cover-status">{html.escape(front.status)}</p>{partners}</div>\n')
+    status = "" if front.draft else f'<p class="cover-status">{html.escape(front.status)}</p>'
+    return f'<div class="cover">{logo}{status}{partners}</div>\n'
 
 
 def write_front(book: Path, params: ReportParams) -> None:
