@@ -45,23 +45,20 @@ end
 
 function Pandoc(doc)
   -- Figures and tables numbered in document order, as quarto_compat.lua and Typst number them.
-  local names, figures, tables = {}, 0, 0
+  local names, counts = {}, { fig = 0, tbl = 0 }
+  local function number(prefix, word)
+    return function(el)
+      counts[prefix] = counts[prefix] + 1
+      local stem = el.identifier:match("^" .. prefix .. "%-(.+)$")
+      if stem then
+        names[stem] = word .. " " .. counts[prefix]
+      end
+    end
+  end
   local has_appendix = false
   doc:walk({
-    Figure = function(f)
-      figures = figures + 1
-      local stem = f.identifier:match("^fig%-(.+)$")
-      if stem then
-        names[stem] = "Figure " .. figures
-      end
-    end,
-    Table = function(t)
-      tables = tables + 1
-      local stem = t.identifier:match("^tbl%-(.+)$")
-      if stem then
-        names[stem] = "Table " .. tables
-      end
-    end,
+    Figure = number("fig", "Figure"),
+    Table = number("tbl", "Table"),
     Header = function(h)
       has_appendix = has_appendix or h.identifier == "sec-appendix"
     end,
