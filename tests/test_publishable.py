@@ -51,9 +51,9 @@ def _partner_logos(project: Path) -> None:
 def examples(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     project = copy_fixture(copy_project(tmp_path_factory.mktemp("publishable") / "project"))
     _partner_logos(project)
-    args = ["build", *[a for p in EXAMPLES for a in ("-p", p)], "-y", "all", "--renderer", "embedded", "--jobs", "2"]
-    proc = run_cli(project, *args)
-    assert proc.returncode == 0, proc.stderr[-4000:]
+    for partnership, year in EXAMPLES.items():
+        proc = run_cli(project, "build", "-p", partnership, "-y", year, "--renderer", "embedded", "--jobs", "2")
+        assert proc.returncode == 0, proc.stderr[-4000:]
     return {p: project / "build" / p / y for p, y in EXAMPLES.items()}
 
 
@@ -179,7 +179,7 @@ def test_tables_have_row_headers_and_no_blank_labels_or_empty_years(examples: di
 
 def test_national_tables_say_where_the_series_begins_and_partnerships_get_a_table_per_indicator(
         examples: dict[str, Path]) -> None:
-    text = (examples["lancashire"] / "public" / "report.html").read_text(encoding="utf-8")
+    text = " ".join((examples["lancashire"] / "public" / "report.html").read_text(encoding="utf-8").split())
     assert "The table starts in 2012-13: no area has figures for 2009-10 to 2011-12" in text
     hipss = html_tables(examples["hipss"] / "public" / "report.html")
     national = [t for t in hipss.values() if "<th" in t and ">Area<" in t]
@@ -307,3 +307,30 @@ def test_a_second_render_of_the_same_book_gives_the_same_bytes(examples: dict[st
     outputs = EmbeddedRenderer().render(book, draft=True, year_end=2014)
     for path in outputs:
         assert path.read_bytes() == (build / "public" / path.name).read_bytes(), path.name
+
+
+def test_pdf_and_word_data_links_go_to_the_data_location_named_in_params(tmp_path: Path) -> None:
+    """data_links.lua on its own: with `data-url` the PDF's link goes there; in HTML only the build's
+    own CSV files are embedded, and a link to a data file that is not there stops the render."""
+    import pypandoc
+
+    from annualreport.render.embedded import _template
+
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "front_door-1.csv").write_text("year,value\n2013-14,19460\n", encoding="utf-8")
+    (tmp_path / "report.md").write_text("![Referrals](figures/front_door-1.png){#fig-front_door-1}\n\n"
+                                        "[Download the data for this chart (CSV)](data/front_door-1.csv).\n",
+                                        encoding="utf-8")
+
+    def render(to: str, *extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([pypandoc.get_pandoc_path(), "report.md", "--lua-filter", _template("data_links.lua"),
+                               "--to", to, *extra], cwd=tmp_path, capture_output=True, text=True)
+
+    typst = render("typst", "--metadata", "data-url=https://www.example.org.uk/report/data/").stdout
+    assert ('#link("https://www.example.org.uk/report/data/front_door-1.csv")[Download the data for Figure 1 (CSV): '
+            "front\\_door-1.csv]") in typst
+    html = render("html5").stdout
+    assert "data:text/csv;charset=utf-8;base64," + base64.b64encode(b"year,value\n2013-14,19460\n").decode() in html
+    (tmp_path / "data" / "front_door-1.csv").unlink()
+    failed = render("html5")
+    assert failed.returncode != 0 and "data/front_door-1.csv is not one of the build's data files" in failed.stderr
