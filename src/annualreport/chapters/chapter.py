@@ -136,9 +136,10 @@ class Chapter:
         Years in which no area has a figure are left out, and the note says so. A partnership of
         several councils has many areas, so it gets one table per indicator (areas as rows, years
         as columns) instead of one table that runs for pages."""
-        if len(self.meta["members"]) > 1 and len(indicators) > 1:
-            return Markdown("\n".join(self._table([ind], f"{caption}: {self.store.indicator(ind)['title']}",
-                                                   by_indicator=True) for ind in indicators))
+        if len(self.meta["members"]) > 1:
+            return Markdown("\n".join(self._table([ind], f"{caption}: {self.store.indicator(ind)['title']}"
+                                                   if len(indicators) > 1 else caption, by_indicator=True)
+                                       for ind in indicators))
         return Markdown(self._table(indicators, caption))
 
     def _table(self, indicators: list[str], caption: str, by_indicator: bool = False) -> str:
@@ -176,7 +177,8 @@ class Chapter:
             first = period_label(periods[kept[0]])
             note += (f" The table starts in {first}: no area has figures for {_years(dropped)}, the years before "
                      f"the national series begins." if max(dropped) < periods[kept[0]] else
-                     f" No area has figures for {_years(dropped)}, so those years are not shown.")
+                     f" No area has figures for {_years(dropped)}, so {'it is' if len(dropped) == 1 else 'they are'} "
+                     "not shown.")
         note += " " + data_link(path)
         widths = ([18] if by_indicator else [24, 18]) + [9] * len(kept)
         return pipe_table(header, rows, widths, caption, stem, note, row_headers=heads)

@@ -79,7 +79,7 @@ function Pandoc(doc)
           error("refused by annualreport's data links: " .. link.target .. " is not one of the build's data files\n", 0)
         end
         return pandoc.Link(text, "data:text/csv;charset=utf-8;base64," .. base64(content), "",
-          pandoc.Attr("", { "data-download" }, { download = stem .. ".csv" }))
+          pandoc.Attr("", { "data-download" }, { { "download", stem .. ".csv" } }))
       end
       if base then
         return pandoc.Link(text .. ": " .. stem .. ".csv", base .. stem .. ".csv")

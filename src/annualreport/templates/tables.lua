@@ -34,5 +34,7 @@ function Table(t)
   if label == "" then
     label = "Table"
   end
-  return pandoc.Div({ t }, pandoc.Attr("", { "table-scroll" }, { role = "region", ["aria-label"] = label, tabindex = "0" }))
+  -- Attributes as a list of pairs: a Lua table's keys come out in no fixed order, the bytes must not vary.
+  return pandoc.Div({ t }, pandoc.Attr("", { "table-scroll" }, { { "role", "region" }, { "aria-label", label },
+    { "tabindex", "0" } }))
 end
