@@ -35,7 +35,7 @@ from annualreport.inputs.local_schema import (
     time_period_code,
 )
 from annualreport.render.markdown_text import inline, paragraphs
-from annualreport.render.outputs import Outputs, data_link, pipe_table
+from annualreport.render.outputs import Outputs, data_link, pipe_table, text_widths
 
 ANNUAL = "Financial year"
 HALVES = {"Part 1 (April to September)": "April to September", "Part 2 (October to March)": "October to March"}
@@ -280,7 +280,8 @@ class LocalView:
             return self.missing(name)
         body = [[str(i.get(k, "")) for k in columns] for i in items]
         stem = self.outputs.next_table()
-        return Markdown(pipe_table(list(columns.values()), body, [20] + [30] * (len(columns) - 1), caption, stem))
+        header = list(columns.values())
+        return Markdown(pipe_table(header, body, text_widths(header, body), caption, stem))
 
     def items_sections(self, name: str, heading: str, body: str) -> Markdown:
         """Each item as a sub-section: its `heading` key as the heading, its `body` key as text.

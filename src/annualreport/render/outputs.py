@@ -92,6 +92,21 @@ def data_link(path: str, what: str = "table") -> str:
     return f"[Download the data for this {what} (CSV)]({path})."
 
 
+def text_widths(header: list[str], rows: list[list[str]], line: int = 90) -> list[int]:
+    """Column widths (in characters, as pipe_table's dashes) for a table of text: a column whose text is
+    short (a status) gets what its header and longest word need, so nothing runs out of its cell; the
+    columns of long text share the rest of a line of about `line` characters, by their average length."""
+    n = len(header)
+    floors = [min(30, max([len(header[i]), *(len(w) for r in rows for w in r[i].split())])) + 2 for i in range(n)]
+    means = [sum(len(r[i]) for r in rows) / max(len(rows), 1) for i in range(n)]
+    short = [means[i] <= 2 * floors[i] for i in range(n)]
+    if all(short):
+        return floors
+    rest = max(line - sum(f for f, s in zip(floors, short) if s), 10 * short.count(False))
+    total = sum(m for m, s in zip(means, short) if not s)
+    return [f if s else max(f, round(rest * m / total)) for f, m, s in zip(floors, means, short)]
+
+
 SYMBOLS = ("[x]", "[c]", "[z]", "[u]", "–", "-", "")
 
 
