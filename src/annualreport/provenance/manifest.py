@@ -29,7 +29,8 @@ from annualreport.inputs.yamlfile import read_yaml
 
 MANIFEST = "manifest.json"
 OUTPUT_GLOBS = ("public/report.html", "public/report.pdf", "public/report.docx", "public/data/*.csv",
-                "store.csv", "store.json", "_quarto.yml", "index.qmd", "chapters/*.ipynb", "figures/*.png", "inputs/*")
+                "store.csv", "store.json", "_quarto.yml", "index.qmd", "chapters/*.ipynb", "figures/*.png", "inputs/*",
+                "front/*", "front/branding/*")
 
 
 def file_entry(path: Path) -> dict:
@@ -102,6 +103,11 @@ def environment(project: Project) -> dict:
     }
 
 
+def _version(text: str) -> str:
+    """A version as pip compares it, for the simple versions of a lock: '1.006' and '1.6' are one version."""
+    return ".".join(str(int(part)) if part.isdigit() else part for part in text.split("."))
+
+
 def environment_drift(project: Project) -> list[str]:
     """Installed packages whose version is not the one the lock file pins."""
     drift = []
@@ -111,7 +117,7 @@ def environment_drift(project: Project) -> list[str]:
         except metadata.PackageNotFoundError:
             drift.append(f"{name}: locked {version}, not installed")
             continue
-        if installed != version:
+        if _version(installed) != _version(version):  # '1.006' is '1.6', as pip compares them
             drift.append(f"{name}: locked {version}, installed {installed}")
     return drift
 

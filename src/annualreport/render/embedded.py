@@ -206,9 +206,10 @@ class EmbeddedRenderer:
             compile_pdf(typst_root / "report.typ", work / "report.pdf", typst_root, work / "packages",
                         pdf_timestamp(year_end), self.limits.typst_seconds, body_fonts())
 
-        # The three outputs are independent: made at the same time, each by its own process.
+        # The three outputs are independent: made at the same time, each by its own process. A fault
+        # is reported as the HTML's first (its message names the step), then the PDF's, then Word's.
         with ThreadPoolExecutor(max_workers=3) as pool:
-            for future in [pool.submit(step) for step in (pdf, html, word)]:
+            for future in [pool.submit(step) for step in (html, pdf, word)]:
                 future.result()
         os.replace(root / "report.html", project / "report.html")
         os.replace(root / "report.docx", project / "report.docx")
