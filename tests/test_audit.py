@@ -17,7 +17,7 @@ from test_faults import only_chapters
 
 from annualreport.publication.public_folder import unexpected_public_files
 
-PUBLIC_TOP = {"report.html", "report.pdf", "data"}
+PUBLIC_TOP = {"report.html", "report.pdf", "report.docx", "data"}
 
 
 def public_files(build: Path) -> set[str]:
@@ -27,7 +27,8 @@ def public_files(build: Path) -> set[str]:
 def test_a_build_prints_the_public_paths(kingston_run: SharedBuild) -> None:
     assert "publish build/kingston-richmond/2023-24/public/" in kingston_run.stderr
     assert kingston_run.stdout.split() == ["build/kingston-richmond/2023-24/public/report.html",
-                                           "build/kingston-richmond/2023-24/public/report.pdf"]
+                                           "build/kingston-richmond/2023-24/public/report.pdf",
+                                           "build/kingston-richmond/2023-24/public/report.docx"]
 
 
 @pytest.mark.parametrize("example", ["lancashire_build", "kingston_build"])
@@ -36,16 +37,16 @@ def test_public_holds_only_the_public_outputs(example: str, request: pytest.Fixt
     files = public_files(build)
     assert {"report.html", "report.pdf"} <= files
     assert {f.split("/")[0] for f in files} == PUBLIC_TOP
-    assert all(re.fullmatch(r"data/[a-z_]+-(table-)?\d+\.csv", f) for f in files - {"report.html", "report.pdf"}), files
+    assert all(re.fullmatch(r"data/[a-z_]+-(table-)?\d+\.csv", f) for f in files - {"report.html", "report.pdf", "report.docx"}), files
     assert unexpected_public_files(build / "public") == []
     # everything else stays beside public/, for the audit
     beside = {p.name for p in build.iterdir()}
     assert {"inputs", "store.csv", "store.json", "chapters", "records", "figures", "_quarto.yml", "manifest.json"} <= beside
     assert not {"report.html", "report.pdf", "data"} & beside
-    # the HTML's "Data for this chart" links resolve inside public/
+    # the HTML's data links carry the published CSVs themselves (tests/test_publishable.py opens them)
     html = (build / "public" / "report.html").read_text(encoding="utf-8")
-    links = set(re.findall(r'href="(data/[^"]+\.csv)"', html))
-    assert links and all((build / "public" / link).is_file() for link in links)
+    links = set(re.findall(r'href="data:text/csv;charset=utf-8;base64,[^"]+"[^>]*\sdownload="([^"]+\.csv)"', html))
+    assert links and all((build / "public" / "data" / name).is_file() for name in links)
 
 
 def hashes_of_private_inputs(build: Path, project: Path) -> dict[str, str]:

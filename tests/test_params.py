@@ -123,3 +123,27 @@ def test_a_partnership_adds_its_own_glossary_terms(project: Path) -> None:
     assert "similar areas" in terms and "percentage point" in terms  # terms as well as acronyms
     year.write_text(year.read_text() + "  HIPS: [not, a, text]\n")
     assert "glossary" in problems(project)
+
+
+def test_a_logo_that_is_missing_a_link_or_a_path_is_refused_naming_the_key_and_line(project: Path) -> None:
+    partnership = project / "params" / "lancashire.yml"
+    edit(partnership, "file: lscb-logo.png", "file: missing.png")
+    msg = problems(project)
+    assert msg.startswith("params/lancashire.yml")
+    assert "key 'branding.logo.file' (line 17): params/lancashire/branding/missing.png not found" in msg
+    edit(partnership, "file: missing.png", "file: ../../secret.png")
+    assert "key 'branding.logo.file' (line 17): expected a file name such as 'logo.svg'" in problems(project)
+    edit(partnership, "file: ../../secret.png", "file: linked.png")
+    (project / "params" / "lancashire" / "branding" / "linked.png").symlink_to("/etc/hostname")
+    assert "params/lancashire/branding/linked.png is a symbolic link; copy the file in instead" in problems(project)
+
+
+def test_signatories_and_the_data_location_are_checked(project: Path) -> None:
+    params = load_params(Project(project), "lancashire", "2013-14")
+    assert [(s.name, s.role) for s in params.report.signatories] == [
+        ("Jane Booth", "Independent Chair, Lancashire Safeguarding Children Board")]
+    assert [p.name for p in params.logo_files] == ["lscb-logo.png"]
+    edit(project / "params" / "lancashire" / "2013-14.yml", "  - name: Jane Booth\n", "  - nme: Jane Booth\n")
+    assert "key 'signatories.0.nme'" in problems(project)
+    edit(project / "params" / "lancashire.yml", "  colour:", "  data_url: javascript:alert(1)\n  colour:")
+    assert "key 'branding.data_url'" in problems(project)

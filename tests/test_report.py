@@ -104,19 +104,26 @@ def test_lado_chapter_reproduces_the_lado_report(lancashire_build: Path) -> None
 
 
 class Figures(HTMLParser):
-    """Each <figure id="fig-..."> with the alt text of its image."""
+    """Each <figure id="fig-..."> with the alt text of its image; other images (the cover's logos) apart."""
 
     def __init__(self) -> None:
         super().__init__()
         self.figures: dict[str, str] = {}
+        self.others: list[str] = []
         self._current: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
         a = dict(attrs)
         if tag == "figure":
             self._current = a.get("id", "")
-        if tag == "img":
+        if tag == "img" and self._current is not None:
             self.figures[self._current or f"img-{len(self.figures)}"] = a.get("alt") or ""
+        elif tag == "img":
+            self.others.append(a.get("alt") or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "figure":
+            self._current = None
 
 
 def test_every_image_has_alt_text_with_a_figure_from_its_data_and_a_table_and_csv(lancashire_build: Path) -> None:
@@ -124,6 +131,7 @@ def test_every_image_has_alt_text_with_a_figure_from_its_data_and_a_table_and_cs
     parser = Figures()
     parser.feed(html)
     assert len(parser.figures) >= 6
+    assert parser.others == ["Lancashire Safeguarding Children Board logo"]  # the cover's logo
     for fig_id, alt in parser.figures.items():
         assert alt.strip(), f"{fig_id} has no alt text"
         stem = fig_id.removeprefix("fig-")

@@ -217,7 +217,7 @@ def test_raw_html_and_raw_typst_in_the_markdown_are_shown_as_text(tmp_path: Path
 
 [clickable]{{onclick="document.title='x'" style="color: red"}}
 """, title="Lancashire <b>Board</b> #read(\"store.json\") *x*")
-    html_path, pdf_path = EmbeddedRenderer().render(project)
+    html_path, pdf_path, _ = EmbeddedRenderer().render(project)
     html = html_path.read_text(encoding="utf-8")
     assert server.requests[before:] == []
     assert not re.search(r"<(script|iframe|link)\b", html)
@@ -284,8 +284,8 @@ def test_each_render_step_has_a_time_limit_naming_it(tmp_path: Path) -> None:
     with pytest.raises(RenderError, match=r"rendering PDF with typst took longer than 0\.05 s and was stopped"):
         EmbeddedRenderer(RenderLimits(typst_seconds=0.05)).render(project)
     assert not (project / "report.pdf").exists()
-    html, pdf = EmbeddedRenderer().render(project)  # and with the default limits it renders
-    assert html.exists() and pdf.exists()
+    html, pdf, docx = EmbeddedRenderer().render(project)  # and with the default limits it renders
+    assert html.exists() and pdf.exists() and docx.exists()
 
 
 def add_notebook(project: Path, name: str, printed: str) -> None:

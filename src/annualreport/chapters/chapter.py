@@ -24,7 +24,7 @@ from annualreport.chapters.fmt import format_number, format_value, join_words, p
 from annualreport.inputs.local_data import INPUTS
 from annualreport.chapters.local_view import LocalView
 from annualreport.render.markdown_text import inline
-from annualreport.render.outputs import Outputs, pipe_table
+from annualreport.render.outputs import Outputs, data_link, pipe_table
 from annualreport.store.figures import Store
 
 COMPARATORS = ("england", "region", "sn_mean")
@@ -184,30 +184,57 @@ class Chapter:
         return data
 
     def table(self, indicators: list[str], caption: str) -> Markdown:
-        """A table of each indicator by area (rows) and year (columns), as Markdown, with its CSV."""
+        """Each indicator by area (rows) and year (columns), as Markdown tables, with their CSVs.
+
+        Years in which no area has a figure are left out, and the note says so. A partnership of
+        several councils has many areas, so it gets one table per indicator (areas as rows, years
+        as columns) instead of one table that runs for pages."""
+        if len(self.meta["members"]) > 1:
+            return Markdown("\n".join(self._table([ind], f"{caption}: {self.store.indicator(ind)['title']}"
+                                                   if len(indicators) > 1 else caption, by_indicator=True)
+                                       for ind in indicators))
+        return Markdown(self._table(indicators, caption))
+
+    def _table(self, indicators: list[str], caption: str, by_indicator: bool = False) -> str:
         stem = self.outputs.next_table()
-        header = ["Indicator", "Area"] + [period_label(p) for p in self.store.periods]
-        rows, csv_rows = [], []
-        registry = TableCells(stem, f"data/{stem}.csv", f"tbl-{stem}")
+        periods = list(self.store.periods)
+        labels, cells, csv_rows, refs = [], [], [], []
         for ind in indicators:
             title = self.store.indicator(ind)["title"]
             count = self.store.indicator(ind)["unit"] == "count"
-            first = True
             for (area_type, code), group in self._series(ind).groupby(["area_type", "area_code"], sort=False):
-                cells = [self.text(ind, area_type, p, code) for p in self.store.periods]
-                for j, p in enumerate(self.store.periods):
-                    if count:
-                        ref = ("store", ind, area_type, code, int(p))
-                        registry.table_cells.append((len(rows), 2 + j, ref))
-                        registry.csv_cells.append((len(csv_rows) + j + 1, "value", ref))
-                rows.append([title if first else "", group.area_name.iloc[0]] + cells)
+                row = [self.text(ind, area_type, p, code) for p in periods]
+                refs.append([(j, len(csv_rows) + j + 1, ("store", ind, area_type, code, int(p)))
+                             for j, p in enumerate(periods)] if count else [])
+                labels.append([group.area_name.iloc[0]] if by_indicator else [title, group.area_name.iloc[0]])
+                cells.append(row)
                 csv_rows += [{"indicator": ind, "area": group.area_name.iloc[0], "year": period_label(p), "value": v}
-                             for p, v in zip(self.store.periods, cells)]
-                first = False
+                             for p, v in zip(periods, row)]
+        # A year in which no area has a figure would be a column of [x]: it is left out of the table
+        # (not of the CSV), and the note says where the series begins.
+        kept = [j for j in range(len(periods)) if any(r[j] not in ("[x]", "[z]") for r in cells)] or list(range(len(periods)))
+        dropped = [periods[j] for j in range(len(periods)) if j not in kept]
+        registry = TableCells(stem, f"data/{stem}.csv", f"tbl-{stem}")
+        heads = len(labels[0]) if labels else (1 if by_indicator else 2)
+        for i, row_refs in enumerate(refs):
+            for j, csv_row, ref in row_refs:
+                if j in kept:
+                    registry.table_cells.append((i, heads + kept.index(j), ref))
+                registry.csv_cells.append((csv_row, "value", ref))
+        rows = [lab + [r[j] for j in kept] for lab, r in zip(labels, cells)]
+        header = (["Area"] if by_indicator else ["Indicator", "Area"]) + [period_label(periods[j]) for j in kept]
         path = self.outputs.write_csv(stem, pd.DataFrame(csv_rows))
         write_cells(self.build_dir, self.chapter, registry)
-        note = f"{SYMBOL_NOTE} Data: [{path}]({path})."
-        return Markdown(pipe_table(header, rows, [24, 18] + [9] * len(self.store.periods), caption, stem, note))
+        note = SYMBOL_NOTE
+        if dropped:
+            first = period_label(periods[kept[0]])
+            note += (f" The table starts in {first}: no area has figures for {_years(dropped)}, the years before "
+                     f"the national series begins." if max(dropped) < periods[kept[0]] else
+                     f" No area has figures for {_years(dropped)}, so {'it is' if len(dropped) == 1 else 'they are'} "
+                     "not shown.")
+        note += " " + data_link(path)
+        widths = ([18] if by_indicator else [24, 18]) + [9] * len(kept)
+        return pipe_table(header, rows, widths, caption, stem, note, row_headers=heads)
 
     def shown(self, indicators: list[str]) -> list[str]:
         """The indicators with at least one figure for the partnership in the years shown (a table of

@@ -35,7 +35,7 @@ from annualreport.inputs.local_schema import (
     time_period_code,
 )
 from annualreport.render.markdown_text import inline, paragraphs
-from annualreport.render.outputs import Outputs, pipe_table
+from annualreport.render.outputs import Outputs, data_link, pipe_table, text_widths
 
 ANNUAL = "Financial year"
 HALVES = {"Part 1 (April to September)": "April to September", "Part 2 (October to March)": "October to March"}
@@ -153,21 +153,36 @@ class LocalView:
                                [(i + 1, header[j], ref) for i, j, ref in cells], [(i, j, ref) for i, j, ref in cells] if table else []))
 
     def table(self, name: str, caption: str, by: str | None = None, measures: list[str] | None = None,
-              where: dict[str, str] | None = None) -> Markdown:
-        """The report year's rows: one per value of `by` (or one row), one column per measure."""
+              where: dict[str, str] | None = None, section: str | None = None) -> Markdown:
+        """The report year's rows: one per value of `by` (or one row), one column per measure.
+
+        With `section` (the budget's Income / Expenditure / Reserve), rows are grouped by that
+        column, which labels every row, and a section's Total row is named for its section."""
         if not self.provided(name):
             return self.missing(name)
         dataset = DATASET_BY_NAME[name]
         chosen = [m for m in dataset.measures if measures is None or m.name in measures]
         rows = self._rows(name, where)
-        header = ([dataset.filters[[f.name for f in dataset.filters].index(by)].label] if by else []) + [m.label for m in chosen]
-        body = [([str(r[by])] if by else []) + [self._cell(r, m) for m in chosen] for _, r in rows.iterrows()]
-        refs = [([None] if by else []) + [self._ref(name, r, m) for m in chosen] for _, r in rows.iterrows()]
+        labels = [f.label for f in dataset.filters]
+        if section:
+            order = list(dict.fromkeys(rows[section]))
+            rows = rows.assign(_order=rows[section].map(order.index)).sort_values("_order", kind="stable")
+        keys = ([section] if section else []) + ([by] if by else [])
+        header = [labels[[f.name for f in dataset.filters].index(k)] for k in keys] + [m.label for m in chosen]
+
+        def label(r: pd.Series, k: str) -> str:
+            if section and k == by and str(r[k]) == "Total":
+                return f"Total {str(r[section]).lower()}"
+            return str(r[k])
+
+        body = [[label(r, k) for k in keys] + [self._cell(r, m) for m in chosen] for _, r in rows.iterrows()]
+        refs = [[None] * len(keys) + [self._ref(name, r, m) for m in chosen] for _, r in rows.iterrows()]
         stem = self.outputs.next_table()
         path = self.outputs.write_csv(stem, pd.DataFrame(body, columns=header))
         self._register(stem, path, header, refs)
-        widths = ([26] if by else []) + [10] * len(chosen)
-        return Markdown(pipe_table(header, body, widths, caption, stem, f"Data: [{path}]({path})."))
+        widths = [14] * bool(section) + [26] * bool(by) + [10] * len(chosen)
+        return Markdown(pipe_table(header, body, widths, caption, stem, data_link(path),
+                                   row_headers=max(len(keys), 1)))
 
     def trend_table(self, name: str, measure: str, by: str, caption: str, years: int = 5) -> Markdown:
         """One measure by `by` (rows) and financial year (columns), the last `years` years given."""
@@ -193,27 +208,43 @@ class LocalView:
         stem = self.outputs.next_table()
         path = self.outputs.write_csv(stem, pd.DataFrame(body, columns=header))
         self._register(stem, path, header, refs)
-        return Markdown(pipe_table(header, body, [26] + [8] * len(periods), caption, stem, f"Data: [{path}]({path})."))
+        return Markdown(pipe_table(header, body, [26] + [8] * len(periods), caption, stem, data_link(path)))
 
     def half_year_table(self, name: str, caption: str, by: str | None = None, measures: list[str] | None = None) -> Markdown:
-        """Half-yearly figures (April to September, October to March) in time order."""
+        """Half-yearly figures (April to September, October to March) in time order.
+
+        With `by` (the police division), the table is a grid: a row per half-year and a column per
+        value of `by`, of the one measure (or the first of `measures`)."""
         frame = self.frame(name)
         if frame is None:
             return self.missing(name)
         dataset = DATASET_BY_NAME[name]
         chosen = [m for m in dataset.measures if (measures is None or m.name in measures)]
         halves = frame[frame.time_identifier.isin(list(HALVES))].sort_values(["time_period", "time_identifier"], kind="stable")
-        body, refs = [], []
-        for _, r in halves.iterrows():
-            label = f"{HALVES[r.time_identifier]} {r.time_period[:4] if r.time_identifier.startswith('Part 1') else '20' + r.time_period[4:]}"
-            body.append([label] + ([str(r[by])] if by else []) + [self._cell(r, m) for m in chosen])
-            refs.append([None] + ([None] if by else []) + [self._ref(name, r, m) for m in chosen])
-        header = ["Half-year"] + ([by.replace("_", " ").capitalize()] if by else []) + [m.label for m in chosen]
+
+        def half(r: pd.Series) -> str:
+            return f"{HALVES[r.time_identifier]} {r.time_period[:4] if r.time_identifier.startswith('Part 1') else '20' + r.time_period[4:]}"
+
+        body: list[list[str]] = []
+        refs: list[list[tuple | None]] = []
+        if by:
+            m = chosen[0]
+            columns = list(dict.fromkeys(halves[by].astype(str)))
+            for (_, _), group in halves.groupby(["time_period", "time_identifier"], sort=False):
+                cells = {str(r[by]): r for _, r in group.iterrows()}
+                body.append([half(group.iloc[0])] + [self._cell(cells[c], m) if c in cells else "[x]" for c in columns])
+                refs.append([None] + [self._ref(name, cells[c], m) if c in cells else None for c in columns])
+            header = ["Half-year"] + columns
+        else:
+            for _, r in halves.iterrows():
+                body.append([half(r)] + [self._cell(r, m) for m in chosen])
+                refs.append([None] + [self._ref(name, r, m) for m in chosen])
+            header = ["Half-year"] + [m.label for m in chosen]
         stem = self.outputs.next_table()
         path = self.outputs.write_csv(stem, pd.DataFrame(body, columns=header))
         self._register(stem, path, header, refs)
-        widths = [20] + ([14] if by else []) + [9] * len(chosen)
-        return Markdown(pipe_table(header, body, widths, caption, stem, f"Data: [{path}]({path})."))
+        widths = [20] + [9] * (len(header) - 1)
+        return Markdown(pipe_table(header, body, widths, caption, stem, data_link(path)))
 
     def chart(self, name: str, measure: str, by: str, title: str, subtitle: str) -> Markdown:
         """Bars of one measure by `by` for the report year (the Total row left out), with alt text and CSV."""
@@ -249,8 +280,8 @@ class LocalView:
             return self.missing(name)
         body = [[str(i.get(k, "")) for k in columns] for i in items]
         stem = self.outputs.next_table()
-        return Markdown(pipe_table(list(columns.values()), body, [20] + [30] * (len(columns) - 1), caption, stem,
-                                   numbers=False))
+        header = list(columns.values())
+        return Markdown(pipe_table(header, body, text_widths(header, body), caption, stem))
 
     def items_sections(self, name: str, heading: str, body: str) -> Markdown:
         """Each item as a section (`##`, under the chapter's heading: a heading never skips a level,

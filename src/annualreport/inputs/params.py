@@ -56,10 +56,40 @@ class Member(BaseModel):
         return v
 
 
+LOGO_FILE = re.compile(r"[A-Za-z0-9]+(?:[_.-][A-Za-z0-9]+)*\.(?:png|svg|jpg|jpeg)")
+
+
+class Logo(BaseModel):
+    """A logo on the report's cover: an image file in params/<partnership>/branding/ and what it shows."""
+
+    model_config = STRICT
+    file: str = Field(description="file name in params/<partnership>/branding/, e.g. 'logo.svg' (PNG, SVG or JPEG)")
+    alt: str = Field(min_length=1, description="what the logo shows, for readers who cannot see it")
+
+    @field_validator("file")
+    @classmethod
+    def _file_name(cls, v: str) -> str:
+        if not LOGO_FILE.fullmatch(v):
+            raise ValueError(f"expected a file name such as 'logo.svg' or 'police.png' (letters, digits, '-', '_'; "
+                             f"PNG, SVG or JPEG; no folders), found '{v}'")
+        return v
+
+
 class Branding(BaseModel):
     model_config = STRICT
     colour: str = "#12436D"
     board_name: str | None = None
+    logo: Logo | None = None
+    partner_logos: list[Logo] = Field(default_factory=list, description="the partners' logos, shown on the cover")
+    data_url: str | None = Field(default=None, description="where the report's data files are published "
+                                 "(https://...); the PDF's data links go there, else to the data appendix")
+
+    @field_validator("data_url")
+    @classmethod
+    def _https(cls, v: str | None) -> str | None:
+        if v is not None and not re.fullmatch(r"https://[A-Za-z0-9.-]+(?:/[A-Za-z0-9._~%/-]*)?", v):
+            raise ValueError(f"expected a web address such as 'https://www.example.org.uk/annual-report/data/', found '{v}'")
+        return v
 
     @field_validator("colour")
     @classmethod
@@ -107,6 +137,14 @@ class Thresholds(BaseModel):
     no_change_tolerance: float = Field(default=1.0, ge=0, description="relative change (%) judged 'no change'")
 
 
+class Signatory(BaseModel):
+    """Who signs the foreword: their name and role, printed under it."""
+
+    model_config = STRICT
+    name: str = Field(min_length=1)
+    role: str = Field(min_length=1)
+
+
 class ReportYear(BaseModel):
     """The settings of one partnership's report for one financial year."""
 
@@ -121,6 +159,8 @@ class ReportYear(BaseModel):
     not_provided: dict[str, str] = Field(
         default_factory=dict,
         description="local inputs the partnership does not have this year, each with the reason the report states")
+    signatories: list[Signatory] = Field(
+        default_factory=list, description="who signs the foreword (name and role), printed under it")
     names_allowed: list[str] = Field(
         default_factory=list,
         description="phrases that look like a person's name but are not one (e.g. 'Royal Albert Edward Infirmary'), "
@@ -165,6 +205,18 @@ class ReportParams:
     partnership_file: Path
     year_file: Path
     warnings: tuple[str, ...] = ()  # what a draft may be built with but a final may not (said by the build)
+
+    @property
+    def logo_files(self) -> list[Path]:
+        """The cover's logo files (the partnership's, then the partners'), checked to exist by load_params."""
+        branding = self.partnership.branding
+        logos = ([branding.logo] if branding.logo else []) + branding.partner_logos
+        return [branding_dir(self.partnership_file) / logo.file for logo in logos]
+
+
+def branding_dir(partnership_file: Path) -> Path:
+    """params/<partnership>/branding/: where a partnership's logos are."""
+    return partnership_file.parent / partnership_file.stem / "branding"
 
 
 def _load_yaml(path: Path, project: Project) -> tuple[dict[str, Any], dict[tuple[Any, ...], int]]:
@@ -241,6 +293,7 @@ def load_params(project: Project, partnership_id: str, year: str) -> ReportParam
     report, year_lines = _validate(ReportYear, year_file, project)
     assert isinstance(partnership, Partnership) and isinstance(report, ReportYear)
     _check_members(partnership, partnership_file, project, lines)
+    _check_logos(partnership, partnership_file, project, lines)
     if report.year != year:
         raise ParamsError(project.rel(year_file), [f"key 'year': '{report.year}' does not match the file name ({year})"])
     _check_chapters(report, year_file, project)
@@ -286,6 +339,23 @@ def _check_members(partnership: Partnership, path: Path, project: Project, lines
             problems.append(f"{where('members', i, 'gss_code')}: '{m.gss_code}' is not {la.name}'s GSS code (expected {known})")
         if la.region != partnership.region:
             problems.append(f"{where('region')}: '{partnership.region}' but {la.name} is in '{la.region}'")
+    if problems:
+        raise ParamsError(project.rel(path), problems)
+
+
+def _check_logos(partnership: Partnership, path: Path, project: Project, lines: dict[tuple[Any, ...], int]) -> None:
+    """Every logo named in branding is a regular file in params/<partnership>/branding/ (not a link)."""
+    folder = branding_dir(path)
+    named = ([(("branding", "logo", "file"), partnership.branding.logo)] if partnership.branding.logo else []) + [
+        (("branding", "partner_logos", i, "file"), logo) for i, logo in enumerate(partnership.branding.partner_logos)]
+    problems = []
+    for loc, logo in named:
+        file = folder / logo.file
+        line = lines.get(loc)
+        where = f"key '{'.'.join(map(str, loc))}'" + (f" (line {line})" if line else "")
+        if file.is_symlink() or not file.is_file():
+            problems.append(f"{where}: {project.rel(file)} " + ("is a symbolic link; copy the file in instead"
+                                                               if file.is_symlink() else "not found"))
     if problems:
         raise ParamsError(project.rel(path), problems)
 

@@ -31,7 +31,8 @@ from annualreport.inputs.yamlfile import read_yaml
 
 MANIFEST = "manifest.json"
 OUTPUT_GLOBS = ("public/report.html", "public/report.pdf", "public/report.docx", "public/data/*.csv",
-                "store.csv", "store.json", "_quarto.yml", "index.qmd", "chapters/*.ipynb", "figures/*.png", "inputs/*")
+                "store.csv", "store.json", "_quarto.yml", "index.qmd", "chapters/*.ipynb", "figures/*.png", "inputs/*",
+                "front/*", "front/branding/*")
 
 
 def file_entry(path: Path) -> dict:
@@ -49,7 +50,8 @@ def input_files(project: Project, params: ReportParams) -> list[Path]:
     notebooks = [project.notebooks_dir / f"{c}.ipynb" for c in params.report.chapters]
     narrative = project.params_dir / params.partnership_id / params.report.year / "narrative"
     narratives = sorted(narrative.glob("*.md")) if narrative.is_dir() else []
-    return [params.partnership_file, params.year_file, *narratives, *notebooks, *national, *reference, *locals_]
+    return [params.partnership_file, params.year_file, *params.logo_files, *narratives, *notebooks, *national, *reference,
+            *locals_]
 
 
 def source_states(project: Project, params: ReportParams, asked: Project | None = None) -> dict:
@@ -95,6 +97,11 @@ def environment(project: Project) -> dict:
     }
 
 
+def _version(text: str) -> str:
+    """A version as pip compares it, for the simple versions of a lock: '1.006' and '1.6' are one version."""
+    return ".".join(str(int(part)) if part.isdigit() else part for part in text.split("."))
+
+
 def environment_drift(project: Project) -> list[str]:
     """Installed packages whose version is not the one the lock file pins."""
     drift = []
@@ -104,7 +111,7 @@ def environment_drift(project: Project) -> list[str]:
         except metadata.PackageNotFoundError:
             drift.append(f"{name}: locked {version}, not installed")
             continue
-        if installed != version:
+        if _version(installed) != _version(version):  # '1.006' is '1.6', as pip compares them
             drift.append(f"{name}: locked {version}, installed {installed}")
     return drift
 

@@ -19,6 +19,7 @@ import yaml
 
 from annualreport.inputs import narrative
 from annualreport.chapters.fmt import join_words
+from annualreport.render.front import signatures_markdown, write_front
 from annualreport.render.markdown_text import inline
 from annualreport.inputs.params import ReportParams
 from annualreport.store.figures import Store
@@ -122,11 +123,15 @@ def write_book(folder: Path, params: ReportParams, chapters: list[str], members:
     all_text = "\n".join([index, *(t for nb in books.values() for t in _markdown_texts(nb))])
     terms = glossary_terms(params)
     glossary = narrative.glossary_text(terms, all_text)
+    signatures = signatures_markdown(params)
     for ch, nb in books.items():
         for cell in nb.cells:
             if cell.cell_type == "markdown":
                 cell.source = cell.source.replace(GLOSSARY_SLOT, glossary)
+                if signatures and "narrative:foreword" in cell.metadata.get("tags", []):
+                    cell.source += "\n\n" + signatures  # the foreword is signed by the year's signatories
         nbformat.write(nb, folder / "chapters" / f"{ch}.ipynb")
+    write_front(folder, params)
     config = {
         "project": {"type": "book", "output-dir": "_book"},
         "book": {

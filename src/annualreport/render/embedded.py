@@ -1,8 +1,10 @@
 """The embedded renderer: the book project rendered with pandoc and Typst from PyPI wheels.
 
-HTML: the chapters' Markdown -> pandoc -> one self-contained report.html (images inlined,
-navigable table of contents). PDF: the same Markdown -> pandoc -> Typst source -> the typst
-compiler -> report.pdf with an outline (table of contents) and page numbers.
+HTML: the chapters' Markdown -> pandoc -> one self-contained report.html (images and the charts'
+CSV data inlined, a skip link, the contents as a navigation beside the text). PDF: the same
+Markdown -> pandoc -> Typst source (report.typst: cover, header, "Page N of M") -> the typst
+compiler -> report.pdf. Word: the same Markdown -> pandoc -> report.docx, styled by the
+reference document (reference.docx).
 
 Rendering cannot reach outside the build: pandoc reads the Markdown with raw HTML, raw
 attributes and raw TeX off and runs `safety.lua` first (only the build's charts as images, no
@@ -18,6 +20,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib import metadata, resources
@@ -26,6 +29,7 @@ from pathlib import Path
 import yaml
 
 from annualreport.errors import RenderError
+from annualreport.render.front import FRONT, body_fonts
 from annualreport.render.notebook_md import notebook_to_markdown
 from annualreport.render.pdf_outline import open_outline
 from annualreport.render.typst_compile import compile_pdf
@@ -58,9 +62,10 @@ def _template(name: str) -> str:
     return str(resources.files("annualreport") / "templates" / name)
 
 
-def _run_pandoc(args: list[str], cwd: Path, step: str, timeout: float) -> None:
+def _run_pandoc(args: list[str], cwd: Path, step: str, timeout: float, env: dict[str, str] | None = None) -> None:
     try:
-        proc = subprocess.run([_pandoc(), *args], cwd=cwd, capture_output=True, text=True, timeout=timeout)
+        proc = subprocess.run([_pandoc(), *args], cwd=cwd, capture_output=True, text=True, timeout=timeout,
+                              env={**os.environ, **env} if env else None)
     except subprocess.TimeoutExpired:
         raise RenderError(f"{step} with pandoc took longer than {timeout:g} s and was stopped") from None
     if proc.returncode != 0:
@@ -81,22 +86,31 @@ def pdf_timestamp(year_end: int) -> int:
     return int(datetime(year_end, 3, 31, tzinfo=timezone.utc).timestamp())
 
 
+def _copy_files(source: Path, dest: Path, pattern: str) -> None:
+    """Copy the regular files (never links) of `source` matching `pattern` into `dest`."""
+    if not source.is_dir():
+        return
+    dest.mkdir(parents=True, exist_ok=True)
+    for path in sorted(source.glob(pattern)):
+        if path.is_file() and not path.is_symlink():
+            shutil.copyfile(path, dest / path.name)
+
+
 def sandbox(project: Path, markdown: str) -> Path:
-    """A fresh folder under project/.render holding `root/`, with only the Markdown (report.md)
-    and the charts (figures/*.png, regular files only): the one folder pandoc and Typst may
-    read; and `packages/`, empty, where Typst looks for packages."""
+    """A fresh folder under project/.render holding `root/`, with only the Markdown (report.md),
+    the charts (figures/*.png), the charts' and tables' CSVs (data/*.csv) and the front (cover,
+    logos), regular files only: the one folder pandoc and Typst may read; and `packages/`,
+    empty, where Typst looks for packages."""
     (project / WORK).mkdir(exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="sandbox-", dir=project / WORK))
     root = work / "root"
     root.mkdir()
     (work / "packages").mkdir()
     (root / "report.md").write_text(markdown, encoding="utf-8")
-    figures = project / "figures"
-    if figures.is_dir():
-        (root / "figures").mkdir()
-        for path in sorted(figures.iterdir()):
-            if path.is_file() and not path.is_symlink():
-                shutil.copyfile(path, root / "figures" / path.name)
+    _copy_files(project / "figures", root / "figures", "*")
+    _copy_files(project / "data", root / "data", "*.csv")
+    _copy_files(project / FRONT, root / FRONT, "*")
+    _copy_files(project / FRONT / "branding", root / FRONT / "branding", "*")
     return work
 
 
@@ -153,26 +167,53 @@ class EmbeddedRenderer:
         common = [
             "--from", MARKDOWN, "--standalone", "--toc", "--toc-depth=2", "--number-sections",
             "--lua-filter", _template("safety.lua"), "--lua-filter", _template("quarto_compat.lua"),
+            "--lua-filter", _template("tables.lua"), "--lua-filter", _template("data_links.lua"),
             "--metadata", f"title={book['title']}", "--metadata", f"subtitle={book['subtitle']}",
             "--metadata", "lang=en-GB", "--metadata", "toc-title=Contents",
             "--resource-path", ".",
         ]
+        if (root / FRONT / "metadata.yml").is_file():
+            common += ["--metadata-file", f"{FRONT}/metadata.yml"]
         timeout = self.limits.pandoc_seconds
-        html_header = ["--include-in-header", _template("csp.html"), "--lua-filter", _template("landmarks.lua")]
+        cover = lambda name: ["--include-before-body", f"{FRONT}/{name}"] if (root / FRONT / name).is_file() else []  # noqa: E731
+        html_header = ["--include-in-header", _template("csp.html"), *cover("cover.html")]
         html_header += ["--include-before-body", _template("draft-banner.html")] if draft else []
-        typst_header = ["--include-in-header", _template("report-header.typ")]
+        typst_header = ["--include-in-header", _template("report-header.typ"), *cover("cover.typ")]
         typst_header += ["--include-in-header", _template("draft-watermark.typ")] if draft else []
-        _run_pandoc([*common, *html_header, "--to", "html5", "--embed-resources", "--css", _template("report.css"),
-                     "--metadata", f"pagetitle={book['title']}", "report.md", "-o", "report.html"],
-                    root, "rendering HTML", timeout)
-        _run_pandoc([*common, *typst_header, "--to", "typst", "--metadata-file", _template("typst.yaml"),
-                     "report.md", "-o", "report.typ"], root, "writing Typst for the PDF", timeout)
+        epoch = str(pdf_timestamp(year_end))
+
+        def html() -> None:
+            _run_pandoc([*common, *html_header, "--to", "html5", "--template", _template("report.html5"),
+                         "--embed-resources", "--css", _template("report.css"),
+                         "--metadata", f"pagetitle={book['title']}", "report.md", "-o", "report.html"],
+                        root, "rendering HTML", timeout)
+
+        def word() -> None:
+            _run_pandoc([*common, "--to", "docx", "--reference-doc", _template("reference.docx"), "report.md",
+                         "-o", "report.docx"], root, "writing Word", timeout, {"SOURCE_DATE_EPOCH": epoch})
+
+        def pdf() -> None:
+            _run_pandoc([*common, *typst_header, "--to", "typst", "--template", _template("report.typst"),
+                         "--metadata-file", _template("typst.yaml"), "report.md", "-o", "report.typ"],
+                        root, "writing Typst for the PDF", timeout)
+            # Typst resolves `figures/...` against the .typ's folder and can read nothing outside its
+            # root: a folder of its own holding the .typ, the charts and the logos only.
+            typst_root = work / "pdf"
+            typst_root.mkdir()
+            os.replace(root / "report.typ", typst_root / "report.typ")
+            for folder in ("figures", FRONT):
+                if (root / folder).is_dir():
+                    shutil.copytree(root / folder, typst_root / folder)
+            compile_pdf(typst_root / "report.typ", work / "report.pdf", typst_root, work / "packages",
+                        pdf_timestamp(year_end), self.limits.typst_seconds, body_fonts())
+            open_outline(work / "report.pdf")
+
+        # The three outputs are independent: made at the same time, each by its own process. A fault
+        # is reported as the HTML's first (its message names the step), then the PDF's, then Word's.
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            for future in [pool.submit(step) for step in (html, pdf, word)]:
+                future.result()
         os.replace(root / "report.html", project / "report.html")
-        (root / "report.md").unlink()
-        # Typst resolves `figures/...` against the .typ's folder and can read nothing outside root,
-        # which now holds the .typ and the charts only.
-        compile_pdf(root / "report.typ", work / "report.pdf", root, work / "packages", pdf_timestamp(year_end),
-                    self.limits.typst_seconds)
-        open_outline(work / "report.pdf")
+        os.replace(root / "report.docx", project / "report.docx")
         os.replace(work / "report.pdf", project / "report.pdf")
-        return [project / "report.html", project / "report.pdf"]
+        return [project / "report.html", project / "report.pdf", project / "report.docx"]

@@ -66,7 +66,7 @@ class Outputs:
         """A figure with a headline title, a subtitle stating the data, and alt text (Quarto's fig-alt)."""
         alt = attribute(alt)
         return (f'![**{title}**. {subtitle}](figures/{stem}.png){{#fig-{stem} fig-alt="{alt}"}}\n\n'
-                f"Data for this chart: [data/{stem}.csv](data/{stem}.csv).\n")
+                f"{data_link(f'data/{stem}.csv', 'chart')}\n")
 
     def record(self, names: list[str]) -> None:
         """Record the indicators this chapter reports, for the summary at a glance."""
@@ -93,16 +93,50 @@ class Outputs:
         return out
 
 
-def pipe_table(header: list[str], rows: list[list[str]], widths: list[int], caption: str, label: str,
-               note: str = "", numbers: bool = True) -> str:
-    """A Markdown pipe table; column widths follow the dashes (the first column left-aligned, the
-    others right-aligned as numbers, or left-aligned too when `numbers` is False: a table of text).
+def data_link(path: str, what: str = "table") -> str:
+    """The link to a chart's or table's CSV; data_links.lua names the figure or table and, in HTML,
+    embeds the CSV in the link, so it works wherever report.html is published."""
+    return f"[Download the data for this {what} (CSV)]({path})."
 
+
+def text_widths(header: list[str], rows: list[list[str]], line: int = 90) -> list[int]:
+    """Column widths (in characters, as pipe_table's dashes) for a table of text: a column whose text is
+    short (a status) gets what its header and longest word need, so nothing runs out of its cell; the
+    columns of long text share the rest of a line of about `line` characters, by their average length."""
+    n = len(header)
+    floors = [min(30, max([len(header[i]), *(len(w) for r in rows for w in r[i].split())])) + 2 for i in range(n)]
+    means = [sum(len(r[i]) for r in rows) / max(len(rows), 1) for i in range(n)]
+    short = [means[i] <= 2 * floors[i] for i in range(n)]
+    if all(short):
+        return floors
+    rest = max(line - sum(f for f, s in zip(floors, short) if s), 10 * short.count(False))
+    total = sum(m for m, s in zip(means, short) if not s)
+    return [f if s else max(f, round(rest * m / total)) for f, m, s in zip(floors, means, short)]
+
+
+SYMBOLS = ("[x]", "[c]", "[z]", "[u]", "–", "-", "")
+
+
+def numeric_column(cells: list[str]) -> bool:
+    """Whether a column holds figures (numbers as printed, with symbols such as [x]): right-aligned."""
+    values = [c.strip() for c in cells]
+    return any(v not in SYMBOLS for v in values) and all(
+        v in SYMBOLS or (any(ch.isdigit() for ch in v) and NUMBER.fullmatch(v)) for v in values)
+
+
+def pipe_table(header: list[str], rows: list[list[str]], widths: list[int], caption: str, label: str,
+               note: str = "", row_headers: int = 1) -> str:
+    """A Markdown pipe table; column widths follow the dashes.
+
+    Columns of figures are right-aligned and columns of text left-aligned (decided from the cells).
+    The first `row_headers` columns label their rows (the indicator, the area): the HTML marks
+    them `<th scope="row">` (tables.lua), and they are never left blank on follow-on rows.
     Header and cells are text, shown as typed (escaped: a `|` in a cell is a character, not a
     column break); the caption and note are Markdown written by the chapter's code.
     """
-    rule = "|" + "|".join((":" + "-" * w) if i == 0 or not numbers else ("-" * w + ":") for i, w in enumerate(widths)) + "|"
+    right = [i >= row_headers and numeric_column([r[i] for r in rows]) for i in range(len(header))]
+    rule = "|" + "|".join(("-" * w + ":") if r else (":" + "-" * w) for r, w in zip(right, widths)) + "|"
     lines = ["| " + " | ".join(map(inline, r)) + " |" for r in [header, *rows]]
     lines.insert(1, rule)
-    text = "\n".join(lines) + f"\n\n: {caption} {{#tbl-{label}}}\n"
+    text = "\n".join(lines) + f'\n\n: {caption} {{#tbl-{label} row-headers="{row_headers}"}}\n'
     return text + (f"\n{note}\n" if note else "")

@@ -31,10 +31,13 @@ NO_NETWORK = "http://127.0.0.1:1"
 PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
 
 
-def compile_pdf(source: Path, output: Path, root: Path, packages: Path, timestamp: int, timeout: float) -> None:
-    """Compile `source` (inside `root`) to `output`; RenderError on a Typst error or after `timeout` s."""
+def compile_pdf(source: Path, output: Path, root: Path, packages: Path, timestamp: int, timeout: float,
+                fonts: list[str] | None = None) -> None:
+    """Compile `source` (inside `root`) to `output`; RenderError on a Typst error or after `timeout` s.
+
+    Fonts come from Typst's own and from the folders in `fonts`, never from the machine."""
     spec = {"input": str(source), "output": str(output), "root": str(root), "packages": str(packages),
-            "timestamp": timestamp}
+            "timestamp": timestamp, "fonts": fonts or []}
     env = {k: v for k, v in os.environ.items() if k not in ("NO_PROXY", "no_proxy")}
     env |= dict.fromkeys(PROXY_VARIABLES, NO_NETWORK)
     try:
@@ -59,7 +62,8 @@ def main(argv: list[str]) -> int:
     spec = json.loads(argv[0])
     try:
         typst.compile(spec["input"], output=spec["output"], root=spec["root"], timestamp=spec["timestamp"],
-                      package_path=spec["packages"], package_cache_path=spec["packages"], pdf_standards=PDF_STANDARDS)
+                      package_path=spec["packages"], package_cache_path=spec["packages"], pdf_standards=PDF_STANDARDS,
+                      font_paths=spec.get("fonts", []), ignore_system_fonts=True)
     except Exception as e:  # typst raises its own error type, with the source location
         print(e, file=sys.stderr)
         return 1

@@ -20,14 +20,14 @@ function Image(img)
   return img
 end
 
--- Number figures and tables in HTML as Quarto's crossref does ("Figure 3:"); Typst numbers its own.
+-- Number figures and tables in HTML and Word as Quarto's crossref does ("Figure 3:"); Typst numbers its own.
 local counts = {}
 
 -- A filter function that numbers elements of one kind in document order.
 local function numbered(label)
   counts[label] = 0
   return function(element)
-    if not FORMAT:match("html") then
+    if not (FORMAT:match("html") or FORMAT:match("docx")) then
       return nil
     end
     counts[label] = counts[label] + 1
