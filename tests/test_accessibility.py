@@ -123,12 +123,14 @@ def test_pdf_is_pdf_ua_1(report: Path) -> None:
         assert root.PageMode == pikepdf.Name.UseOutlines and len(pdf.open_outline().root) > 0
         elements = struct_elements(root.StructTreeRoot.K, [])
         kinds = [str(e.S) for e in elements]
-        figures = [e for e in elements if e.S == pikepdf.Name.Figure]
+        figures = [str(e.get("/Alt", "")) for e in elements if e.S == pikepdf.Name.Figure]
         charts = sorted((report / "figures").glob("*.png"))
-        assert len(figures) == len(charts) > 0
-        for figure in figures:
-            alt = str(figure.get("/Alt", ""))
-            assert alt.startswith(("Line chart of", "Bar chart of")) and alt.endswith("linked below the chart."), alt
+        chart_alts = [alt for alt in figures if alt.startswith(("Line chart of", "Bar chart of"))]
+        assert len(chart_alts) == len(charts) > 0
+        for alt in chart_alts:
+            assert alt.endswith("linked below the chart."), alt
+        logos = [alt for alt in figures if alt not in chart_alts]  # the cover's logos, with their alt text from params
+        assert all("logo" in alt.lower() for alt in logos), logos
         assert kinds.count("/Table") > 0 and kinds.count("/TH") >= kinds.count("/Table")
         levels = [int(k[2:]) for k in kinds if re.fullmatch(r"/H\d", k)]
         assert levels[0] == 1

@@ -59,7 +59,7 @@ the two the same). L = data/local/lancashire/2013-14.
 | params-alias-bomb | check | 2 | `line 2: YAML alias: anchors and aliases` |
 | params-deep-nesting | check | 2 | `params/lancashire.yml: invalid parameters` |
 | template-into-linked-folder | template | 2 | `data/local/lancashire/2017-18: outside the project: in a folder that is a symbolic link to` |
-| params-unknown-key | check | 2 | `key 'histroy_years' (line 19): unknown key` |
+| params-unknown-key | check | 2 | `key 'histroy_years' (line 23): unknown key` |
 | params-empty | check | 2 | `expected a mapping of keys to values at the top level, found an empty file` |
 | params-list | check | 2 | `expected a mapping of keys to values at the top level, found a list` |
 | build-symlink-in-inputs | build | 1 | `L/training.csv: outside the project: a symbolic link to` |
@@ -312,7 +312,7 @@ CASES = [
     Case("template-into-linked-folder", link_partnership_folder_outside, "data/local/lancashire/2017-18: outside the project: "
          "in a folder that is a symbolic link to", 2, "template", year="2017-18"),
     Case("params-unknown-key", edit(YEAR_FILE, lambda t: t.replace("history_years:", "histroy_years:")),
-         "key 'histroy_years' (line 19): unknown key", 2),
+         "key 'histroy_years' (line 23): unknown key", 2),
     Case("params-empty", write(YEAR_FILE, ""), "expected a mapping of keys to values at the top level, found an empty file", 2),
     Case("params-list", write(YEAR_FILE, "- year: 2013-14\n"), "expected a mapping of keys to values at the top level, found a list", 2),
     # Builds, against a copy of a project whose report was built: nothing is built, the report is untouched.

@@ -125,7 +125,7 @@ def test_a_final_build_with_suppress_below_1_is_refused(project) -> None:  # typ
     proc = run_cli(project, "build", "-p", "lancashire", "-y", "2013-14")
     assert proc.returncode != 0
     assert "params/lancashire/2013-14.yml: invalid parameters" in proc.stderr
-    assert ("key 'thresholds.suppress_below' (line 21): 1 is below the partnership's minimum_suppression of 6 "
+    assert ("key 'thresholds.suppress_below' (line 25): 1 is below the partnership's minimum_suppression of 6 "
             "(params/lancashire.yml)") in proc.stderr, proc.stderr
     assert "a final report may not lower the threshold" in proc.stderr
     assert not (project / "build" / "lancashire" / "2013-14").exists()
