@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from annualreport.errors import ParamsError
-from annualreport.inputs.params import check_year, load_params
+from annualreport.inputs.names import check_year
+from annualreport.inputs.params import load_params
 from annualreport.project import Project
 
 

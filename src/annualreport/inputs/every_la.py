@@ -23,7 +23,7 @@ import yaml
 
 from annualreport.errors import ParamsError
 from annualreport.inputs.local_schema import DATASET_BY_NAME, TEXT_BY_NAME
-from annualreport.inputs.params import check_names
+from annualreport.inputs.names import check_names
 from annualreport.inputs.reference import LocalAuthority, local_authorities
 from annualreport.project import Project
 

@@ -23,7 +23,7 @@ from pydantic import (
 )
 
 from annualreport.errors import ParamsError
-from annualreport.inputs.names import NAME_PATTERN, YEAR_PATTERN, check_name, check_names, check_year, list_partnerships, list_years  # noqa: F401
+from annualreport.inputs.names import check_name, check_names, check_year, list_partnerships, list_years
 from annualreport.project import Project
 from annualreport.inputs.local_schema import DATASET_BY_NAME
 from annualreport.inputs.reference import gss_codes, local_authorities
