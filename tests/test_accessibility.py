@@ -138,6 +138,43 @@ def test_pdf_is_pdf_ua_1(report: Path) -> None:
             assert after <= before + 1, f"a heading skips from level {before} to {after}"
 
 
+def test_pdf_tables_have_row_headers_as_the_html_does(report: Path) -> None:
+    """The cells that label their rows are TH with scope Row in the PDF's structure tree, as many as the
+    HTML's <th scope="row">, and every other cell of such a row names its row header among its /Headers."""
+    html = (report / "public" / "report.html").read_text(encoding="utf-8")
+    with pikepdf.open(report / "public" / "report.pdf") as pdf:
+        tree = pikepdf.NameTree(pdf.Root.StructTreeRoot.IDTree)
+        row_heads = 0
+        for element in struct_elements(pdf.Root.StructTreeRoot.K, []):
+            if element.S != pikepdf.Name.TR:
+                continue
+            cells = [c for c in struct_elements(element.K, []) if c.S in (pikepdf.Name.TH, pikepdf.Name.TD)]
+            attrs = [next(a for a in (c.A if isinstance(c.A, pikepdf.Array) else [c.A]) if a.get("/O") == pikepdf.Name.Table)
+                     for c in cells]
+            heads = [bytes(c.ID).decode() for c, a in zip(cells, attrs) if a.get("/Scope") == pikepdf.Name.Row]
+            row_heads += len(heads)
+            for name in heads:
+                assert tree[name].S == pikepdf.Name.TH
+            for c, a in zip(cells, attrs):
+                if c.S == pikepdf.Name.TD:
+                    assert set(heads) <= {str(h) for h in a.get("/Headers", [])}
+    assert row_heads > 0 and row_heads == len(re.findall(r'<th [^>]*scope="row"', html))
+
+
+def test_row_headers_refused_when_tables_do_not_match(lancashire_build: Path, tmp_path: Path) -> None:
+    """If the report's text and the PDF disagree on how many tables there are, no cell is guessed at:
+    RenderError, and the PDF is left as it was."""
+    from annualreport.errors import RenderError
+    from annualreport.render.pdf_row_headers import mark_row_headers
+
+    pdf = tmp_path / "report.pdf"
+    shutil.copy(lancashire_build / "public" / "report.pdf", pdf)
+    before = pdf.read_bytes()
+    with pytest.raises(RenderError, match="tables in the report's text"):
+        mark_row_headers(pdf, [1])
+    assert pdf.read_bytes() == before
+
+
 # -- charts: alt text agrees with the caption; contrast ---------------------------------------
 DIRECTION = re.compile(r"\b(rose|fell|much the same|cannot be compared)\b")
 YEAR = re.compile(r"\b\d{4}-\d{2}\b")

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import nbformat
+import pytest
 from conftest import run_cli
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
@@ -34,3 +35,17 @@ def test_quarto_renderer_without_quarto_says_how_to_install(project: Path) -> No
     assert proc.returncode == 1
     assert "Quarto is not installed" in proc.stderr and "environment.yml" in proc.stderr and "--renderer embedded" in proc.stderr
     assert not (project / "build" / "lancashire" / "2013-14").exists()
+
+
+def test_a_quarto_pdf_that_is_not_pdf_ua_is_refused_saying_why(lancashire_build: Path, tmp_path: Path) -> None:
+    """An older Quarto ignores `pdf-standard: ua-1`: its untagged PDF is refused, never published."""
+    import typst
+
+    from annualreport.errors import RenderError
+    from annualreport.render.quarto import require_pdf_ua
+
+    plain = tmp_path / "report.pdf"
+    plain.write_bytes(typst.compile(b"= Report\n\nText.", format="pdf"))
+    with pytest.raises(RenderError, match="not PDF/UA-1.*--renderer embedded"):
+        require_pdf_ua(plain)
+    require_pdf_ua(lancashire_build / "public" / "report.pdf")  # the embedded renderer's PDF passes

@@ -144,7 +144,8 @@ def write_book(folder: Path, params: ReportParams, chapters: list[str], members:
         "execute": {"enabled": False, "echo": False, "warning": False},
         "format": {
             "html": {"toc": True, "number-sections": True},
-            "typst": {"toc": True, "number-sections": True, "papersize": "a4", "page-numbering": "1"},
+            "typst": {"toc": True, "number-sections": True, "papersize": "a4", "page-numbering": "1",
+                      "pdf-standard": "ua-1"},
         },
     }
     (folder / "_quarto.yml").write_text(

@@ -32,6 +32,7 @@ from annualreport.errors import RenderError
 from annualreport.render.front import FRONT, body_fonts
 from annualreport.render.notebook_md import notebook_to_markdown
 from annualreport.render.pdf_outline import open_outline
+from annualreport.render.pdf_row_headers import mark_row_headers, read_counts
 from annualreport.render.typst_compile import compile_pdf
 
 WORK = ".render"
@@ -193,9 +194,10 @@ class EmbeddedRenderer:
                          "-o", "report.docx"], root, "writing Word", timeout, {"SOURCE_DATE_EPOCH": epoch})
 
         def pdf() -> None:
+            counts = work / "row-headers.txt"
             _run_pandoc([*common, *typst_header, "--to", "typst", "--template", _template("report.typst"),
                          "--metadata-file", _template("typst.yaml"), "report.md", "-o", "report.typ"],
-                        root, "writing Typst for the PDF", timeout)
+                        root, "writing Typst for the PDF", timeout, {"ANNUALREPORT_ROW_HEADERS": str(counts)})
             # Typst resolves `figures/...` against the .typ's folder and can read nothing outside its
             # root: a folder of its own holding the .typ, the charts and the logos only.
             typst_root = work / "pdf"
@@ -206,6 +208,7 @@ class EmbeddedRenderer:
                     shutil.copytree(root / folder, typst_root / folder)
             compile_pdf(typst_root / "report.typ", work / "report.pdf", typst_root, work / "packages",
                         pdf_timestamp(year_end), self.limits.typst_seconds, body_fonts())
+            mark_row_headers(work / "report.pdf", read_counts(counts))
             open_outline(work / "report.pdf")
 
         # The three outputs are independent: made at the same time, each by its own process. A fault

@@ -10,6 +10,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pikepdf
+
 from annualreport.errors import RenderError
 
 INSTALL_HINT = (
@@ -18,6 +20,19 @@ INSTALL_HINT = (
     "https://quarto.org/docs/get-started/, or use `--renderer embedded`, which needs nothing beyond "
     "this project's Python dependencies."
 )
+
+
+def require_pdf_ua(path: Path) -> None:
+    """Refuse a PDF that does not declare PDF/UA-1, saying why, rather than publish a lesser one.
+
+    The book asks for it (`pdf-standard: ua-1`), which Quarto 1.9 and later pass to Typst; an older
+    Quarto ignores the option and writes an untagged PDF."""
+    with pikepdf.open(path) as pdf, pdf.open_metadata() as xmp:
+        part = xmp.get("pdfuaid:part")
+    if part != "1":
+        raise RenderError(f"{path.name} from Quarto is not PDF/UA-1 (its metadata declares no pdfuaid:part 1), so "
+                          "a screen reader cannot rely on it. Quarto 1.9 or later writes PDF/UA-1 with the book's "
+                          "`pdf-standard: ua-1`; or use `--renderer embedded`, which always does.")
 
 
 class QuartoRenderer:
@@ -45,6 +60,7 @@ class QuartoRenderer:
             if proc.returncode != 0:
                 raise RenderError(f"quarto render --to {fmt} failed:\n{proc.stderr.strip()[-4000:]}")
         book = project / "_book"
+        require_pdf_ua(book / "report.pdf")
         pdf = project / "report.pdf"
         shutil.copyfile(book / "report.pdf", pdf)
         html = project / "report.html"
