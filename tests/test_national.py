@@ -41,3 +41,25 @@ def test_missing_mandatory_columns(tmp_path: Path) -> None:
     path.write_text("time_period,geographic_level\n2014,National\n")
     with pytest.raises(InputError, match="missing mandatory EES column"):
         read_ees(path)
+
+
+def test_a_row_with_a_field_too_many_is_named_by_check(tmp_path: Path) -> None:
+    """A national file with an unquoted comma in one row: `check` names the file and row, exits 1,
+    and prints no traceback (it used to crash with pandas' ParserError)."""
+    import shutil
+
+    from conftest import REPO, copy_project, run_cli
+
+    project = copy_project(tmp_path / "project")
+    national = project / "data" / "national"
+    national.unlink()
+    shutil.copytree(REPO / "data" / "national", national)
+    path = national / "b1_children_in_need_2013_to_2025.csv"
+    lines = path.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    lines[4] = lines[4].rstrip("\r\n") + ",Lancashire, and district\n"
+    path.write_text("".join(lines), encoding="utf-8")
+    proc = run_cli(project, "check", "-p", "lancashire", "-y", "2013-14")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    out = proc.stdout + proc.stderr
+    assert "Traceback" not in out and "ParserError" not in out
+    assert "b1_children_in_need_2013_to_2025.csv" in out and "b1_children_in_need_2013_to_2025.csv, row 5: wrong layout: found 21 fields where the header has 19" in out

@@ -18,7 +18,13 @@ class ParamsError(AnnualReportError):
 
 
 class InputError(AnnualReportError):
-    """An input data file is missing or not in the published form."""
+    """An input data file is missing or not in the published form. `row` (as a spreadsheet counts
+    them, the header being row 1) and `kind` say where and what, when the reader knows."""
+
+    def __init__(self, message: str, row: int | None = None, kind: str = ""):
+        super().__init__(message)
+        self.row = row
+        self.kind = kind
 
 
 class InputProblems(AnnualReportError):

@@ -455,7 +455,8 @@ def _check_national_files(project: Project, catalog: "Catalog") -> list[Problem]
         try:
             frame = normalised(catalog.root, entry.path, entry.dataset)
         except InputError as e:
-            problems.append(Problem(label, None, None, str(e).split(": ", 1)[-1], "an EES file as published, as the catalog declares it", "missing file"))
+            problems.append(Problem(label, e.row, None, str(e).split(": ", 1)[-1],
+                                    "an EES file as published, as the catalog declares it", e.kind or "missing file"))
             continue
         for column in sorted(columns[entry.dataset] & set(frame.columns)):
             cells = frame[column]

@@ -7,6 +7,7 @@ and the EES symbols in value columns kept as typed states rather than NaN or zer
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
@@ -63,16 +64,40 @@ class Cell:
             raise InputError(f"{where}: '{text}' is neither a number nor an EES symbol (c x z low u k)") from None
 
 
+PARSER_FAULT = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+
+
+def read_csv_cells(path: Path) -> pd.DataFrame:
+    """Any CSV, every cell as text, header names stripped (a byte-order mark is dropped).
+
+    A file that is missing, not UTF-8, or has a row with more fields than its header raises
+    InputError naming the file and the row, never a pandas traceback."""
+    if not path.is_file():
+        raise InputError(f"{path}: national statistics file missing")
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except pd.errors.ParserError as e:
+        found = PARSER_FAULT.search(str(e))  # pandas counts lines from 1 with the header: a spreadsheet's rows
+        row = int(found.group(2)) if found else None
+        what = (f"{found.group(3)} fields where the header has {found.group(1)}: a value with a comma must be in "
+                "double quotes, or the row has a field too many") if found else str(e).strip()
+        raise InputError(f"{path.name}{f', row {row}' if row else ''}: {what}", row, "wrong layout") from None
+    except pd.errors.EmptyDataError:
+        raise InputError(f"{path.name}: the file is empty (no header row)", None, "unreadable file") from None
+    except UnicodeDecodeError as e:
+        raise InputError(f"{path.name}: not UTF-8 text (byte {e.start}); save it as CSV UTF-8", None,
+                         "unreadable file") from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame
+
+
 @lru_cache(maxsize=32)
 def read_ees(path: Path) -> pd.DataFrame:
     """Read one EES tidy CSV with every column as text; cached per path.
 
     Raises InputError when the file is missing or lacks the mandatory EES columns.
     """
-    if not path.is_file():
-        raise InputError(f"{path}: national statistics file missing")
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    frame.columns = [c.strip() for c in frame.columns]
+    frame = read_csv_cells(path)
     missing = [c for c in MANDATORY_COLUMNS if c not in frame.columns]
     if missing:
         raise InputError(f"{path.name}: missing mandatory EES column(s) {', '.join(missing)}")

@@ -21,7 +21,7 @@ import pandas as pd
 import yaml
 
 from annualreport.errors import InputError
-from annualreport.store.national import SYMBOLS, read_ees
+from annualreport.store.national import SYMBOLS, read_csv_cells, read_ees
 
 CATALOG = "catalog.yml"
 ENGLAND = "E92000001"
@@ -171,15 +171,6 @@ def load_catalog(national_dir: Path) -> Catalog:
 
 
 # -- reading one file into canonical names ----------------------------------------------------
-def read_text_csv(path: Path) -> pd.DataFrame:
-    """Any CSV, every cell as text, header names stripped (a byte-order mark is dropped)."""
-    if not path.is_file():
-        raise InputError(f"{path}: national statistics file missing")
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return frame
-
-
 def _sum_cells(values: list[str]) -> str:
     """The sum of published cells, or the symbol of the first part that is not a number."""
     total = 0.0
@@ -229,7 +220,7 @@ def _normalise_ees(catalog: Catalog, entry: FileEntry, dataset: Dataset) -> pd.D
 
 def _normalise_sfr(catalog: Catalog, entry: FileEntry, dataset: Dataset) -> pd.DataFrame:
     layout = catalog.sfr_layout
-    frame = _add_sums(read_text_csv(catalog.root / entry.path), entry)
+    frame = _add_sums(read_csv_cells(catalog.root / entry.path), entry)
     missing = [c for c in (layout["level"], layout["la_code"], layout["name"]) if c not in frame.columns]
     missing += [m.column for m in entry.measures if m.column not in frame.columns]
     if missing:
