@@ -249,7 +249,7 @@ class Chapter:
     def coverage_text(self, indicators: list[str]) -> str:
         """Where each series begins or a breakdown is not published, and which figures we computed,
         in short plain sentences (empty when every figure of every year shown is DfE's own)."""
-        lines = []
+        said: dict[tuple[str, ...], list[str]] = {}  # what is said -> the indicators it is said of
         for ind in indicators:
             title = self.store.indicator(ind)["title"]
             gaps: dict[str, list[int]] = {}
@@ -264,7 +264,16 @@ class Chapter:
             if computed:
                 parts.append(f"We computed the figures for {_years(computed)} from DfE's counts, as DfE does")
             if parts:
-                lines.append(f"- *{title}*. " + ". ".join(parts) + ".")
+                said.setdefault(tuple(parts), []).append(title)
+        # Indicators with the same gaps for the same reason share one item, not a sentence each.
+        lines = []
+        for parts, titles in said.items():
+            text = ". ".join(parts) + "."
+            if len(titles) == 1:
+                lines.append(f"- *{titles[0]}*. {text}")
+            else:
+                lines.append(f"- {text} This applies to:")
+                lines += [f"  - {t}" for t in titles]
         return "\n".join(lines)
 
     def coverage(self, indicators: list[str]) -> Markdown:
