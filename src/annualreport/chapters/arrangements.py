@@ -58,7 +58,7 @@ def reviews_learning(ch: Chapter) -> Markdown:
     items = ch.local.items("reviews.yml")
     if not items:
         return ch.local.missing("reviews.yml")
-    return Markdown("\n\n".join(f"### {inline(i.get('review', ''))}: {inline(i.get('kind', ''))} {{.unnumbered}}\n\n"
+    return Markdown("\n\n".join(f"### {inline(i.get('review', ''))} {{.unnumbered}}\n\n"
                                  f"{paragraphs(i.get('learning') or 'No learning recorded yet.')}" for i in items))
 
 
