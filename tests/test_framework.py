@@ -52,10 +52,11 @@ class _Text(HTMLParser):
 
 
 def report_text(build: Path) -> tuple[str, str]:
-    """(the report's text before the glossary, the glossary's text), whitespace collapsed."""
+    """(the report's text before the glossary, the glossary's text), whitespace collapsed and pandoc's
+    typographic apostrophes made plain."""
     parser = _Text()
     parser.feed((build / "public" / "report.html").read_text(encoding="utf-8"))
-    return " ".join("".join(parser.body).split()), " ".join("".join(parser.glossary).split())
+    return tuple(" ".join("".join(part).split()).replace("\u2019", "'") for part in (parser.body, parser.glossary))  # type: ignore[return-value]
 
 
 def chapters_built(build: Path) -> list[str]:
