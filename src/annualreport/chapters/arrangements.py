@@ -96,12 +96,12 @@ def agencies_tables(ch: Chapter) -> Markdown:
         return ch.local.missing("agencies.yml")
     education = [i for i in items if _is_education(i)]
     others = sorted((i for i in items if not _is_education(i)), key=lambda i: str(i.get("sector", "")).lower())
-    parts = ["## Education {.unnumbered}"]
+    parts = ["## Education"]
     parts.append(_table(ch, ["Setting", "Contribution"], [[str(i.get("agency", "")), str(i.get("contribution", ""))]
                                                           for i in education], f"Education's part in {ch.year}").data
                  if education else "No education setting is named among the relevant agencies this year.")
     if others:
-        parts += ["## Other relevant agencies {.unnumbered}",
+        parts += ["## Other relevant agencies",
                   _table(ch, ["Agency", "Sector", "Contribution"],
                          [[str(i.get(k, "")) for k in ("agency", "sector", "contribution")] for i in others],
                          f"Other relevant agencies in {ch.year}").data]
