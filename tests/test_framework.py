@@ -155,3 +155,23 @@ def test_lscb_years_keep_their_chapters_and_words(lancashire_build: Path, lancas
         assert "draft for the board and its committees" in (build / "public" / "report.html").read_text(encoding="utf-8")
     text, _ = report_text(lancashire_build)
     assert "Overall attendance at board meetings was" in text and "independent scrutiny" not in text.lower()
+
+
+def test_check_reads_the_new_inputs_like_the_others(project: Path) -> None:
+    """The safeguarding partners' text inputs are checked by the one checker: a wrong status and a misspelt
+    key are named with the file, the item and the line; the template's blank file is 'not provided yet'."""
+    from conftest import copy_fixture, run_cli
+
+    copy_fixture(project)
+    folder = project / "data" / "local" / "hipss" / "2022-23"
+    (folder / "reviews.yml").write_text(
+        "items:\n  - review: Rapid review 2023-01\n    kind: rapid review\n    status: pending\n"
+        "    themes: Critical thinking and challenge\n    lerning: Shared in a briefing.\n", encoding="utf-8")
+    (folder / "voice.yml").unlink()
+    made = run_cli(project, "template", "-p", "hipss", "-y", "2022-23", "--project", str(project))
+    assert made.returncode == 0 and "data/local/hipss/2022-23/voice.yml" in made.stdout  # and nothing overwritten
+    problems = check_inputs(Project(project), load_params(Project(project), "hipss", "2022-23"))
+    by_file = {(Path(p.file).name, p.kind): p for p in problems}
+    assert by_file["reviews.yml", "unknown status"].line == 4 and "LCSPR commissioned" in by_file["reviews.yml", "unknown status"].expected
+    assert "'learning' (misspelt key)" in by_file["reviews.yml", "unknown key"].expected
+    assert by_file["voice.yml", "no items"].input == "voice.yml"  # blank template: not provided yet, for a draft
