@@ -26,12 +26,12 @@ from pdf_layout import html_table_rows, layout_problems
 
 CHROMIUM = Path("/usr/bin/chromium")
 EXAMPLES = {"lancashire": "2013-14", "kingston-richmond": "2023-24", "hipss": "2022-23"}
-NATIONAL_CHAPTERS = ["local_context", "front_door", "child_protection", "looked_after"]
 FOOTER = r"Page \d+ of \d+"
 
 
 def _partner_logos(project: Path) -> None:
-    """Give the SYNTHETIC partnership two made-up partner logos and all national chapters."""
+    """Give the SYNTHETIC partnership two made-up partner logos (its chapters are its year's: every
+    national chapter and the safeguarding partners' own)."""
     branding = project / "params" / "hipss" / "branding"
     branding.mkdir(parents=True)
     for i, colour in enumerate(("#12436D", "#28A197")):
@@ -41,10 +41,6 @@ def _partner_logos(project: Path) -> None:
     data["branding"] = {"partner_logos": [{"file": f"partner-{i}.png", "alt": f"Partner {i} logo (SYNTHETIC)"}
                                           for i in (1, 2)]}
     partnership.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    year = project / "params" / "hipss" / "2022-23.yml"
-    data = yaml.safe_load(year.read_text(encoding="utf-8"))
-    data["chapters"] = ["summary", *NATIONAL_CHAPTERS, *[c for c in data["chapters"] if c not in ("summary", *NATIONAL_CHAPTERS)]]
-    year.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
 
 
 @pytest.fixture(scope="module")

@@ -26,6 +26,7 @@ from annualreport.inputs.checks import ALL_INPUTS, blocking, check_inputs, local
 from annualreport.errors import AnnualReportError, BuildFolderError, ChapterFailed, DirtyTree, InputProblems
 from annualreport.execution.execute import ChapterResult, ChapterRun, run_chapters
 from annualreport.inputs.local_data import INPUTS, NOT_PROVIDED, copy_local_inputs
+from annualreport.inputs.framework import inputs_of
 from annualreport.inputs.local_schema import DATASET_BY_NAME, TEXT_BY_NAME
 from annualreport.inputs.names import check_names
 from annualreport.inputs.params import ReportParams, load_params
@@ -72,8 +73,9 @@ def check_before_build(project: Project, params: ReportParams, progress: Progres
         raise InputProblems(faults, why)
     missing = dict(params.report.not_provided)
     absent = {p.input for p in problems if p.input}
+    needed = inputs_of(params.report.chapters)  # an input no chapter of this report shows is not missing
     for name in (*DATASET_BY_NAME, *TEXT_BY_NAME):
-        if name not in missing and (name in absent or ALL_INPUTS in absent):
+        if name in needed and name not in missing and (name in absent or ALL_INPUTS in absent):
             missing[name] = "not yet provided for this draft"
     for name in missing:
         progress.say(label, f"not provided: {name}")

@@ -21,6 +21,7 @@ from annualreport.publication.cell_registry import TableCells, write_cells
 from annualreport.chapters.charts import alt_text, line_chart, report_year_note
 from annualreport.chapters.compare import SIZE_THRESHOLDS, Change, compare_words, describe_change, target_words
 from annualreport.chapters.fmt import format_number, format_value, join_words, period_label
+from annualreport.inputs.framework import framework_for, input_title
 from annualreport.inputs.local_data import INPUTS
 from annualreport.chapters.local_view import LocalView
 from annualreport.render.markdown_text import inline
@@ -90,6 +91,7 @@ class Chapter:
         self.year = period_label(self.period)
         self.outputs = Outputs(self.build_dir, chapter)
         self.local = LocalView(self.build_dir / INPUTS, self.outputs, self.meta)
+        self.words = framework_for(self.year).words  # 'the board' or 'the partnership', ... (inputs.framework)
 
     # -- single figures ------------------------------------------------------------------
     def text(self, indicator: str, area_type: str = "partnership", period: int | None = None,
@@ -378,10 +380,8 @@ class Chapter:
         missing = self.local.not_provided
         if not missing:
             return Markdown("Every local input was provided.")
-        from annualreport.inputs.local_schema import DATASET_BY_NAME, TEXT_BY_NAME
-
         def title(name: str) -> str:
-            return (DATASET_BY_NAME.get(name) or TEXT_BY_NAME[name]).title.lower()
+            return input_title(name, self.year).lower()
 
         return Markdown("\n".join(f"- Not provided: {title(n)}." + (f" Reason given: {_sentence(inline(r))}" if r else "")
                                   for n, r in sorted(missing.items())))

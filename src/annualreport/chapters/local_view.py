@@ -18,6 +18,7 @@ from IPython.display import Markdown
 from annualreport.publication.cell_registry import TableCells, write_cells
 from annualreport.chapters.charts import bar_alt_text, bar_chart
 from annualreport.chapters.fmt import format_value
+from annualreport.inputs.framework import input_title
 from annualreport.inputs.local_data import (
     STATE,
     partnership_rows,
@@ -81,7 +82,7 @@ class LocalView:
         if name in self._said_missing:
             return Markdown("")
         self._said_missing.add(name)
-        title = (DATASET_BY_NAME.get(name) or TEXT_BY_NAME[name]).title
+        title = input_title(name, self.year)  # in the words of the year's framework
         title = title if title[:2].isupper() else title[0].lower() + title[1:]
         reason = self.not_provided.get(name, "")
         return Markdown(f"*Not provided for {self.year}: {title}.*" + (f" Reason given: {inline(reason).strip().rstrip('.')}." if reason else ""))

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
 
 from annualreport.chapters.fmt import round_half_up
+from annualreport.inputs.framework import inputs_of
 from annualreport.inputs.local_data import text_items
 from annualreport.inputs.local_schema import (
     DATASETS,
@@ -525,7 +526,10 @@ def check_inputs(project: Project, params: ReportParams) -> list[Problem]:
         if spec.name not in ctx.params.report.not_provided or (ctx.folder / spec.name).is_file():
             problems += check_text_input(ctx, spec)
     declared = ctx.params.report.not_provided
-    return list(dict.fromkeys(p for p in problems if not (p.kind in NOT_YET_PROVIDED and p.input in declared)))
+    every = {d.name for d in DATASETS} | {t.name for t in TEXT_INPUTS}
+    unused = every - inputs_of(ctx.params.report.chapters)  # no chapter of this report shows them: not needed
+    return list(dict.fromkeys(p for p in problems
+                              if not (p.kind in NOT_YET_PROVIDED and (p.input in declared or p.input in unused))))
 
 
 def blocking(problems: list[Problem], params: ReportParams) -> list[Problem]:

@@ -226,6 +226,60 @@ TEXT_INPUTS: tuple[TextInput, ...] = (
         "items:\n  - partner: Lancashire Constabulary\n    update: |\n      A paragraph or two in plain words.\n",
         {"partner": "the agency", "update": "its account of the year (Markdown)"},
     ),
+    # The safeguarding partners' arrangements (2019-20 on; inputs.framework): their chapters' inputs.
+    TextInput(
+        "scrutiny.yml", "Independent scrutiny",
+        "What the independent scrutiny of the arrangements looked at in the year, what it found and what the "
+        "safeguarding partners did in response.", "scrutiny",
+        "items:\n  - activity: Scrutiny of the front door\n    by: Independent scrutineer\n"
+        "    findings: Referrals from schools were handled well; health referrals waited longer.\n"
+        "    response: Health and children's social care agreed a shared triage.\n",
+        {"activity": "what was scrutinised", "by": "who carried it out (e.g. independent scrutineer, young scrutineers, "
+         "peer review)", "findings": "what it found", "response": "what the safeguarding partners did"},
+    ),
+    TextInput(
+        "reviews.yml", "Rapid reviews and local child safeguarding practice reviews",
+        "Rapid reviews and local child safeguarding practice reviews (LCSPRs) in the year: each review by its "
+        "reference (never a child's name), its kind and stage, its themes (separated by ';', in the words of the "
+        "national panel's themes where they fit) and what was learnt.", "reviews",
+        "items:\n  - review: RR 2022-01\n    kind: rapid review\n    status: LCSPR commissioned\n"
+        "    themes: Sharing information in a timely way; Critical thinking and challenge\n"
+        "    learning: Health visitors did not know of the police call-outs.\n",
+        {"review": "its reference, e.g. RR 2022-01 (never a child's or family's name)",
+         "kind": "rapid review or LCSPR", "status": "where it stands: for a rapid review its decision, for an "
+         "LCSPR in progress, published or recommendations completed",
+         "themes": "the themes it found, separated by ';'", "learning": "what was learnt and what changed"},
+        statuses=("no further review", "LCSPR commissioned", "national review", "in progress", "published",
+                  "recommendations completed"),
+    ),
+    TextInput(
+        "agencies.yml", "Relevant agencies and education",
+        "The relevant agencies the safeguarding partners named, schools and other education among them, and "
+        "what each contributed in the year.", "agencies",
+        "items:\n  - agency: Schools and colleges\n    sector: Education\n"
+        "    contribution: Designated safeguarding leads met each term; every school returned its section 175 audit.\n",
+        {"agency": "the relevant agency or group of agencies", "sector": "e.g. Education, Early years, Health, "
+         "Housing, Voluntary and community, Probation, Youth justice", "contribution": "what it did in the year"},
+    ),
+    TextInput(
+        "voice.yml", "Voice of children and families",
+        "How the partnership heard children, young people and families in the year, what they said and what "
+        "changed as a result.", "voice",
+        "items:\n  - activity: Young people's survey on feeling safe\n"
+        "    heard: Young people feel less safe travelling after dark.\n"
+        "    changed: Transport safety added to the exploitation campaign.\n",
+        {"activity": "how children or families were heard", "heard": "what they said", "changed": "what changed as a result"},
+    ),
+    TextInput(
+        "impact.yml", "Evidence of impact",
+        "For each priority or area of work, what the partnership did, the evidence of its impact on children, "
+        "and where there was little progress.", "impact",
+        "items:\n  - area: Neglect\n    action: Neglect toolkit launched with training for 400 staff.\n"
+        "    evidence: Audits found the toolkit used in most neglect cases.\n    status: some impact\n",
+        {"area": "the priority or area of work", "action": "what was done", "evidence": "the evidence of impact on "
+         "children and families", "status": "impact shown, some impact, little progress or too early to tell"},
+        statuses=("impact shown", "some impact", "little progress", "too early to tell"),
+    ),
 )
 
 @dataclass(frozen=True)

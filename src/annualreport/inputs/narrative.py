@@ -25,6 +25,7 @@ import nbformat
 
 from annualreport.chapters.compare import compare_words, describe_change, target_words
 from annualreport.errors import AnnualReportError
+from annualreport.inputs.framework import framework_placeholders
 from annualreport.chapters.fmt import format_value, period_label
 from annualreport.render.markdown_text import inline
 from annualreport.inputs.narrative_check import unsafe_markdown
@@ -83,6 +84,7 @@ def placeholders(store: Store) -> dict[str, str]:
         if ind in meta.get("targets", {}):
             values[f"{ind}.target_sentence"] = target_words(own.value, meta["targets"][ind], info["unit"], info["decimals"], info["polarity"])
     values["demand_summary"] = demand_summary(values)
+    values |= framework_placeholders(meta["year"])  # {{ framework.body }}: the words of the year's framework
     return values
 
 

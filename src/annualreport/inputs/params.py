@@ -1,7 +1,7 @@
 """Parameters: one YAML file per partnership and one per partnership-year, validated.
 
     params/<partnership>.yml          name, member councils, region, comparators, branding
-    params/<partnership>/<year>.yml   year, status, chapters, thresholds
+    params/<partnership>/<year>.yml   year, status, chapters (default: the year's framework's), thresholds
 
 Every problem is reported with the file, the key (and its line) and what was expected.
 """
@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from annualreport.errors import ParamsError
+from annualreport.inputs.framework import framework_for
 from annualreport.inputs.names import check_name, check_names, check_year, list_partnerships, list_years
 from annualreport.project import Project
 from annualreport.inputs.local_schema import DATASET_BY_NAME
@@ -151,7 +152,9 @@ class ReportYear(BaseModel):
     model_config = STRICT
     year: str
     status: Literal["draft", "final"] = "draft"
-    chapters: list[str] = Field(min_length=1)
+    chapters: list[str] = Field(default_factory=list, description="the chapters in report order; by default the "
+                                "chapters of the year's framework (inputs.framework: the LSCB's up to 2018-19, the "
+                                "safeguarding partners' from 2019-20)")
     history_years: int = Field(default=4, ge=4, le=12, description="previous years shown beside the report year")
     thresholds: Thresholds = Field(default_factory=lambda: Thresholds())
     targets: dict[str, float] = Field(
@@ -178,12 +181,17 @@ class ReportYear(BaseModel):
     @field_validator("chapters")
     @classmethod
     def _chapter_names(cls, v: list[str]) -> list[str]:
+        if not v:
+            raise ValueError("an empty list: list the chapters in report order, or leave the key out for the "
+                             "chapters of the year's framework")
         for name in v:
             check_name(name, "chapter name")
         return v
 
     @model_validator(mode="after")
     def _unique_chapters(self) -> "ReportYear":
+        if "chapters" not in self.model_fields_set:  # the year's framework decides (inputs.framework)
+            self.chapters = list(framework_for(self.year).chapters)
         dupes = sorted({c for c in self.chapters if self.chapters.count(c) > 1})
         if dupes:
             raise ValueError(f"chapters listed twice: {', '.join(dupes)}")

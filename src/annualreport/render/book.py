@@ -18,6 +18,7 @@ import nbformat
 import yaml
 
 from annualreport.inputs import narrative
+from annualreport.inputs.framework import framework_for
 from annualreport.chapters.fmt import join_words
 from annualreport.render.front import signatures_markdown, write_front
 from annualreport.render.markdown_text import inline
@@ -42,11 +43,12 @@ def report_title(params: ReportParams) -> tuple[str, str]:
 
 
 def glossary_terms(params: ReportParams | None = None) -> dict[str, str]:
-    """The glossary's terms and acronyms: the shipped list, then the partnership's own `glossary:`
-    entries (params/<partnership>.yml, then the year's params, which win)."""
+    """The glossary's terms and acronyms: the shipped list, the terms of the year's framework
+    (inputs.framework: LCSPR, safeguarding partners... from 2019-20), then the partnership's own
+    `glossary:` entries (params/<partnership>.yml, then the year's params, which win)."""
     terms = yaml.safe_load((resources.files("annualreport") / "templates" / "glossary.yml").read_text(encoding="utf-8"))
     if params is not None:
-        terms |= params.partnership.glossary | params.report.glossary
+        terms |= dict(framework_for(params.report.year).glossary) | params.partnership.glossary | params.report.glossary
     return terms
 
 

@@ -178,7 +178,7 @@ class EmbeddedRenderer:
         timeout = self.limits.pandoc_seconds
         cover = lambda name: ["--include-before-body", f"{FRONT}/{name}"] if (root / FRONT / name).is_file() else []  # noqa: E731
         html_header = ["--include-in-header", _template("csp.html"), *cover("cover.html")]
-        html_header += ["--include-before-body", _template("draft-banner.html")] if draft else []
+        html_header += cover("draft-banner.html") if draft else []  # in the words of the year (front.py)
         typst_header = ["--include-in-header", _template("report-header.typ"), *cover("cover.typ")]
         typst_header += ["--include-in-header", _template("draft-watermark.typ")] if draft else []
         epoch = str(pdf_timestamp(year_end))

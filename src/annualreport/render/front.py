@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from annualreport.inputs.framework import framework_for
 from annualreport.inputs.params import ReportParams
 from annualreport.render.markdown_text import inline
 
@@ -45,7 +46,8 @@ def front_of(params: ReportParams) -> Front:
     year = params.report.year
     start = int(year[:4])
     branding = params.partnership.branding
-    status = ("Draft for the board: its figures and text may change before it is published"
+    draft_for = framework_for(year).words["draft_for"]  # the board, or the safeguarding partners
+    status = (f"Draft for {draft_for}: its figures and text may change before it is published"
               if params.report.status == "draft" else "Final report")
     logo = (branding.logo.file, branding.logo.alt) if branding.logo else None
     return Front(params.partnership.name, f"Annual report {year}", f"1 April {start} to 31 March {start + 1}", status,
@@ -103,6 +105,13 @@ def cover_html(front: Front) -> str:
     return f'<div class="cover">{logo}{status}{partners}</div>\n'
 
 
+def draft_banner_html(year: str) -> str:
+    """The HTML's banner on a draft: whose draft it is, in the words of the year's framework."""
+    who = html.escape(framework_for(year).words["draft_banner"])
+    return (f'<div class="draft-banner" role="note" aria-label="Draft notice">DRAFT: this report is a draft for {who}. '
+            "Its figures and text may change before it is published.</div>\n")
+
+
 def write_front(book: Path, params: ReportParams) -> None:
     """Write the cover (Typst and HTML) and copy the logos into book/front/."""
     folder = book / FRONT
@@ -112,6 +121,7 @@ def write_front(book: Path, params: ReportParams) -> None:
     front = front_of(params)
     (folder / "cover.typ").write_text(cover_typst(front), encoding="utf-8")
     (folder / "cover.html").write_text(cover_html(front), encoding="utf-8")
+    (folder / "draft-banner.html").write_text(draft_banner_html(params.report.year), encoding="utf-8")
     data_url = params.partnership.branding.data_url
     metadata = {"data-url": data_url.rstrip("/") + "/"} if data_url else {}
     (folder / "metadata.yml").write_text(json.dumps(metadata) + "\n", encoding="utf-8")  # JSON is YAML
