@@ -27,6 +27,8 @@ import pandas as pd
 
 from annualreport.chapters.compare import SIZE_RULE, describe_change
 from annualreport.store.indicators import INDICATORS, MULTIPLIER, Indicator, polarity_of
+from annualreport.store.local_figures import LocalFigures, local_meta
+from annualreport.inputs.local_indicators import LOCAL_INDICATORS
 from annualreport.store.national import Cell, State
 from annualreport.inputs.params import ReportParams
 from annualreport.project import Project
@@ -246,7 +248,7 @@ def rag(value: float, england: float, polarity: str, tolerance: float) -> str:
 
 
 class _Builder:
-    def __init__(self, project: Project, params: ReportParams):
+    def __init__(self, project: Project, params: ReportParams, local_dir: Path | None = None):
         self.national = project.national_dir
         self.params = params
         self.dictionary = project.reference_dir / "lait_data_dictionary.csv"
@@ -263,6 +265,23 @@ class _Builder:
         self.neighbours = neighbours
         self.figures: dict[tuple[str, str, str, int], Figure] = {}
         self.region_name = self._region()
+        self.local = LocalFigures(local_dir, self.member_names, params.partnership.short_name, self.periods,
+                                  report.thresholds.suppress_below, dict(report.targets), self.tolerance)
+        self.local_hidden: list[tuple[str, str, str, int]] = []  # the local figures a public view hides
+
+    def _local(self) -> None:
+        """Every local indicator for its members and the partnership (local_figures.py)."""
+        for ind in LOCAL_INDICATORS:
+            for area_type, code, name in self.local.areas(ind):
+                previous = None
+                for period in self.periods:
+                    f = self.local.figure(ind, area_type, code, period)
+                    direction, judgement, rag = self.local.assess(ind, f, previous, period)
+                    self.figures[(ind.id, area_type, code, period)] = Figure(
+                        ind.id, name, period, f.value, f.state, f.note, direction, judgement, None, rag, f.source)
+                    if f.hidden:
+                        self.local_hidden.append((ind.id, area_type, code, period))
+                    previous = f
 
     def _region(self) -> str:
         regions = published(self.national, "referrals").la_regions
@@ -337,6 +356,7 @@ class _Builder:
                 self.figures[(ind.id, "sn_mean", "sn_mean", period)] = mean
                 self.figures[(ind.id, "sn_median", "sn_median", period)] = median
             self._assess(ind, polarity_of(ind, self.dictionary), list(self.figures)[first:])
+        self._local()
         # Figure's fields are plain values: a shallow dict of them is what asdict() would give, much faster
         rows = [{**{name: getattr(f, name) for name in FIGURE_FIELDS}, "area_type": at, "area_code": code}
                 for (_, at, code, _), f in self.figures.items()]
@@ -415,13 +435,22 @@ def store_meta(project: Project, params: ReportParams, builder: _Builder) -> dic
                 "comparators": list(i.comparators),
             }
             for i in INDICATORS.values()
-        },
+        } | {i.id: local_meta(i) for i in LOCAL_INDICATORS},
+        "local_hidden": [list(k) for k in sorted(builder.local_hidden)],
     }
 
 
-def build_store(project: Project, params: ReportParams, out_dir: Path | None = None) -> "Store":
-    """Compute every figure for a partnership-year; with out_dir, write `store.csv` and `store.json` there."""
-    builder = _Builder(project, params)
+def build_store(project: Project, params: ReportParams, out_dir: Path | None = None,
+                local_dir: Path | None = None) -> "Store":
+    """Compute every figure for a partnership-year; with out_dir, write `store.csv` and `store.json` there.
+
+    Local figures are read from `local_dir` (a build's copy of the inputs), by default from the
+    partnership-year's folder of local inputs (data/local/<partnership>/<year>/)."""
+    if local_dir is None:
+        from annualreport.inputs.checks import local_folder
+
+        local_dir = local_folder(project, params.partnership_id, params.report.year)
+    builder = _Builder(project, params, local_dir)
     frame = builder.build()
     meta = store_meta(project, params, builder)
     if out_dir is not None:
@@ -492,7 +521,8 @@ class Store:
         from annualreport.publication.suppression import public_view
 
         threshold = self.meta["thresholds"]["suppress_below"]
-        return Store(public_view(self.frame, self.meta["indicators"], threshold), self.meta)
+        decided = [tuple(k) for k in self.meta.get("local_hidden", [])]
+        return Store(public_view(self.frame, self.meta["indicators"], threshold, decided), self.meta)
 
 
 KEYS_DIR = ".keys"  # in the build's working folder while chapters run; removed before the report is swapped in
