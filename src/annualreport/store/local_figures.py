@@ -22,6 +22,7 @@ import pandas as pd
 
 from annualreport.chapters.compare import describe_change
 from annualreport.chapters.fmt import round_half_up
+from annualreport.errors import AnnualReportError
 from annualreport.inputs.local_data import ANNUAL, PARTNERSHIP, STATE, public_table, read_local
 from annualreport.inputs.local_indicators import LOCAL_BY_ID, LocalIndicator
 from annualreport.inputs.local_schema import DATASET_BY_NAME
@@ -78,7 +79,12 @@ class LocalFigures:
 
     def table(self, name: str) -> _Table | None:
         if name not in self._tables:
-            raw = read_local(self.folder, name) if self.folder is not None and self.folder.is_dir() else None
+            try:
+                raw = read_local(self.folder, name) if self.folder is not None and self.folder.is_dir() else None
+            except (KeyError, ValueError) as e:  # a build checks inputs first; `indicators` may meet a bad file
+                why = f"no column {e}" if isinstance(e, KeyError) else str(e)
+                raise AnnualReportError(f"{self.folder}/{name}.csv: cannot be read ({why}); "
+                                        "`annualreport check` names each fault") from None
             if raw is None:
                 self._tables[name] = None
             else:
@@ -131,9 +137,9 @@ class LocalFigures:
         num = self._count(LOCAL_BY_ID[ind.numerator], area_type, code, period)  # type: ignore[index]
         den = self._count(LOCAL_BY_ID[ind.denominator], area_type, code, period)  # type: ignore[index]
         hidden = num.hidden or den.hidden
-        if not (num.available and den.available):
-            bad = den if not den.available else num
-            return LocalFigure(None, bad.state, bad.note, hidden=hidden)
+        if not (num.available and den.available):  # a share of a suppressed count is suppressed ([c]), never [x]
+            parts = sorted((f for f in (num, den) if not f.available), key=lambda f: f.state != State.SUPPRESSED.value)
+            return LocalFigure(None, parts[0].state, parts[0].note, hidden=hidden)
         if not den.value:
             return LocalFigure(None, State.NOT_APPLICABLE.value,
                                f"not available for {_year(period)}: there was nothing to take a share of", hidden=hidden)
