@@ -119,7 +119,7 @@ def test_the_lado_total_is_one_number_in_every_sentence_table_and_chart(hipss_bu
     data = hipss_build / "public" / "data"
     tables = {p.name: csv_rows(hipss_build, p.name) for p in sorted(data.glob("allegations-table-*.csv"))}
     by_council = next(rows for rows in tables.values() if rows and "Area" in rows[0])
-    assert by_council[-1]["Allegations managed by the LADO"] == shown
+    assert by_council[-1]["Allegations managed"] == shown
     outcomes = next(rows for rows in tables.values() if rows and "Outcome" in rows[0])
     assert next(r for r in outcomes if r["Outcome"] == "Total")["Allegations"] == shown
     sectors = next(rows for rows in tables.values() if rows and "Employment sector" in rows[0])
@@ -159,7 +159,7 @@ def test_the_by_council_table_shows_what_the_public_store_shows(hipss_build: Pat
     for row in table:
         code = names.get(row["Area"])
         figure = public.figure("lado_allegations", "member" if code else "partnership", area_code=code)
-        cell = row["Allegations managed by the LADO"]
+        cell = row["Allegations managed"]
         assert (cell == "[c]") == (figure.state == "suppressed")
         hidden += cell == "[c]"
     assert [r["Area"] for r in table][-1] == public.meta["short_name"]

@@ -241,17 +241,17 @@ class Chapter:
         widths = ([18] if by_indicator else [24, 18]) + [9] * len(kept)
         return pipe_table(header, rows, widths, caption, stem, note, row_headers=heads)
 
-    def by_council(self, indicators: list[str], caption: str) -> Markdown:
+    def by_council(self, indicators: list[str], caption: str, labels: list[str] | None = None) -> Markdown:
         """The report year's figures of each member council and the partnership (rows) by indicator
-        (columns), from the store's public view, with its CSV. Empty for a partnership of one council,
-        or when no council's figures were given (the partnership's own rows only)."""
+        (columns, headed by `labels` or the indicators' titles), from the store's public view, with its
+        CSV. Empty for a partnership of one council, or when no council's figures were given."""
         store = self.store
         members = [m for m in self.meta["members"]  # those the store has figures of (their file has rows)
                    if any(store.figure(ind, "member", area_code=m["la_code"]).note != "not in the store" for ind in indicators)]
         if len(self.meta["members"]) < 2 or not members:
             return Markdown("")
         areas = [("member", m["la_code"], m["name"]) for m in members] + [("partnership", "partnership", self.meta["short_name"])]
-        header = ["Area"] + [store.indicator(ind)["title"] for ind in indicators]
+        header = ["Area"] + (labels or [store.indicator(ind)["title"] for ind in indicators])
         body, registry = [], TableCells(stem := self.outputs.next_table(), f"data/{stem}.csv", f"tbl-{stem}")
         for i, (area_type, code, name) in enumerate(areas):
             body.append([name] + [self.text(ind, area_type, None, code) for ind in indicators])
