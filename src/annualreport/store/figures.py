@@ -526,7 +526,8 @@ class Store:
 
 
 KEYS_DIR = ".keys"  # in the build's working folder while chapters run; removed before the report is swapped in
-WHOLE_STORE_CALLS = ("summary_table", "methodology", ".frame", ".series(", ".meta[\"indicators\"]")
+WHOLE_STORE_CALLS = ("summary_table", ".frame", ".series(", ".meta[\"indicators\"]")
+DATASETS_CALLS = ("methodology",)  # reads which national files and releases were read, not figures
 
 
 def _stamp(path: Path) -> tuple[int, int, int]:
@@ -547,8 +548,8 @@ def chapter_store_file(work: Path, chapter: str, notebook: Path) -> Path:
     A chapter names the indicators it shows as string literals in its code cells; its key covers
     the store rows of those indicators and the store's settings (members, thresholds, targets...),
     so a new national file re-executes only the chapters whose figures it changes. A chapter that
-    reads figures it does not name (the summary reads what other chapters recorded; the appendix
-    lists every file read) has the whole store in its key.
+    reads figures it does not name (the summary reads what other chapters recorded) has the whole
+    store in its key; the appendix's methodology has the files and releases read (`datasets`).
     """
     import nbformat
 
@@ -561,8 +562,10 @@ def chapter_store_file(work: Path, chapter: str, notebook: Path) -> Path:
     else:
         literals = set(re.findall(r"[\"']([a-z0-9_]+)[\"']", code))
         named = sorted(i for i in meta["indicators"] if i in literals)
-        settings = {k: v for k, v in meta.items() if k not in ("indicators", "datasets")}
+        skip = ("indicators", "local_hidden") + (() if any(call in code for call in DATASETS_CALLS) else ("datasets",))
+        settings = {k: v for k, v in meta.items() if k not in skip}
         settings["indicators"] = {i: meta["indicators"][i] for i in named}
+        settings["local_hidden"] = [k for k in meta.get("local_hidden", []) if k[0] in named]
     rows = frame[frame["indicator"].isin(named)]
     out = work / KEYS_DIR / f"store-{chapter}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
