@@ -61,5 +61,6 @@ def test_size_words_follow_the_stated_thresholds() -> None:
 def test_targets_respect_polarity() -> None:
     assert target_words(77.9, 80, "percent", 0, "high") == "against a target of 80%: not met"
     assert target_words(91.0, 90, "percent", 0, "high") == "against a target of 90%: met"
-    assert target_words(22.0, 25, "percent", 1, "low") == "against a target of 25.0%: met"
-    assert target_words(None, 25, "percent", 1, "low") == "against a target of 25.0%: cannot be assessed"
+    assert target_words(22.0, 25, "percent", 1, "low") == "against a target of 25%: met"
+    assert target_words(None, 25, "percent", 1, "low") == "against a target of 25%: cannot be assessed"
+    assert target_words(22.0, 22.5, "percent", 1, "low") == "against a target of 22.5%: met"

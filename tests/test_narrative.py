@@ -96,7 +96,9 @@ def test_changed_local_input_reexecutes_only_its_chapters(built: Path) -> None:
     path.write_text(path.read_text().replace(",2152,", ",2153,").replace(",13443,", ",13444,"))
     proc = run_cli(built, *BUILD)
     assert proc.returncode == 0, proc.stderr
-    assert "1 of 14 notebooks executed" in proc.stderr and "training executed" in proc.stderr
+    # training, and the summary at a glance, which shows the number of attendees (training_attendees)
+    assert "2 of 14 notebooks executed" in proc.stderr and "training executed" in proc.stderr
+    assert "summary executed" in proc.stderr
 
 
 def test_placeholders_lists_every_name_with_this_years_value(project: Path) -> None:

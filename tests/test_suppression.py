@@ -89,6 +89,7 @@ def test_partnership_rate_is_summed_numerators_over_summed_denominators(members:
 
 
 @given(member_counts)
+@settings(deadline=None)  # the first example pays for imports and the LP solver's start on a busy machine
 def test_public_view_hides_small_counts_their_rates_and_what_reveals_them(members: list[tuple[int, int]]) -> None:
     public = public_view(store_frame(members), INDICATORS, THRESHOLD)
     shown = {(r.indicator, r.area_code): r.value for r in public.itertuples() if r.state == "value"}
@@ -236,3 +237,53 @@ def test_public_view_leaves_every_hidden_member_at_least_threshold_values(member
     rest = sum(members) - sum(v for i, v in enumerate(members) if i not in hidden_members)
     # Independently of the audit: hidden members share `rest`, each at least 1.
     assert not hidden_members or rest - (len(hidden_members) - 1) >= THRESHOLD
+
+
+# -- local tables with council rows: only what is published is suppressed ----------------------
+
+from hypothesis import assume  # noqa: E402
+
+from annualreport.inputs.local_data import public_table, published_rows  # noqa: E402
+
+OUTCOMES = ("Substantiated", "Unfounded", "False")  # councils' Substantiated and Total rows are published
+
+
+def outcomes_frame(members: list[list[int]]) -> pd.DataFrame:
+    """lado_outcomes as read (read_local) for councils with the given outcome counts; no partnership rows
+    (the report adds them: the councils' sums)."""
+    rows = []
+    for i, values in enumerate(members):
+        for outcome, v in (*zip(OUTCOMES, values), ("Total", sum(values))):
+            rows.append({"time_period": "202223", "time_identifier": "Financial year", "geographic_level": "Local authority",
+                         "la_code": f"{900 + i}", "la_name": f"Council {i}", "outcome": outcome,
+                         "allegations": float(v), "allegations" + STATE: "value"})
+    return pd.DataFrame(rows)
+
+
+council_outcomes = st.lists(st.lists(st.integers(min_value=0, max_value=25), min_size=3, max_size=3), min_size=2, max_size=4)
+
+
+@given(council_outcomes)
+@settings(deadline=None, max_examples=60)
+def test_no_hidden_published_local_count_can_be_worked_out(members: list[list[int]]) -> None:
+    dataset = DATASET_BY_NAME["lado_outcomes"]
+    true, public = public_table(outcomes_frame(members), dataset, THRESHOLD)
+    published = published_rows(true, dataset)["allegations"]  # type: ignore[index]
+    hidden = {i for i, s in enumerate(public["allegations" + STATE]) if s == "suppressed"}
+    assert hidden <= published  # a cell no output shows is never suppressed
+    for i in published:  # no small count is shown
+        assert i in hidden or not is_small(true.allegations[i], THRESHOLD)
+    lines, unknown = local_lines(true, dataset)
+    seen = {i: (float(v) if i in published else None) for i, v in enumerate(true.allegations)} | dict(unknown)
+    assert not _narrow(seen, hidden, lines, THRESHOLD)  # the audit: each hidden count keeps >= threshold values
+
+
+@given(council_outcomes)
+@settings(deadline=None, max_examples=60)
+def test_a_total_whose_small_parts_are_unpublished_is_not_hidden(members: list[list[int]]) -> None:
+    dataset = DATASET_BY_NAME["lado_outcomes"]
+    true, public = public_table(outcomes_frame(members), dataset, THRESHOLD)
+    published = published_rows(true, dataset)["allegations"]  # type: ignore[index]
+    assume(not any(is_small(true.allegations[i], THRESHOLD) for i in published))
+    assume(any(is_small(v, THRESHOLD) for v in true.allegations))  # some unpublished council part is small
+    assert (public["allegations" + STATE] == "value").all()

@@ -259,8 +259,8 @@ def build_report(project: Project, partnership: str, year: str, renderer: str = 
     try:
         if force or not (target / MANIFEST).is_file():  # a first build executes every chapter: warm up meanwhile
             kernels.warm()
-        store = build_store(project, params, work)
         copy_inputs(project, params, work, missing)
+        store = build_store(project, params, work, work / INPUTS)  # local figures from the build's own copy
         lap("store")
         progress.say(label, f"indicator store: {len(store.frame)} figures")
         chapters = params.report.chapters

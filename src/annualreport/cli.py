@@ -245,23 +245,30 @@ def indicators(partnership: str, year: str, unsuppressed: bool, project_dir: str
 
 @main.command()
 @partnership_year
-def placeholders(partnership: str, year: str, project_dir: str | None) -> None:
-    """List every {{ placeholder }} a narrative file or markdown cell may use, with what it shows this year."""
+@click.option("--meaning", is_flag=True, help="Show what each name stands for instead of this year's value.")
+def placeholders(partnership: str, year: str, meaning: bool, project_dir: str | None) -> None:
+    """List every {{ placeholder }} a narrative file or markdown cell may use, with what it shows this year
+    (or, with --meaning, what it stands for)."""
+    from annualreport.inputs.narrative import meanings
     from annualreport.inputs.narrative import placeholders as placeholder_values
     from annualreport.store.figures import build_store
 
     project, params = _params_or_exit(project_dir, partnership, year)
     try:
-        values = placeholder_values(build_store(project, params).public())
+        store = build_store(project, params).public()
+        values = placeholder_values(store)
     except AnnualReportError as e:
         click.echo(f"error: {e}", err=True)
         sys.exit(2)
     values |= {"glossary": "(the glossary of the terms the report uses)",
                "provenance": "(how the report was made: code, data and environment)"}
+    if meaning:
+        values = meanings(store, list(values))
     width = max(map(len, values))
     for name in sorted(values):
         shown = " ".join(values[name].split())
-        click.echo(f"{{{{ {name} }}}}".ljust(width + 6) + (shown[:100] + "..." if len(shown) > 100 else shown))
+        limit = 200 if meaning else 100
+        click.echo(f"{{{{ {name} }}}}".ljust(width + 6) + (shown[:limit] + "..." if len(shown) > limit else shown))
     click.echo(f"{len(values)} placeholders; write them as {{{{ name }}}} in narrative files and notebook markdown", err=True)
 
 

@@ -171,6 +171,11 @@ class Chapter:
             return target_words(value, target, info["unit"], info["decimals"], info["polarity"])
         return target_words(value, target, unit, decimals, "high")
 
+    def target(self, indicator: str) -> str:
+        """The report year's figure against the partnership's target, 'against a target of 80%: not met',
+        or '' when params set no target for it."""
+        return self.against_target(indicator, self.store.figure(indicator).value)
+
     def available(self, indicator: str) -> bool:
         """Whether the store has the report year's figure for the partnership."""
         return self.store.figure(indicator).available
@@ -237,6 +242,31 @@ class Chapter:
         note += " " + data_link(path)
         widths = ([18] if by_indicator else [24, 18]) + [9] * len(kept)
         return pipe_table(header, rows, widths, caption, stem, note, row_headers=heads)
+
+    def by_council(self, indicators: list[str], caption: str, labels: list[str] | None = None) -> Markdown:
+        """The report year's figures of each member council and the partnership (rows) by indicator
+        (columns, headed by `labels` or the indicators' titles), from the store's public view, with its
+        CSV. Empty for a partnership of one council, or when no council's figures were given."""
+        store = self.store
+        members = [m for m in self.meta["members"]  # those the store has figures of (their file has rows)
+                   if any(store.figure(ind, "member", area_code=m["la_code"]).note != "not in the store" for ind in indicators)]
+        if len(self.meta["members"]) < 2 or not members:
+            return Markdown("")
+        areas = [("member", m["la_code"], m["name"]) for m in members] + [("partnership", "partnership", self.meta["short_name"])]
+        header = ["Area"] + (labels or [store.indicator(ind)["title"] for ind in indicators])
+        body, registry = [], TableCells(stem := self.outputs.next_table(), f"data/{stem}.csv", f"tbl-{stem}")
+        for i, (area_type, code, name) in enumerate(areas):
+            body.append([name] + [self.text(ind, area_type, None, code) for ind in indicators])
+            for j, ind in enumerate(indicators, start=1):
+                if store.indicator(ind)["unit"] == "count":
+                    ref = ("store", ind, area_type, code, self.period)
+                    registry.table_cells.append((i, j, ref))
+                    registry.csv_cells.append((i + 1, header[j], ref))
+        path = self.outputs.write_csv(stem, pd.DataFrame(body, columns=header))
+        write_cells(self.build_dir, self.chapter, registry)
+        note = f"{SYMBOL_NOTE} A council's figure is shown where the partnership was given it. {data_link(path)}"
+        return Markdown(pipe_table(header, body, [22] + [max(8, 60 // len(indicators))] * len(indicators),
+                                   f"{caption}, {self.year}", stem, note, row_headers=1))
 
     def shown(self, indicators: list[str]) -> list[str]:
         """The indicators with at least one figure for the partnership in the years shown (a table of
@@ -399,16 +429,20 @@ class Chapter:
         rows = []
         registry = TableCells("summary", None, "tbl-summary")
         for _, ind in self.outputs.recorded(chapters):
+            local = bool(self.store.indicator(ind).get("local"))
             if self.store.indicator(ind)["unit"] == "count":
                 for col, (at, period) in ((1, ("partnership", self.period - 1)), (2, ("partnership", self.period)),
-                                          (5, ("england", self.period))):
+                                          *(() if local else ((5, ("england", self.period)),))):
                     code = {"partnership": "partnership", "england": "E92000001"}[at]
                     registry.table_cells.append((len(rows), col, ("store", ind, at, code, period)))
             ch = self.change(ind)
             rows.append([self.store.indicator(ind)["title"], self.text(ind, period=self.period - 1), self.text(ind),
-                         f"{ch.arrow} {ch.direction}" if ch.direction != "unknown" else "–", ch.judgement, self.text(ind, "england")])
+                         f"{ch.arrow} {ch.direction}" if ch.direction != "unknown" else "–", ch.judgement,
+                         "[z]" if local else self.text(ind, "england")])
         note = ("The judgement says whether a change is better or worse for that indicator, as DfE's polarity "
                 "sets out. It says 'not judged' where neither direction is better.")
+        if any(self.store.indicator(ind).get("local") for _, ind in self.outputs.recorded(chapters)):
+            note += " The partnership's own figures have no England figure to compare with ([z])."
         write_cells(self.build_dir, self.chapter, registry)
         return Markdown(pipe_table(header, rows, [30, 8, 8, 8, 10, 10], f"Summary at a glance, {self.year}", "summary", note))
 

@@ -29,7 +29,7 @@ def size_word(change: float, unit: str) -> str:
 
 def target_words(value: float | None, target: float, unit: str, decimals: int, polarity: str) -> str:
     """'against a target of 80%: not met' (met when at or beyond the target in the better direction)."""
-    shown = format_value(target, unit, decimals)
+    shown = format_value(target, unit, decimals if target != int(target) else 0)  # 'a target of 80%', not 80.0%
     if value is None:
         return f"against a target of {shown}: cannot be assessed"
     v, t = round_half_up(value, decimals), round_half_up(target, decimals)

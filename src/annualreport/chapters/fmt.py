@@ -24,11 +24,11 @@ def format_number(value: float, decimals: int) -> str:
 
 
 def format_value(value: float | None, unit: str, decimals: int, state: str = "value") -> str:
-    """'19,460', '31.0%', '798.6'; a symbol such as '[x]' when there is no value."""
+    """'19,460', '31.0%', '798.6', '£37,835'; a symbol such as '[x]' when there is no value."""
     if value is None or state != "value":
         return STATE_WORDS.get(state, "[x]")
     text = format_number(value, decimals)
-    return f"{text}%" if unit == "percent" else text
+    return f"{text}%" if unit == "percent" else f"£{text}" if unit == "gbp" else text
 
 
 def period_label(time_period: int) -> str:

@@ -22,12 +22,11 @@ from annualreport.inputs.framework import input_title
 from annualreport.inputs.local_data import (
     STATE,
     partnership_rows,
-    public_local,
+    public_table,
     read_items,
     read_local,
     read_not_provided,
     row_key,
-    with_partnership_rows,
 )
 from annualreport.inputs.local_schema import (
     DATASET_BY_NAME,
@@ -58,15 +57,16 @@ class LocalView:
     def frame(self, name: str) -> pd.DataFrame | None:
         """The public (suppressed) rows of the partnership for a dataset, or None.
 
-        Suppression runs over the whole table (members and partnership, half-years and years)
-        before the partnership's rows are taken, so no published figure is a difference of others."""
+        Suppression runs over the whole table's published cells (the partnership's rows and the
+        council cells the store's per-council figures show; see local_data.public_local) before the
+        partnership's rows are taken, so no published figure is a difference of others."""
         if name not in self._frames:
             dataset = DATASET_BY_NAME[name]
             raw = read_local(self.folder, name)
             if raw is None:
                 self._frames[name] = None
             else:
-                public = partnership_rows(public_local(with_partnership_rows(raw, dataset), dataset, self.threshold))
+                public = partnership_rows(public_table(raw, dataset, self.threshold)[1])
                 public[REF] = row_key(public, dataset)
                 self._frames[name] = public
         return self._frames[name]

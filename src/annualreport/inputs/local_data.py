@@ -6,7 +6,9 @@ build holds everything it was made from; the copy's text is UTF-8 whatever the o
 the cell is a symbol or blank) and, for publication, passed through the same disclosure control
 as the store: small counts hidden, with further cells hidden along every line a reader can add
 up (each filter's Total, members against the partnership, half-years against the year) until no
-hidden count can be pinned down, and percentages made from a hidden count hidden too.
+hidden count can be pinned down, and percentages made from a hidden count hidden too. Only the cells
+some output publishes take part: the partnership's rows, and a member council's rows where a local
+indicator (local_indicators) is made of them; other council cells are unknown to a reader.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any, Hashable
 import pandas as pd
 
 from annualreport.publication.disclosure_audit import Line
+from annualreport.inputs.local_indicators import published_terms
 from annualreport.inputs.local_schema import DATASET_BY_NAME, STANDARD_COLUMNS, TEXT_BY_NAME, Dataset, TextInput
 from annualreport.publication.suppression import suppress
 from annualreport.inputs.textfile import YAML_MAX_BYTES, decode, links_outside, read_csv_text, read_text
@@ -146,17 +149,48 @@ def local_lines(frame: pd.DataFrame, dataset: Dataset) -> tuple[list[Line], dict
     return lines, unknown
 
 
+def published_rows(frame: pd.DataFrame, dataset: Dataset) -> dict[str, set[int]] | None:
+    """The rows of each measure that some output publishes, or None when every row is published.
+
+    A report shows the partnership's rows; a member council's row is published only where a local
+    indicator is made of it (local_indicators: the store's per-council figures and the chapters'
+    tables by council). Without partnership rows (one council that is the partnership) every row is
+    the partnership's and published."""
+    frame = frame.reset_index(drop=True)
+    member = frame.geographic_level != PARTNERSHIP
+    if not (~member).any():
+        return None
+    out: dict[str, set[int]] = {}
+    annual = member & (frame.time_identifier == ANNUAL)
+    for m in dataset.measures:
+        rows = set(frame.index[~member])
+        for where in published_terms(dataset.name).get(m.name, []):
+            match = annual.copy()
+            for column, values in where:
+                match &= frame[column].isin(values)
+            rows |= set(frame.index[match])
+        out[m.name] = rows
+    return out
+
+
 def public_local(frame: pd.DataFrame, dataset: Dataset, threshold: int) -> pd.DataFrame:
     """The table as it may be published: small counts and what would reveal them suppressed.
 
-    Every disclosive count is protected over all the table's lines (`local_lines`) at once: the
-    filters' totals, members against the partnership, half-years against the year."""
+    Only published cells (`published_rows`) take part: a council's cell that no output shows is
+    unknown to a reader, so it is neither suppressed for being small nor a reason to hide a total.
+    Every published disclosive count is protected over all the table's lines (`local_lines`) at
+    once: the filters' totals, members against the partnership, half-years against the year. A
+    percentage made from a hidden count is hidden ([c]). The one decision for these cells: the
+    chapters' tables and the store's local figures both read it (`public_table`)."""
     out = frame.reset_index(drop=True).copy()
     lines, unknown = local_lines(out, dataset)
+    shown = published_rows(out, dataset)
     for m in dataset.measures:
         if m.unit != "count" or not m.disclosive:
             continue
-        cells: dict[Hashable, float | None] = {k: (None if pd.isna(v) else float(v)) for k, v in enumerate(out[m.name])}
+        rows_shown = shown[m.name] if shown is not None else set(out.index)
+        cells: dict[Hashable, float | None] = {k: (None if pd.isna(v) or k not in rows_shown else float(v))
+                                               for k, v in enumerate(out[m.name])}
         hidden = suppress(cells | unknown, lines, threshold)
         rows = sorted(c for c in hidden if isinstance(c, int))
         out.loc[rows, m.name] = float("nan")
@@ -168,6 +202,12 @@ def public_local(frame: pd.DataFrame, dataset: Dataset, threshold: int) -> pd.Da
             out.loc[mask, m.name] = float("nan")
             out.loc[mask, m.name + STATE] = "suppressed"
     return out
+
+
+def public_table(raw: pd.DataFrame, dataset: Dataset, threshold: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(true, public): a read table with the partnership's rows added, and its public view, row for row."""
+    true = with_partnership_rows(raw, dataset)
+    return true, public_local(true, dataset, threshold)
 
 
 def read_items(folder: Path, name: str) -> list[dict] | None:

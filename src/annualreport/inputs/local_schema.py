@@ -324,13 +324,7 @@ RELATIONS: tuple[Relation, ...] = (
              "income less expenditure is the movement in the reserve (its closing less its opening balance)"),
 )
 
-# Measures made from local inputs that a partnership may set a target for (params `targets:`).
-LOCAL_TARGETS = {
-    "lado_within_1_month": "LADO allegations concluded within one month (%)",
-    "lado_within_3_months": "LADO allegations concluded within three months (%)",
-    "board_attendance": "Board attendance (%)",
-}
-
+# The figures made from these inputs (and that params may set targets for) are declared in local_indicators.py.
 DATASET_BY_NAME = {d.name: d for d in DATASETS}
 TEXT_BY_NAME = {t.name: t for t in TEXT_INPUTS}
 

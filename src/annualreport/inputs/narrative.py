@@ -72,20 +72,51 @@ def placeholders(store: Store) -> dict[str, str]:
     for ind, info in meta["indicators"].items():
         own, prev = store.figure(ind), store.figure(ind, period=period - 1)
         change = describe_change(prev.value, own.value, info["unit"], info["decimals"], info["polarity"], tolerance, period - 1, period)
-        word, verdict = compare_words(own.value, store.figure(ind, "england").value, info["decimals"], info["polarity"])
         values |= {
-            f"{ind}.value": text(ind, info), f"{ind}.previous": text(ind, info, p=period - 1),
-            f"{ind}.england": text(ind, info, "england"), f"{ind}.region": text(ind, info, "region"),
-            f"{ind}.sn_mean": text(ind, info, "sn_mean"), f"{ind}.title": info["title"],
+            f"{ind}.value": text(ind, info), f"{ind}.previous": text(ind, info, p=period - 1), f"{ind}.title": info["title"],
             f"{ind}.change_sentence": change.sentence, f"{ind}.direction": change.direction,
             f"{ind}.judgement": change.judgement,
-            f"{ind}.england_comparison": f"{word} England ({text(ind, info, 'england')})" + (f", which is {verdict}" if verdict else ""),
         }
+        if not info.get("local"):  # the partnership's own figures have no national comparators
+            word, verdict = compare_words(own.value, store.figure(ind, "england").value, info["decimals"], info["polarity"])
+            values |= {
+                f"{ind}.england": text(ind, info, "england"), f"{ind}.region": text(ind, info, "region"),
+                f"{ind}.sn_mean": text(ind, info, "sn_mean"),
+                f"{ind}.england_comparison": f"{word} England ({text(ind, info, 'england')})" + (f", which is {verdict}" if verdict else ""),
+            }
         if ind in meta.get("targets", {}):
             values[f"{ind}.target_sentence"] = target_words(own.value, meta["targets"][ind], info["unit"], info["decimals"], info["polarity"])
     values["demand_summary"] = demand_summary(values)
     values |= framework_placeholders(meta["year"])  # {{ framework.body }}: the words of the year's framework
     return values
+
+
+GENERAL = {"partnership": "the partnership's name", "short_name": "the partnership's short name",
+           "year": "the report year, e.g. 2013-14", "previous_year": "the year before the report year",
+           "region": "the partnership's region", "demand_summary": "the foreword's sentences on demand (referrals and plans)",
+           "glossary": "the glossary of the terms the report uses",
+           "provenance": "how the report was made: code, data and environment"}
+SUFFIXES = {"value": "the partnership's figure in the report year", "previous": "the partnership's figure the year before",
+            "title": "the indicator's name", "change_sentence": "how it changed since the year before, in words",
+            "direction": "up, down, same or unknown", "judgement": "improved, declined, no change, not judged or not available",
+            "england": "England's figure", "region": "the region's figure", "sn_mean": "the mean of similar areas",
+            "england_comparison": "how it compares with England, in words",
+            "target_sentence": "how it compares with the partnership's target"}
+
+
+def meanings(store: Store, names: list[str]) -> dict[str, str]:
+    """What each placeholder name stands for: 'lado_allegations.value' -> 'Allegations managed by the
+    LADO (the partnership's own figure, lado_outcomes.csv ...): the partnership's figure in the report year'."""
+    out = {}
+    for name in names:
+        ind, _, suffix = name.partition(".")
+        if not suffix:
+            out[name] = GENERAL.get(name, "")
+            continue
+        info = store.meta["indicators"][ind]
+        kind = "the partnership's own figure" if info.get("local") else "national statistics"
+        out[name] = f"{info['title']} ({kind}): {SUFFIXES[suffix]}"
+    return out
 
 
 def demand_summary(values: dict[str, str]) -> str:

@@ -380,9 +380,9 @@ def _check_not_provided(report: ReportYear, path: Path, project: Project) -> Non
 
 def _check_targets(report: ReportYear, path: Path, project: Project) -> None:
     from annualreport.store.indicators import INDICATORS
-    from annualreport.inputs.local_schema import LOCAL_TARGETS
+    from annualreport.inputs.local_indicators import LOCAL_BY_ID
 
-    known = sorted(INDICATORS) + sorted(LOCAL_TARGETS)
+    known = sorted(INDICATORS) + sorted(LOCAL_BY_ID)
     unknown = [name for name in report.targets if name not in known]
     if unknown:
         raise ParamsError(project.rel(path), [f"key 'targets.{name}': no indicator or local measure of that name "

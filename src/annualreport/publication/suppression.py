@@ -135,21 +135,26 @@ def store_cells(frame: pd.DataFrame) -> dict[StoreKey, float | None]:
     return dict(zip(key, (None if pd.isna(v) else float(v) for v in frame.value)))
 
 
-def public_view(frame: pd.DataFrame, indicators: Mapping[str, dict], threshold: int) -> pd.DataFrame:
+def public_view(frame: pd.DataFrame, indicators: Mapping[str, dict], threshold: int,
+                decided: Iterable[StoreKey] = ()) -> pd.DataFrame:
     """The store as it may be published: values hidden by primary and secondary suppression.
 
     Lines: for each count indicator and year, the partnership total over its member councils
-    (see `store_lines`). England's and the region's small counts are hidden too.
+    (see `store_lines`). England's and the region's small counts are hidden too. The partnership's
+    own (local) indicators are not suppressed again here: `decided` lists those hidden by the one
+    suppression of their local tables (store/local_figures.py), which the chapters' tables show too.
     """
     out = frame.copy()
     value = store_cells(out)
     key = list(value)
-    lines = store_lines(key, indicators)
+    national = [k for k in key if not indicators[k[0]].get("local")]
+    lines = store_lines(national, indicators)
     line_cells = {c for t, ps in lines for c in (t, *ps)}
     cells = {k: v for k, v in value.items() if k in line_cells}
     hidden = suppress(cells, lines, threshold)
-    hidden |= {k for k in key if k[1] in ("england", "region") and indicators[k[0]]["unit"] == "count"
+    hidden |= {k for k in national if k[1] in ("england", "region") and indicators[k[0]]["unit"] == "count"
                and is_small(value[k], threshold)}
+    hidden |= set(decided) & set(key)
     # Rates and percentages made from a hidden count are hidden too.
     for k in key:
         ind, at, code, period = k

@@ -27,6 +27,8 @@ import pandas as pd
 
 from annualreport.chapters.compare import SIZE_RULE, describe_change
 from annualreport.store.indicators import INDICATORS, MULTIPLIER, Indicator, polarity_of
+from annualreport.store.local_figures import LocalFigures, local_meta
+from annualreport.inputs.local_indicators import LOCAL_INDICATORS
 from annualreport.store.national import Cell, State
 from annualreport.inputs.params import ReportParams
 from annualreport.project import Project
@@ -246,7 +248,7 @@ def rag(value: float, england: float, polarity: str, tolerance: float) -> str:
 
 
 class _Builder:
-    def __init__(self, project: Project, params: ReportParams):
+    def __init__(self, project: Project, params: ReportParams, local_dir: Path | None = None):
         self.national = project.national_dir
         self.params = params
         self.dictionary = project.reference_dir / "lait_data_dictionary.csv"
@@ -263,6 +265,23 @@ class _Builder:
         self.neighbours = neighbours
         self.figures: dict[tuple[str, str, str, int], Figure] = {}
         self.region_name = self._region()
+        self.local = LocalFigures(local_dir, self.member_names, params.partnership.short_name, self.periods,
+                                  report.thresholds.suppress_below, dict(report.targets), self.tolerance)
+        self.local_hidden: list[tuple[str, str, str, int]] = []  # the local figures a public view hides
+
+    def _local(self) -> None:
+        """Every local indicator for its members and the partnership (local_figures.py)."""
+        for ind in LOCAL_INDICATORS:
+            for area_type, code, name in self.local.areas(ind):
+                previous = None
+                for period in self.periods:
+                    f = self.local.figure(ind, area_type, code, period)
+                    direction, judgement, rag = self.local.assess(ind, f, previous, period)
+                    self.figures[(ind.id, area_type, code, period)] = Figure(
+                        ind.id, name, period, f.value, f.state, f.note, direction, judgement, None, rag, f.source)
+                    if f.hidden:
+                        self.local_hidden.append((ind.id, area_type, code, period))
+                    previous = f
 
     def _region(self) -> str:
         regions = published(self.national, "referrals").la_regions
@@ -337,6 +356,7 @@ class _Builder:
                 self.figures[(ind.id, "sn_mean", "sn_mean", period)] = mean
                 self.figures[(ind.id, "sn_median", "sn_median", period)] = median
             self._assess(ind, polarity_of(ind, self.dictionary), list(self.figures)[first:])
+        self._local()
         # Figure's fields are plain values: a shallow dict of them is what asdict() would give, much faster
         rows = [{**{name: getattr(f, name) for name in FIGURE_FIELDS}, "area_type": at, "area_code": code}
                 for (_, at, code, _), f in self.figures.items()]
@@ -415,13 +435,22 @@ def store_meta(project: Project, params: ReportParams, builder: _Builder) -> dic
                 "comparators": list(i.comparators),
             }
             for i in INDICATORS.values()
-        },
+        } | {i.id: local_meta(i) for i in LOCAL_INDICATORS},
+        "local_hidden": [list(k) for k in sorted(builder.local_hidden)],
     }
 
 
-def build_store(project: Project, params: ReportParams, out_dir: Path | None = None) -> "Store":
-    """Compute every figure for a partnership-year; with out_dir, write `store.csv` and `store.json` there."""
-    builder = _Builder(project, params)
+def build_store(project: Project, params: ReportParams, out_dir: Path | None = None,
+                local_dir: Path | None = None) -> "Store":
+    """Compute every figure for a partnership-year; with out_dir, write `store.csv` and `store.json` there.
+
+    Local figures are read from `local_dir` (a build's copy of the inputs), by default from the
+    partnership-year's folder of local inputs (data/local/<partnership>/<year>/)."""
+    if local_dir is None:
+        from annualreport.inputs.checks import local_folder
+
+        local_dir = local_folder(project, params.partnership_id, params.report.year)
+    builder = _Builder(project, params, local_dir)
     frame = builder.build()
     meta = store_meta(project, params, builder)
     if out_dir is not None:
@@ -492,11 +521,13 @@ class Store:
         from annualreport.publication.suppression import public_view
 
         threshold = self.meta["thresholds"]["suppress_below"]
-        return Store(public_view(self.frame, self.meta["indicators"], threshold), self.meta)
+        decided = [tuple(k) for k in self.meta.get("local_hidden", [])]
+        return Store(public_view(self.frame, self.meta["indicators"], threshold, decided), self.meta)
 
 
 KEYS_DIR = ".keys"  # in the build's working folder while chapters run; removed before the report is swapped in
-WHOLE_STORE_CALLS = ("summary_table", "methodology", ".frame", ".series(", ".meta[\"indicators\"]")
+WHOLE_STORE_CALLS = ("summary_table", ".frame", ".series(", ".meta[\"indicators\"]")
+DATASETS_CALLS = ("methodology",)  # reads which national files and releases were read, not figures
 
 
 def _stamp(path: Path) -> tuple[int, int, int]:
@@ -517,8 +548,8 @@ def chapter_store_file(work: Path, chapter: str, notebook: Path) -> Path:
     A chapter names the indicators it shows as string literals in its code cells; its key covers
     the store rows of those indicators and the store's settings (members, thresholds, targets...),
     so a new national file re-executes only the chapters whose figures it changes. A chapter that
-    reads figures it does not name (the summary reads what other chapters recorded; the appendix
-    lists every file read) has the whole store in its key.
+    reads figures it does not name (the summary reads what other chapters recorded) has the whole
+    store in its key; the appendix's methodology has the files and releases read (`datasets`).
     """
     import nbformat
 
@@ -531,8 +562,10 @@ def chapter_store_file(work: Path, chapter: str, notebook: Path) -> Path:
     else:
         literals = set(re.findall(r"[\"']([a-z0-9_]+)[\"']", code))
         named = sorted(i for i in meta["indicators"] if i in literals)
-        settings = {k: v for k, v in meta.items() if k not in ("indicators", "datasets")}
+        skip = ("indicators", "local_hidden") + (() if any(call in code for call in DATASETS_CALLS) else ("datasets",))
+        settings = {k: v for k, v in meta.items() if k not in skip}
         settings["indicators"] = {i: meta["indicators"][i] for i in named}
+        settings["local_hidden"] = [k for k in meta.get("local_hidden", []) if k[0] in named]
     rows = frame[frame["indicator"].isin(named)]
     out = work / KEYS_DIR / f"store-{chapter}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
