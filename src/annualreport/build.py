@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import sys
+import textwrap
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -272,6 +273,8 @@ def build_report(project: Project, partnership: str, year: str, renderer: str = 
             results.append(result)
             status = "FAILED" if result.error else result.status
             progress.say(label, f"{result.chapter} {status} ({result.seconds:.1f} s) [{len(results)}/{total}]")
+            if result.error and result.kernel_log:  # kept off the terminal unless its chapter failed
+                progress.say(label, f"{result.chapter}: its kernel printed:\n" + textwrap.indent(result.kernel_log, "    "))
 
         cache = ChapterCache(project.build_dir / ".cache" / "chapters", warn=lambda line: progress.say(label, line))
         environment = environment_digest(project)
