@@ -39,6 +39,7 @@ from annualreport.publication.personal_names import scan_public
 from annualreport.publication.gate import small_counts
 from annualreport.render import get_renderer
 from annualreport.store.figures import KEYS_DIR, build_store, chapter_store_file
+from annualreport.store.store_cache import StoreCache, store_key
 from annualreport.provenance import uptodate
 from annualreport.provenance.uptodate import record_path, write_record
 from annualreport.provenance.swap import clean_stale, failed_dir, locked, new_version, swap_in
@@ -258,10 +259,14 @@ def build_report(project: Project, partnership: str, year: str, renderer: str = 
     try:
         if force or not (target / MANIFEST).is_file():  # a first build executes every chapter: warm up meanwhile
             kernels.warm()
-        store = build_store(project, params, work)
+        cache = ChapterCache(project.build_dir / ".cache" / "chapters", warn=lambda line: progress.say(label, line))
+        environment = environment_digest(project)
+        stores = StoreCache(project.build_dir / ".cache" / "store", faults=cache)
+        store, reused = stores.store(store_key(project, params, environment, missing), work,
+                                     lambda: build_store(project, params, work), force)
         copy_inputs(project, params, work, missing)
         lap("store")
-        progress.say(label, f"indicator store: {len(store.frame)} figures")
+        progress.say(label, f"indicator store: {len(store.frame)} figures" + (" (unchanged: reused)" if reused else ""))
         chapters = params.report.chapters
         runs = _chapter_runs(project, params, work, chapters)
         (work / "chapters").mkdir()
@@ -276,8 +281,6 @@ def build_report(project: Project, partnership: str, year: str, renderer: str = 
             if result.error and result.kernel_log:  # kept off the terminal unless its chapter failed
                 progress.say(label, f"{result.chapter}: its kernel printed:\n" + textwrap.indent(result.kernel_log, "    "))
 
-        cache = ChapterCache(project.build_dir / ".cache" / "chapters", warn=lambda line: progress.say(label, line))
-        environment = environment_digest(project)
         for wave in waves:
             if any(r.error for r in results):
                 for r in wave:
