@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import socket
 import stat
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -113,3 +114,19 @@ def test_what_a_kernel_prints_stays_off_the_terminal_unless_its_chapter_fails(tm
         assert failed.kernel_log == "kernel noise on fd 2"  # only what it printed during this chapter
     out, err = capfd.readouterr()
     assert "kernel noise" not in out + err and "Traceback" not in err
+
+
+def test_a_temporary_folder_too_long_for_a_unix_socket_is_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    long = tmp_path / ("x" * 100)
+    long.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(long))
+    km = TrackedKernelManager(kernel_name="python3")
+    run_sync(km.start_kernel)(extra_arguments=ARGS)
+    try:
+        assert km.folder is not None and km.folder.parent == Path("/tmp")
+        kc = km.client()
+        kc.start_channels()
+        run_sync(kc.wait_for_ready)(timeout=60)
+        kc.stop_channels()
+    finally:
+        run_sync(km.shutdown_kernel)(now=True)

@@ -36,6 +36,7 @@ from traitlets import CaselessStrEnum
 LOG = "kernel.log"
 LOG_TAIL = 4000  # characters of a kernel's log shown with a failed chapter
 SOCKETS = "k"  # the sockets are <folder>/k-1 ... k-5: short, as a Unix socket path is at most 107 bytes
+SOCKET_PATH_MAX = 100  # bytes: room for "-NNNNN" within the 107 of sockaddr_un
 
 
 class _Kernels:
@@ -78,6 +79,16 @@ def kill(km: AsyncKernelManager) -> None:
             pass
 
 
+def _private_folder() -> Path:
+    """A new folder only this user can enter, in the temporary folder, or in /tmp when the
+    temporary folder's path is too long for a Unix socket inside it."""
+    folder = Path(tempfile.mkdtemp(prefix="annualreport-kernel-"))
+    if len(os.fsencode(folder / f"{SOCKETS}-00000")) > SOCKET_PATH_MAX and Path("/tmp").is_dir():
+        folder.rmdir()
+        folder = Path(tempfile.mkdtemp(prefix="annualreport-kernel-", dir="/tmp"))
+    return folder
+
+
 class TrackedKernelManager(AsyncKernelManager):
     """A kernel manager on private ipc sockets, logging the kernel's own output to a file, and
     registering its kernel in KERNELS while it runs (see the module docstring)."""
@@ -91,7 +102,7 @@ class TrackedKernelManager(AsyncKernelManager):
 
     async def start_kernel(self, **kw: Any) -> None:  # type: ignore[override]
         if self.folder is None:
-            self.folder = Path(tempfile.mkdtemp(prefix="annualreport-kernel-"))
+            self.folder = _private_folder()
         if self.transport == "ipc":
             self.ip = str(self.folder / SOCKETS)
         if self._log is None:
