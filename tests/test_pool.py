@@ -13,6 +13,7 @@ import nbformat
 import pytest
 
 from annualreport.build import copy_inputs
+from annualreport.errors import AnnualReportError
 from annualreport.execution.execute import ChapterRun, run_chapter
 from annualreport.execution.pool import KernelPool
 from annualreport.inputs.params import load_params
@@ -75,12 +76,21 @@ def test_chapters_on_one_warm_kernel_are_byte_identical_to_fresh_kernels(store_f
         for name in chapters:  # one after another on the same kernel
             result = pool.submit(chapter(REPO / "notebooks" / f"{name}.ipynb", warm), warm, 600).result()
             assert result.error is None, result.error
-        assert pool.counts == {"started": 1, "replaced": 0}
-    fresh_files, warm_files = files(fresh), files(warm)
-    assert sorted(fresh_files) == sorted(warm_files)
-    assert any(name.startswith("figures/") for name in warm_files)
-    for name, data in fresh_files.items():
-        assert warm_files[name] == data, f"{name} differs between a fresh and a warm kernel"
+        assert pool.counts == {"started": 1, "replaced": 0, "recycled": 0}
+    # A kernel recycled after two chapters: the third runs on a new kernel, with the same outputs.
+    recycled = fresh_folder(store_folder, tmp_path / "recycled")
+    with KernelPool(1, max_chapters=2) as pool:
+        for name in chapters:
+            result = pool.submit(chapter(REPO / "notebooks" / f"{name}.ipynb", recycled), recycled, 600).result()
+            assert result.error is None, result.error
+        assert pool.counts == {"started": 2, "replaced": 0, "recycled": 1}
+    fresh_files = files(fresh)
+    assert any(name.startswith("figures/") for name in fresh_files)
+    for folder in (warm, recycled):
+        warm_files = files(folder)
+        assert sorted(fresh_files) == sorted(warm_files)
+        for name, data in fresh_files.items():
+            assert warm_files[name] == data, f"{name} differs between a fresh kernel and {folder.name}"
 
 
 PROBE = ("import os, matplotlib, warnings\n"
@@ -112,12 +122,12 @@ def test_a_chapter_that_leaks_state_does_not_affect_the_next_on_the_same_kernel(
         assert pool.submit(chapter(probe, folder), folder, 60).result().error is None
         assert outputs(folder / "chapters" / "probe.ipynb") == expected  # and was reset: same outputs, warning too
         assert "shown once per place" in json.dumps(expected)
-        assert pool.counts == {"started": 1, "replaced": 0}
+        assert pool.counts == {"started": 1, "replaced": 0, "recycled": 0}
         # A library function replaced cannot be reset: the kernel is replaced before the next chapter.
         assert pool.submit(chapter(patch, folder), folder, 60).result().error is None
         assert pool.submit(chapter(probe, folder), folder, 60).result().error is None
         assert outputs(folder / "chapters" / "probe.ipynb") == expected
-        assert pool.counts == {"started": 2, "replaced": 1}
+        assert pool.counts == {"started": 2, "replaced": 1, "recycled": 0}
 
 
 def test_a_killed_kernel_is_replaced_and_its_chapter_reported(store_folder: Path, tmp_path: Path) -> None:
@@ -142,3 +152,31 @@ def test_a_killed_kernel_is_replaced_and_its_chapter_reported(store_folder: Path
         third = kernel_pid(pool)
         assert third not in (first, second)
         assert pool.counts["started"] == 3
+
+
+def test_a_kernel_past_its_memory_limit_is_recycled_and_a_bad_limit_is_named(store_folder: Path, tmp_path: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    sources = tmp_path / "notebooks"
+    sources.mkdir()
+    pid = notebook(sources / "pid.ipynb", "import os\nprint(os.getpid())")
+    folder = fresh_folder(store_folder, tmp_path / "warm")
+
+    def pids(pool: KernelPool, n: int) -> list[int]:
+        out = []
+        for _ in range(n):
+            assert pool.submit(chapter(pid, folder), folder, 60).result().error is None
+            out.append(int(outputs(folder / "chapters" / "pid.ipynb")[-1][0]["text"]))
+        return out
+
+    monkeypatch.setenv("ANNUALREPORT_KERNEL_MEMORY_MB", "1")  # a warm kernel holds far more: recycled after each
+    with KernelPool(1) as pool:
+        assert pool.max_memory_mb == 1
+        assert len(set(pids(pool, 3))) == 3
+        assert pool.counts == {"started": 3, "replaced": 0, "recycled": 3}
+    monkeypatch.delenv("ANNUALREPORT_KERNEL_MEMORY_MB")
+    with KernelPool(1) as pool:  # the default limit: one kernel for all
+        assert len(set(pids(pool, 3))) == 1
+        assert pool.counts == {"started": 1, "replaced": 0, "recycled": 0}
+    monkeypatch.setenv("ANNUALREPORT_KERNEL_CHAPTERS", "fifty")
+    with pytest.raises(AnnualReportError, match="ANNUALREPORT_KERNEL_CHAPTERS='fifty': expected a whole number"):
+        KernelPool(1)

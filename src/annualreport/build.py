@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import sys
+import textwrap
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +40,7 @@ from annualreport.publication.personal_names import scan_public
 from annualreport.publication.gate import small_counts
 from annualreport.render import get_renderer
 from annualreport.store.figures import KEYS_DIR, build_store, chapter_store_file
+from annualreport.store.store_cache import StoreCache, store_key
 from annualreport.provenance import uptodate
 from annualreport.provenance.uptodate import record_path, write_record
 from annualreport.provenance.swap import clean_stale, failed_dir, locked, new_version, swap_in
@@ -260,9 +262,14 @@ def build_report(project: Project, partnership: str, year: str, renderer: str = 
         if force or not (target / MANIFEST).is_file():  # a first build executes every chapter: warm up meanwhile
             kernels.warm()
         copy_inputs(project, params, work, missing)
-        store = build_store(project, params, work, work / INPUTS)  # local figures from the build's own copy
+        cache = ChapterCache(project.build_dir / ".cache" / "chapters", warn=lambda line: progress.say(label, line))
+        environment = environment_digest(project)
+        stores = StoreCache(project.build_dir / ".cache" / "store", faults=cache)
+        # Local figures are read from the build's own copy of the inputs (copied above).
+        store, reused = stores.store(store_key(project, params, environment, missing), work,
+                                     lambda: build_store(project, params, work, work / INPUTS), force)
         lap("store")
-        progress.say(label, f"indicator store: {len(store.frame)} figures")
+        progress.say(label, f"indicator store: {len(store.frame)} figures" + (" (unchanged: reused)" if reused else ""))
         chapters = params.report.chapters
         runs = _chapter_runs(project, params, work, chapters)
         (work / "chapters").mkdir()
@@ -274,9 +281,9 @@ def build_report(project: Project, partnership: str, year: str, renderer: str = 
             results.append(result)
             status = "FAILED" if result.error else result.status
             progress.say(label, f"{result.chapter} {status} ({result.seconds:.1f} s) [{len(results)}/{total}]")
+            if result.error and result.kernel_log:  # kept off the terminal unless its chapter failed
+                progress.say(label, f"{result.chapter}: its kernel printed:\n" + textwrap.indent(result.kernel_log, "    "))
 
-        cache = ChapterCache(project.build_dir / ".cache" / "chapters", warn=lambda line: progress.say(label, line))
-        environment = environment_digest(project)
         for wave in waves:
             if any(r.error for r in results):
                 for r in wave:

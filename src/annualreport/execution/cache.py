@@ -79,11 +79,12 @@ class ChapterCache:
         self.off = False  # set at the first fault: the rest of the build runs without the cache
 
     def fault(self, error: OSError) -> None:
-        """Turn the cache off for this build, with one warning line."""
+        """Turn the cache off for this build, with one warning line (the store's cache reports its
+        faults here too: store.store_cache)."""
         if not self.off:
             self.off = True
-            self.warn(f"warning: the cache {self.root} cannot be used ({error.strerror or error}); "
-                      "building without it")
+            self.warn(f"warning: the cache {self.root.parent} cannot be used ({error.strerror or error}); "
+                      "building without it")  # the folder of every cache (chapters, store): all are left out
 
     def _entry(self, key: str) -> Path:
         return self.root / key[:2] / key

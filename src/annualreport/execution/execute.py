@@ -20,9 +20,6 @@ limit per cell but no limit on output, so the engine below adds one):
 from __future__ import annotations
 
 import json
-import os
-import signal
-import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed, wait
 from dataclasses import dataclass
@@ -31,7 +28,6 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import nbformat
 import papermill as pm
-from jupyter_client.manager import AsyncKernelManager
 from nbclient.exceptions import CellTimeoutError
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
@@ -41,65 +37,13 @@ from papermill.utils import merge_kwargs, remove_args
 from traitlets import Integer
 
 from annualreport.errors import ChapterFailed
+from annualreport.execution.kernel_manager import KERNELS, TrackedKernelManager, kill
 
 if TYPE_CHECKING:
     from annualreport.execution.pool import KernelPool
 
 MAX_OUTPUT_BYTES = 20 * 1024 * 1024  # all outputs of one chapter; a real chapter writes a few kilobytes
 ENGINE = "annualreport"
-
-
-class _Kernels:
-    """The kernels this process is running, so that an interrupt can stop them all at once."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.running: set[AsyncKernelManager] = set()
-        self.cancelled = False
-
-    def add(self, km: AsyncKernelManager) -> None:
-        with self.lock:
-            self.running.add(km)
-            cancelled = self.cancelled
-        if cancelled:  # started after the interrupt: stop it straight away
-            _kill(km)
-
-    def discard(self, km: AsyncKernelManager) -> None:
-        with self.lock:
-            self.running.discard(km)
-
-    def kill_all(self) -> None:
-        with self.lock:
-            self.cancelled = True
-            running = list(self.running)
-        for km in running:
-            _kill(km)
-
-
-KERNELS = _Kernels()
-
-
-def _kill(km: AsyncKernelManager) -> None:
-    pid = getattr(km.provisioner, "pid", None) if km.provisioner else None
-    if pid:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except OSError:
-            pass
-
-
-class TrackedKernelManager(AsyncKernelManager):
-    """A kernel manager that registers its kernel in KERNELS while it runs."""
-
-    async def start_kernel(self, **kw: Any) -> None:  # type: ignore[override]
-        await super().start_kernel(**kw)
-        KERNELS.add(self)
-
-    async def shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:  # type: ignore[override]
-        try:
-            await super().shutdown_kernel(now=now, restart=restart)
-        finally:
-            KERNELS.discard(self)
 
 
 class BoundedClient(PapermillNotebookClient):
@@ -128,7 +72,7 @@ class BoundedClient(PapermillNotebookClient):
                 if outs and outs[-1] is out:
                     outs.pop()
                 if self.km is not None:
-                    _kill(self.km)  # stop the flood at its source; the cell fails as a dead kernel
+                    kill(self.km)  # stop the flood at its source; the cell fails as a dead kernel
         return out
 
 
@@ -197,6 +141,7 @@ class ChapterResult:
     error: ChapterFailed | None = None
     status: str = "executed"  # or "cached"
     key: str = ""
+    kernel_log: str = ""  # what the kernel process printed while a failed chapter ran (kernel_manager.py)
 
 
 def _cell_description(notebook: Path, source: str | None, index: int | None) -> str:
@@ -237,14 +182,35 @@ def run_chapter(run: ChapterRun, workdir: Path, timeout: int, km: Any = None) ->
     """Execute one chapter notebook; never raises for a failure inside the notebook.
 
     `km`: the manager of a running kernel to execute it on (a warm kernel of pool.KernelPool, reset
-    for this chapter); by default a fresh kernel is started in `workdir` and shut down after."""
+    for this chapter); by default a fresh kernel is started in `workdir` and shut down after. A
+    failed chapter's result carries what its kernel process printed meanwhile (`kernel_log`)."""
+    from jupyter_core.utils import run_sync
+
     start = time.perf_counter()
+    own = km is None
+    if own:  # ours rather than nbclient's, so that its log can be read after a failure
+        km = TrackedKernelManager(kernel_name="python3")
+    log_start = km.log_size() if isinstance(km, TrackedKernelManager) else 0
 
     def failed(cell: str, exception: str) -> ChapterResult:
-        return ChapterResult(run.chapter, time.perf_counter() - start, ChapterFailed(run.chapter, cell, exception, str(run.output)))
+        log = km.log_since(log_start) if isinstance(km, TrackedKernelManager) else ""
+        return ChapterResult(run.chapter, time.perf_counter() - start,
+                             ChapterFailed(run.chapter, cell, exception, str(run.output)), kernel_log=log)
 
     if KERNELS.cancelled:
         return failed("kernel", "cancelled (interrupted)")
+    try:
+        return _execute(run, workdir, timeout, km, start, failed)
+    finally:
+        if own and km.has_kernel:
+            try:
+                run_sync(km.shutdown_kernel)()
+            except Exception:  # already gone
+                pass
+
+
+def _execute(run: ChapterRun, workdir: Path, timeout: int, km: Any, start: float,
+             failed: Callable[[str, str], ChapterResult]) -> ChapterResult:
     try:
         pm.execute_notebook(
             str(run.source),
@@ -256,11 +222,11 @@ def run_chapter(run: ChapterRun, workdir: Path, timeout: int, km: Any = None) ->
             request_save_on_cell_execute=False,
             execution_timeout=timeout,
             resources={"metadata": {"path": str(workdir)}},
-            # ipykernel's start-up and shut-down chatter (TCP warning, "KeyboardInterrupt caught")
-            # would bury the progress lines; errors in cells still arrive as notebook outputs.
+            # ipykernel's start-up and shut-down chatter ("KeyboardInterrupt caught") goes to the
+            # kernel's log (kernel_manager.py); errors in cells still arrive as notebook outputs.
             extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
             record_timing=False,
-            **({"km": km} if km is not None else {}),
+            km=km,
         )
         normalise(run.output)
     except PapermillExecutionError as exc:

@@ -13,8 +13,15 @@ A kernel is replaced by a fresh one (started and warmed again) when:
   still be running; the output limit: it was killed);
 - a reset found state it cannot put back (kernel_state.fingerprint differs from the warm-up's);
 - it does not answer a reset within STARTUP_TIMEOUT seconds.
+
+A kernel is also recycled (shut down after a chapter, and a fresh one started for the next), so
+that a long batch (every council in England, hundreds of chapters per kernel) does not grow
+without bound: after `max_chapters` chapters (MAX_CHAPTERS, or the environment variable
+ANNUALREPORT_KERNEL_CHAPTERS), and as soon as its resident memory (psutil's RSS of the kernel's
+process and its children) passes `max_memory_mb` (MAX_MEMORY_MB, or ANNUALREPORT_KERNEL_MEMORY_MB).
+A recycled kernel is a fresh kernel, so what a chapter gives does not depend on it.
 The chapter is reported as it would be with a fresh kernel; Ctrl-C kills every kernel (they are
-tracked in execute.KERNELS like any other).
+tracked in kernel_manager.KERNELS like any other).
 
 Several builds (in threads, or one after another) can share one pool:
 
@@ -27,6 +34,7 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import os
 import queue
 import tempfile
 import threading
@@ -35,14 +43,26 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
-from annualreport.errors import ChapterFailed
+from annualreport.errors import AnnualReportError, ChapterFailed
 
 STARTUP_TIMEOUT = 60  # seconds for a kernel to start and import what chapters use, or to answer a reset
+MAX_CHAPTERS = 50  # chapters a kernel runs before it is recycled (ANNUALREPORT_KERNEL_CHAPTERS)
+MAX_MEMORY_MB = 1024  # resident memory past which a kernel is recycled (ANNUALREPORT_KERNEL_MEMORY_MB); warm: ~200
 KERNEL_ARGUMENTS = [
     "--IPKernelApp.log_level=CRITICAL",  # as execute.run_chapter: no start-up chatter
     "--HistoryManager.hist_file=:memory:",  # as nbclient starts its kernels
 ]
 _STATE = "__import__('annualreport.execution.kernel_state', fromlist=['reset'])"
+
+
+def _setting(variable: str, default: int) -> int:
+    """A positive whole number from the environment, or `default`; a clear error when it is not one."""
+    text = os.environ.get(variable, "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or int(text) < 1:
+        raise AnnualReportError(f"environment variable {variable}={text!r}: expected a whole number of at least 1")
+    return int(text)
 
 
 class KernelUnavailable(Exception):
@@ -56,6 +76,7 @@ class WarmKernel:
         self.pool = pool
         self.km: Any = None
         self.baseline = ""
+        self.chapters = 0  # chapters run on this kernel since it started
 
     def alive(self) -> bool:
         from jupyter_core.utils import run_sync
@@ -66,9 +87,10 @@ class WarmKernel:
         """Start a kernel in a neutral folder and import what chapters use."""
         from jupyter_core.utils import run_sync
 
-        from annualreport.execution.execute import TrackedKernelManager
+        from annualreport.execution.kernel_manager import TrackedKernelManager
 
         self.km = TrackedKernelManager(kernel_name="python3")
+        self.chapters = 0
         run_sync(self.km.start_kernel)(extra_arguments=KERNEL_ARGUMENTS, cwd=tempfile.gettempdir())
         self.pool._count("started")
         self.baseline = self.evaluate(f"{_STATE}.warm_up()")
@@ -83,6 +105,29 @@ class WarmKernel:
             run_sync(km.shutdown_kernel)(now=True)
         except Exception:  # already gone: nothing to stop
             pass
+
+    def memory_mb(self) -> float:
+        """Resident memory of the kernel's process and its children, in MB (0 when there is none)."""
+        import psutil
+
+        pid = getattr(self.km.provisioner, "pid", None) if self.km is not None and self.km.provisioner else None
+        if not pid:
+            return 0.0
+        try:
+            process = psutil.Process(pid)
+            total = process.memory_info().rss
+            for child in process.children(recursive=True):
+                try:
+                    total += child.memory_info().rss
+                except psutil.Error:
+                    pass
+        except psutil.Error:
+            return 0.0
+        return total / 2**20
+
+    def worn_out(self) -> bool:
+        """Whether this kernel has run its share of chapters or holds too much memory (see module docstring)."""
+        return self.chapters >= self.pool.max_chapters or self.memory_mb() > self.pool.max_memory_mb
 
     def replace(self) -> None:
         self.stop()
@@ -150,10 +195,14 @@ class WarmKernel:
             return ChapterResult(run.chapter, time.perf_counter() - start,
                                  ChapterFailed(run.chapter, "kernel", f"{type(exc).__name__}: {exc}", str(run.output)))
         result = run_chapter(run, workdir, timeout, km=self.km)
+        self.chapters += 1
         result.seconds = time.perf_counter() - start
         if result.error is not None:  # the cell may still run (timeout) or the kernel be dead: a fresh one next
             self.stop()
             self.pool._count("replaced")
+        elif self.worn_out():  # its memory is freed now; a fresh kernel starts when the next chapter needs one
+            self.stop()
+            self.pool._count("recycled")
         return result
 
 
@@ -162,9 +211,12 @@ class KernelPool:
 
     Kernels start when the pool is entered; `__exit__` (or `close`) shuts them all down."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, max_chapters: int | None = None, max_memory_mb: float | None = None) -> None:
         self.size = max(1, size)
-        self.counts = {"started": 0, "replaced": 0}  # kernels started, and of those replacing another
+        self.max_chapters = max(1, max_chapters or _setting("ANNUALREPORT_KERNEL_CHAPTERS", MAX_CHAPTERS))
+        self.max_memory_mb = max_memory_mb or _setting("ANNUALREPORT_KERNEL_MEMORY_MB", MAX_MEMORY_MB)
+        # kernels started; of those, replacing a failed or unclean one; kernels recycled (worn out)
+        self.counts = {"started": 0, "replaced": 0, "recycled": 0}
         self._tasks: queue.SimpleQueue = queue.SimpleQueue()
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()

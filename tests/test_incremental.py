@@ -1,0 +1,85 @@
+"""Rebuilds that reuse what did not change (the executed chapters, the indicator store) give the
+bytes of a cold build: an auditor re-running a year cannot tell how the report was made."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+from conftest import copy_built, copy_project, run_cli
+
+BUILD = ("build", "-p", "lancashire", "-y", "2013-14", "--renderer", "embedded")
+REPORT = Path("build/lancashire/2013-14")
+SENTENCE = "An editor added this sentence to the training chapter this week."
+CELL_EDIT = " The front door text was edited too."
+
+
+def hashes(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def edit_narrative(project: Path) -> None:
+    """What an editor does: a narrative file for one chapter, and a markdown cell of another's notebook."""
+    narrative = project / "params" / "lancashire" / "2013-14" / "narrative"
+    narrative.mkdir(parents=True, exist_ok=True)
+    (narrative / "training.md").write_text(SENTENCE + "\n", encoding="utf-8")
+    path = project / "notebooks" / "front_door.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    next(c for c in nb.cells if c.cell_type == "markdown" and c.source.startswith("A referral")).source += CELL_EDIT
+    nbformat.write(nb, path)
+
+
+def manifest_without_statuses(folder: Path) -> dict:
+    """The manifest with each chapter's "executed" or "cached" left out: the one thing it may say differently."""
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    chapters = manifest.get("chapters", {})
+    assert chapters and all("status" in c for c in chapters.values())
+    for record in chapters.values():
+        record.pop("status")
+    return manifest
+
+
+@pytest.mark.slow
+def test_a_narrative_edit_reuses_store_and_chapters_and_gives_the_bytes_of_a_cold_build(tmp_path: Path,
+                                                                                       lancashire_build: Path) -> None:
+    project = copy_built(lancashire_build, tmp_path / "incremental")  # the report and its caches
+    edit_narrative(project)
+    proc = run_cli(project, *BUILD)
+    assert proc.returncode == 0, proc.stderr
+    assert "0 of 14 notebooks executed" in proc.stderr
+    assert "figures (unchanged: reused)" in proc.stderr  # the store was not computed again
+    incremental = project / REPORT
+    html = (incremental / "public" / "report.html").read_text(encoding="utf-8")
+    assert SENTENCE in html and CELL_EDIT.strip() in html
+
+    cold = copy_project(tmp_path / "cold")  # the same edit, built from nothing: no report, no cache
+    edit_narrative(cold)
+    proc = run_cli(cold, *BUILD, "--force")
+    assert proc.returncode == 0, proc.stderr
+    assert "14 of 14 notebooks executed" in proc.stderr
+    assert "unchanged: reused" not in proc.stderr
+    first, second = hashes(incremental), hashes(cold / REPORT)
+    assert sorted(first) == sorted(second)
+    assert [name for name in first if first[name] != second[name]] == ["manifest.json"]
+    assert manifest_without_statuses(incremental) == manifest_without_statuses(cold / REPORT)
+
+    # A changed input is a changed store key: the store is computed again.
+    path = project / "data" / "local" / "lancashire" / "2013-14" / "training.csv"
+    with path.open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    for row in rows:
+        if row["course_type"] in ("Face to face", "Total"):
+            row["attendees"] = str(int(row["attendees"]) + 1)
+    with path.open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    proc = run_cli(project, *BUILD)
+    assert proc.returncode == 0, proc.stderr
+    assert "unchanged: reused" not in proc.stderr and "training executed" in proc.stderr
+    assert "front_door cached" in proc.stderr
