@@ -442,7 +442,7 @@ class Chapter:
         note = ("The judgement says whether a change is better or worse for that indicator, as DfE's polarity "
                 "sets out. It says 'not judged' where neither direction is better.")
         if any(self.store.indicator(ind).get("local") for _, ind in self.outputs.recorded(chapters)):
-            note += " The partnership's own figures have no England figure to compare with ([z])."
+            note += f" {self.words['Body']}'s own figures have no England figure to compare with ([z])."
         write_cells(self.build_dir, self.chapter, registry)
         return Markdown(pipe_table(header, rows, [30, 8, 8, 8, 10, 10], f"Summary at a glance, {self.year}", "summary", note))
 
