@@ -107,32 +107,16 @@ class LocalView:
         return float(rows.iloc[0][measure])
 
     def figure(self, name: str, measure: str, where: dict[str, str] | None = None, period: str | None = None) -> str:
-        """One figure as printed, e.g. local.figure('lado_outcomes', 'allegations', {'outcome': 'Total'})."""
+        """One cell as printed, e.g. local.figure('cse_referrals', 'referrals', {'police_division': 'North'}).
+
+        A figure declared as a local indicator (inputs/local_indicators.py: the LADO total, the shares
+        concluded in time, attendance...) is read from the store instead, `ch.text('lado_allegations')`,
+        so it has one value in every sentence, table and the summary."""
         m = self._measure(name, measure)
         rows = self._rows(name, where, period)
         if len(rows) != 1:
             return "[x]"
         return format_value(rows.iloc[0][measure], m.unit if m.unit != "gbp" else "count", m.dp, rows.iloc[0][measure + STATE])
-
-    def share_value(self, name: str, measure: str, by: str, values: list[str], of: str = "Total") -> float | None:
-        """The percentage that the rows with `by` in `values` make of the `of` row, e.g. within 3 months."""
-        parts = [self.value(name, measure, {by: v}) for v in values]
-        total = self.value(name, measure, {by: of})
-        if total is None or not total or any(p is None for p in parts):
-            return None
-        return sum(parts) / total * 100  # type: ignore[arg-type]
-
-    def share(self, name: str, measure: str, by: str, values: list[str], of: str = "Total", decimals: int = 1) -> str:
-        """share_value as printed: '77.9%', or '[x]'."""
-        value = self.share_value(name, measure, by, values, of)
-        if value is not None:
-            return format_value(value, "percent", decimals)
-        states = [self._state(name, measure, {by: v}) for v in (*values, of)]
-        return "[c]" if "suppressed" in states else "[x]"
-
-    def _state(self, name: str, measure: str, where: dict[str, str]) -> str:
-        rows = self._rows(name, where)
-        return str(rows.iloc[0][measure + STATE]) if len(rows) == 1 else "not available"
 
     # -- tables and charts ---------------------------------------------------------------
     def _cell(self, row: pd.Series, m: Measure) -> str:

@@ -158,21 +158,6 @@ LOCAL_INDICATORS: tuple[LocalIndicator, ...] = (
 
 LOCAL_BY_ID: dict[str, LocalIndicator] = {i.id: i for i in LOCAL_INDICATORS}
 
-# The figures each chapter shows by council (with the partnership's row), in this order.
-BY_COUNCIL: dict[str, tuple[str, ...]] = {
-    "allegations": ("lado_allegations", "lado_substantiated", "lado_concluded", "lado_within_1_month", "lado_within_3_months"),
-    "outside_home": ("reported_missing", "cse_referrals", "private_fostering_notifications", "private_fostering_arrangements",
-                     "private_fostering_visited_percent"),
-    "learning": ("child_deaths_reviewed", "child_deaths_modifiable_percent"),
-}
-
-
-def count_terms(indicator: LocalIndicator) -> list[LocalIndicator]:
-    """The counts a figure is made of: itself, or a percentage's numerator and denominator."""
-    if indicator.is_share:
-        return [LOCAL_BY_ID[indicator.numerator], LOCAL_BY_ID[indicator.denominator]]  # type: ignore[index]
-    return [indicator]
-
 
 def published_terms(dataset: str) -> dict[str, list[tuple[tuple[str, tuple[str, ...]], ...]]]:
     """For a dataset: measure -> the filter values of the rows some local indicator is made of

@@ -28,7 +28,6 @@ from annualreport.inputs.local_indicators import LOCAL_BY_ID, LocalIndicator
 from annualreport.inputs.local_schema import DATASET_BY_NAME
 from annualreport.store.national import State
 
-Key = tuple[str, str, str, int]  # (indicator, area_type, area_code, time_period), as the store's keys
 LOCAL_SOURCE = "local input"
 
 
