@@ -13,7 +13,8 @@ So kernels talk over ZeroMQ's `ipc` transport: Unix sockets in a folder of their
 `tempfile.mkdtemp` (so no other kernel or process uses the same names) and given by absolute path
 (a kernel starts in another working folder than ours; a relative ipc path would name another
 socket, and the client would wait for ever). Nothing is chosen and then released, so there is
-nothing to race for. The folder is removed when the kernel is shut down.
+nothing to race for. The folder is removed when the kernel is shut down; one left by a process
+that was killed is removed by the next process that starts a kernel (`sweep`).
 
 What the kernel process itself prints (ipykernel's warnings, a thread's traceback; not the
 chapter's output, which arrives as messages) goes to a log file in that folder rather than the
