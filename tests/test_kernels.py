@@ -6,8 +6,10 @@ seen in the CLI's stderr): these tests take the port at exactly that moment."""
 
 from __future__ import annotations
 
+import os
 import socket
 import stat
+import subprocess
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -17,7 +19,7 @@ import pytest
 from jupyter_core.utils import run_sync
 
 from annualreport.execution.execute import ChapterRun, run_chapter
-from annualreport.execution.kernel_manager import TrackedKernelManager
+from annualreport.execution.kernel_manager import LOG, PREFIX, TrackedKernelManager, sweep
 from annualreport.execution.pool import KernelPool
 
 ARGS = ["--IPKernelApp.log_level=CRITICAL"]
@@ -130,3 +132,17 @@ def test_a_temporary_folder_too_long_for_a_unix_socket_is_not_used(tmp_path: Pat
         kc.stop_channels()
     finally:
         run_sync(km.shutdown_kernel)(now=True)
+
+
+def test_kernel_folders_left_by_a_process_that_was_killed_are_removed(tmp_path: Path) -> None:
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    stale = tmp_path / f"{PREFIX}{gone.pid}-x1"  # its kernels ended with it; SIGKILL left the folder
+    stale.mkdir()
+    (stale / LOG).write_text("")
+    running = tmp_path / f"{PREFIX}{os.getppid()}-x2"  # a process still running: its kernels may be too
+    running.mkdir()
+    other = tmp_path / "annualreport-kernel-notes"
+    other.mkdir()
+    sweep(tmp_path)
+    assert not stale.exists() and running.exists() and other.exists()

@@ -116,19 +116,22 @@ def run_local(project: Project, specs: list[ReportSpec], options: BuildOptions, 
     summary = BatchSummary()
     start = time.perf_counter()
     jobs = options.jobs or os.cpu_count() or 1
+    # Kernels start when a report first needs one (build_report warms them up for a first build):
+    # a rebuild that only re-renders (a narrative edit) starts none.
+    pool = KernelPool(jobs)
     try:
-        with KernelPool(jobs) as pool:
-            for i, spec in enumerate(specs, 1):
-                if len(specs) > 1:
-                    progress.say(spec.label, f"building report {i} of {len(specs)}")
-                outcome = build_one(project, spec, options, pool, progress)
-                summary.outcomes.append(outcome)
-                on_done(outcome, i, len(specs))
-                gc.collect()  # the report's frames and figures go now, not at some later report
+        for i, spec in enumerate(specs, 1):
+            if len(specs) > 1:
+                progress.say(spec.label, f"building report {i} of {len(specs)}")
+            outcome = build_one(project, spec, options, pool, progress)
+            summary.outcomes.append(outcome)
+            on_done(outcome, i, len(specs))
+            gc.collect()  # the report's frames and figures go now, not at some later report
     except KeyboardInterrupt:
         summary.interrupted = True
         raise
     finally:
+        pool.close()
         summary.seconds = time.perf_counter() - start
     return summary
 

@@ -110,23 +110,11 @@ class ChapterCache:
             self.fault(e)
 
     def _put(self, key: str, notebook: Path, workdir: Path, chapter: str) -> None:
-        entry = self._entry(key)
-        if entry.exists():
-            return
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{key[:12]}-", dir=entry.parent))
-        try:
+        def fill(tmp: Path) -> None:
             shutil.copyfile(notebook, tmp / NOTEBOOK)
-            for path in produced_files(workdir, chapter):
-                dest = tmp / FILES / path.relative_to(workdir)
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(path, dest)
-            os.rename(tmp, entry)
-        except OSError:
-            if not (entry / NOTEBOOK).is_file():
-                raise
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+            copy_files(produced_files(workdir, chapter), workdir, tmp / FILES)
+
+        write_entry(self._entry(key), NOTEBOOK, fill)
 
     def restore(self, key: str, source: Path, output: Path, workdir: Path) -> None:
         """Write the cached executed notebook, with the source's current markdown, and its files."""
@@ -134,12 +122,33 @@ class ChapterCache:
         executed = nbformat.read(entry / NOTEBOOK, as_version=4)
         nbformat.write(merge_markdown(nbformat.read(source, as_version=4), executed), output)
         files = entry / FILES
-        if files.is_dir():
-            for path in sorted(files.rglob("*")):
-                if path.is_file():
-                    dest = workdir / path.relative_to(files)
-                    dest.parent.mkdir(parents=True, exist_ok=True)
-                    shutil.copyfile(path, dest)
+        copy_files(sorted(p for p in files.rglob("*") if p.is_file()), files, workdir)
+
+
+def copy_files(paths: list[Path], source: Path, dest: Path) -> None:
+    """Copy each of `paths` (files inside `source`) to the same place inside `dest`."""
+    for path in paths:
+        target = dest / path.relative_to(source)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
+
+
+def write_entry(entry: Path, marker: str, fill: Callable[[Path], None]) -> None:
+    """Write a cache entry whole or not at all: `fill` writes it into a temporary folder beside
+    `entry`, which is then renamed into place. An entry already there (`marker`, a file every
+    entry holds, is in it), or put there meanwhile by a concurrent build, wins."""
+    if entry.exists():
+        return
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{entry.name[:12]}-", dir=entry.parent))
+    try:
+        fill(tmp)
+        os.rename(tmp, entry)
+    except OSError:
+        if not (entry / marker).is_file():
+            raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def merge_markdown(source: nbformat.NotebookNode, executed: nbformat.NotebookNode) -> nbformat.NotebookNode:

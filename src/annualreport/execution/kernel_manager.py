@@ -13,7 +13,8 @@ So kernels talk over ZeroMQ's `ipc` transport: Unix sockets in a folder of their
 `tempfile.mkdtemp` (so no other kernel or process uses the same names) and given by absolute path
 (a kernel starts in another working folder than ours; a relative ipc path would name another
 socket, and the client would wait for ever). Nothing is chosen and then released, so there is
-nothing to race for. The folder is removed when the kernel is shut down.
+nothing to race for. The folder is removed when the kernel is shut down; one left by a process
+that was killed is removed by the next process that starts a kernel (`sweep`).
 
 What the kernel process itself prints (ipykernel's warnings, a thread's traceback; not the
 chapter's output, which arrives as messages) goes to a log file in that folder rather than the
@@ -79,14 +80,38 @@ def kill(km: AsyncKernelManager) -> None:
             pass
 
 
+PREFIX = "annualreport-kernel-"  # then the pid of the process that started the kernel, "-" and a random part
+_swept: set[str] = set()  # the folders whose stale kernel folders this process has removed
+
+
 def _private_folder() -> Path:
     """A new folder only this user can enter, in the temporary folder, or in /tmp when the
     temporary folder's path is too long for a Unix socket inside it."""
-    folder = Path(tempfile.mkdtemp(prefix="annualreport-kernel-"))
+    folder = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-"))
     if len(os.fsencode(folder / f"{SOCKETS}-00000")) > SOCKET_PATH_MAX and Path("/tmp").is_dir():
         folder.rmdir()
-        folder = Path(tempfile.mkdtemp(prefix="annualreport-kernel-", dir="/tmp"))
+        folder = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-", dir="/tmp"))
+    if str(folder.parent) not in _swept:
+        _swept.add(str(folder.parent))
+        sweep(folder.parent)
     return folder
+
+
+def sweep(parent: Path) -> None:
+    """Remove the kernel folders left in `parent` by processes that no longer run (a build killed
+    with SIGKILL cannot remove its own; its kernels end with it)."""
+    for folder in parent.glob(f"{PREFIX}*-*"):
+        pid = folder.name[len(PREFIX):].split("-", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            if folder.stat().st_uid != os.getuid():
+                continue
+            os.kill(int(pid), 0)
+        except ProcessLookupError:  # its process is gone
+            shutil.rmtree(folder, ignore_errors=True)
+        except OSError:  # alive (another user's pid), or unreadable: not ours to remove
+            continue
 
 
 class TrackedKernelManager(AsyncKernelManager):

@@ -297,7 +297,7 @@ class LazyPool:
 
     def warm(self) -> None:
         """Start the kernels now (while the store is built), not when the first chapter needs one."""
-        self.get()
+        self.get().start()
 
     def get(self) -> "KernelPool":
         if self.shared is not None:

@@ -22,13 +22,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import pickle
-import shutil
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Protocol
 
+from annualreport.execution.cache import copy_files, write_entry
 from annualreport.inputs.params import ReportParams
 from annualreport.project import Project
 from annualreport.provenance.hashes import sha256_file
@@ -103,11 +101,7 @@ class StoreCache:
                 return None
             with open(entry / OBJECT, "rb") as f:
                 store = pickle.load(f)
-            for path in sorted((entry / FILES).rglob("*")):
-                if path.is_file():
-                    dest = work / path.relative_to(entry / FILES)
-                    dest.parent.mkdir(parents=True, exist_ok=True)
-                    shutil.copyfile(path, dest)
+            copy_files(sorted(p for p in (entry / FILES).rglob("*") if p.is_file()), entry / FILES, work)
             return store
         except OSError as e:
             self.faults.fault(e)
@@ -116,21 +110,9 @@ class StoreCache:
             return None
 
     def _put(self, key: str, work: Path, written: list[Path], store: "Store") -> None:
-        entry = self._entry(key)
-        if entry.exists():
-            return
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{key[:12]}-", dir=entry.parent))
-        try:
-            for path in written:
-                dest = tmp / FILES / path.relative_to(work)
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(path, dest)
+        def fill(tmp: Path) -> None:
+            copy_files(written, work, tmp / FILES)
             with open(tmp / OBJECT, "wb") as f:
                 pickle.dump(store, f, protocol=pickle.HIGHEST_PROTOCOL)
-            os.rename(tmp, entry)
-        except OSError:
-            if not (entry / OBJECT).is_file():
-                raise
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+
+        write_entry(self._entry(key), OBJECT, fill)
