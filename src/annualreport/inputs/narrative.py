@@ -113,6 +113,9 @@ def meanings(store: Store, names: list[str]) -> dict[str, str]:
         if not suffix:
             out[name] = GENERAL.get(name, "")
             continue
+        if ind == "framework":
+            out[name] = "a word of the year's framework (LSCB up to 2018-19, safeguarding partners after)"
+            continue
         info = store.meta["indicators"][ind]
         kind = "the partnership's own figure" if info.get("local") else "national statistics"
         out[name] = f"{info['title']} ({kind}): {SUFFIXES[suffix]}"

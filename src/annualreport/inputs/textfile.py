@@ -42,11 +42,10 @@ class TextFileError(InputError):
     says what is wrong in a few words ("not a text file", "too large") and `detail` what was found."""
 
     def __init__(self, label: str, kind: str, detail: str, line: int | None = None):
+        super().__init__(f"{label}{f', line {line}' if line else ''}: {kind}: {detail}", kind=kind)
         self.label = label
-        self.kind = kind
         self.detail = detail
         self.line = line
-        super().__init__(f"{label}{f', line {line}' if line else ''}: {kind}: {detail}")
 
 
 @dataclass(frozen=True)
