@@ -257,13 +257,15 @@ def build_report(project: Project, partnership: str, year: str, renderer: str = 
     jobs = jobs or os.cpu_count() or 1
     kernels = LazyPool(jobs, pool)
     try:
-        if force or not (target / MANIFEST).is_file():  # a first build executes every chapter: warm up meanwhile
-            kernels.warm()
         cache = ChapterCache(project.build_dir / ".cache" / "chapters", warn=lambda line: progress.say(label, line))
         environment = environment_digest(project)
         stores = StoreCache(project.build_dir / ".cache" / "store", faults=cache)
-        store, reused = stores.store(store_key(project, params, environment, missing), work,
-                                     lambda: build_store(project, params, work), force)
+        key = store_key(project, params, environment, missing)
+        if force or not (target / MANIFEST).is_file():  # a first build executes every chapter: warm up meanwhile
+            kernels.warm()
+        elif not stores.has(key):  # an input changed: a chapter will likely execute; one kernel warms up meanwhile
+            kernels.warm(1)
+        store, reused = stores.store(key, work, lambda: build_store(project, params, work), force)
         copy_inputs(project, params, work, missing)
         lap("store")
         progress.say(label, f"indicator store: {len(store.frame)} figures" + (" (unchanged: reused)" if reused else ""))
