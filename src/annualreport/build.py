@@ -25,7 +25,7 @@ from annualreport.render.book import write_book
 from annualreport.execution.cache import ChapterCache, chapter_key, code_digest, sha256_file
 from annualreport.inputs.checks import ALL_INPUTS, blocking, check_inputs, local_folder
 from annualreport.errors import AnnualReportError, BuildFolderError, ChapterFailed, DirtyTree, InputProblems
-from annualreport.execution.execute import ChapterResult, ChapterRun, run_chapters
+from annualreport.execution.chapter_run import ChapterResult, ChapterRun
 from annualreport.inputs.local_data import INPUTS, NOT_PROVIDED, copy_local_inputs
 from annualreport.inputs.local_schema import DATASET_BY_NAME, TEXT_BY_NAME
 from annualreport.inputs.names import check_names
@@ -185,6 +185,8 @@ def run_wave(runs: list[ChapterRun], work: Path, cache: ChapterCache, environmen
         done(result)
 
     if to_run:
+        from annualreport.execution.execute import run_chapters  # papermill: only when a chapter executes
+
         run_chapters(to_run, work, kernels.jobs, timeout, executed, pool=kernels.get())
 
 
