@@ -6,12 +6,18 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
+import threading
+import time
 from pathlib import Path
+from typing import Any, Callable
 
 import nbformat
+import psutil
 import pytest
 from conftest import REPO, copy_built, copy_project, run_cli
 
+from annualreport.execution.batch import BuildOptions, ReportSpec, run_local
+from annualreport.execution.progress import Progress
 from annualreport.project import Project
 
 sys.path.insert(0, str(REPO / "bench"))
@@ -79,3 +85,52 @@ def test_a_narrative_edit_reuses_store_and_chapters_and_gives_the_bytes_of_a_col
     assert proc.returncode == 0, proc.stderr
     assert "unchanged: reused" not in proc.stderr and "training executed" in proc.stderr
     assert "front_door cached" in proc.stderr
+
+
+def kernels_seen_while(action: Callable[[], Any]) -> tuple[Any, int]:
+    """Run `action`, watching this process's children: its result, and how many kernels it started."""
+    seen: set[int] = set()
+    done = threading.Event()
+
+    def watch() -> None:
+        me = psutil.Process()
+        while not done.is_set():
+            for child in me.children(recursive=True):
+                try:
+                    if "ipykernel_launcher" in " ".join(child.cmdline()):
+                        seen.add(child.pid)
+                except psutil.Error:
+                    pass
+            time.sleep(0.05)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        return action(), len(seen)
+    finally:
+        done.set()
+        watcher.join()
+
+
+@pytest.mark.slow
+def test_a_narrative_edit_starts_no_kernel(tmp_path: Path, lancashire_build: Path) -> None:
+    project = copy_built(lancashire_build, tmp_path / "project")
+    edit_narrative(project)
+    outcomes: list = []
+    spec = ReportSpec("lancashire", "2013-14")
+    _, kernels = kernels_seen_while(lambda: run_local(  # as the command runs a build
+        Project(project), [spec], BuildOptions(renderer="embedded"), Progress(quiet=True),
+        lambda outcome, i, n: outcomes.append(outcome)))
+    assert [o.error for o in outcomes] == [None] and outcomes[0].executed == 0
+    assert kernels == 0
+    # and a chapter that must execute does start one (so the watch above would have seen it)
+    add = project / "notebooks" / "training.ipynb"
+    nb = nbformat.read(add, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell("x = 1"))
+    nbformat.write(nb, add)
+    outcomes.clear()
+    _, kernels = kernels_seen_while(lambda: run_local(
+        Project(project), [spec], BuildOptions(renderer="embedded"), Progress(quiet=True),
+        lambda outcome, i, n: outcomes.append(outcome)))
+    assert [o.error for o in outcomes] == [None] and outcomes[0].executed == 1
+    assert kernels == 1

@@ -180,3 +180,21 @@ def test_a_kernel_past_its_memory_limit_is_recycled_and_a_bad_limit_is_named(sto
     monkeypatch.setenv("ANNUALREPORT_KERNEL_CHAPTERS", "fifty")
     with pytest.raises(AnnualReportError, match="ANNUALREPORT_KERNEL_CHAPTERS='fifty': expected a whole number"):
         KernelPool(1)
+
+
+def test_kernels_start_only_as_chapters_need_them(store_folder: Path, tmp_path: Path) -> None:
+    sources = tmp_path / "notebooks"
+    sources.mkdir()
+    pid = notebook(sources / "pid.ipynb", "import os\nprint(os.getpid())")
+    folder = fresh_folder(store_folder, tmp_path / "warm")
+    pool = KernelPool(2)
+    try:
+        assert pool.counts["started"] == 0  # made, not started: a build that executes nothing starts none
+        for _ in range(2):  # one chapter at a time: one kernel is enough
+            assert pool.submit(chapter(pid, folder), folder, 60).result().error is None
+        assert pool.counts["started"] == 1
+        both = [pool.submit(chapter(pid, folder), folder, 60) for _ in range(2)]  # two at once: the second kernel
+        assert all(f.result().error is None for f in both)
+        assert pool.counts["started"] == 2
+    finally:
+        pool.close()

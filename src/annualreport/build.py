@@ -25,7 +25,7 @@ from annualreport.render.book import write_book
 from annualreport.execution.cache import ChapterCache, chapter_key, code_digest, sha256_file
 from annualreport.inputs.checks import ALL_INPUTS, blocking, check_inputs, local_folder
 from annualreport.errors import AnnualReportError, BuildFolderError, ChapterFailed, DirtyTree, InputProblems
-from annualreport.execution.execute import ChapterResult, ChapterRun, run_chapters
+from annualreport.execution.chapter_run import ChapterResult, ChapterRun
 from annualreport.inputs.local_data import INPUTS, NOT_PROVIDED, copy_local_inputs
 from annualreport.inputs.framework import inputs_of
 from annualreport.inputs.local_schema import DATASET_BY_NAME, TEXT_BY_NAME
@@ -187,6 +187,8 @@ def run_wave(runs: list[ChapterRun], work: Path, cache: ChapterCache, environmen
         done(result)
 
     if to_run:
+        from annualreport.execution.execute import run_chapters  # papermill: only when a chapter executes
+
         run_chapters(to_run, work, kernels.jobs, timeout, executed, pool=kernels.get())
 
 
@@ -259,15 +261,17 @@ def build_report(project: Project, partnership: str, year: str, renderer: str = 
     jobs = jobs or os.cpu_count() or 1
     kernels = LazyPool(jobs, pool)
     try:
-        if force or not (target / MANIFEST).is_file():  # a first build executes every chapter: warm up meanwhile
-            kernels.warm()
-        copy_inputs(project, params, work, missing)
         cache = ChapterCache(project.build_dir / ".cache" / "chapters", warn=lambda line: progress.say(label, line))
         environment = environment_digest(project)
         stores = StoreCache(project.build_dir / ".cache" / "store", faults=cache)
+        key = store_key(project, params, environment, missing)
+        if force or not (target / MANIFEST).is_file():  # a first build executes every chapter: warm up meanwhile
+            kernels.warm()
+        elif not stores.has(key):  # an input changed: a chapter will likely execute; one kernel warms up meanwhile
+            kernels.warm(1)
+        copy_inputs(project, params, work, missing)
         # Local figures are read from the build's own copy of the inputs (copied above).
-        store, reused = stores.store(store_key(project, params, environment, missing), work,
-                                     lambda: build_store(project, params, work, work / INPUTS), force)
+        store, reused = stores.store(key, work, lambda: build_store(project, params, work, work / INPUTS), force)
         lap("store")
         progress.say(label, f"indicator store: {len(store.frame)} figures" + (" (unchanged: reused)" if reused else ""))
         chapters = params.report.chapters

@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import time
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed, wait
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -37,6 +36,7 @@ from papermill.utils import merge_kwargs, remove_args
 from traitlets import Integer
 
 from annualreport.errors import ChapterFailed
+from annualreport.execution.chapter_run import ChapterResult, ChapterRun
 from annualreport.execution.kernel_manager import KERNELS, TrackedKernelManager, kill
 
 if TYPE_CHECKING:
@@ -122,26 +122,6 @@ class BoundedEngine(NBClientEngine):
 
 
 papermill_engines.register(ENGINE, BoundedEngine)
-
-
-@dataclass(frozen=True)
-class ChapterRun:
-    """One notebook to execute: source, where the executed copy goes, and its parameters."""
-
-    chapter: str
-    source: Path
-    output: Path
-    parameters: dict[str, Any]
-
-
-@dataclass
-class ChapterResult:
-    chapter: str
-    seconds: float
-    error: ChapterFailed | None = None
-    status: str = "executed"  # or "cached"
-    key: str = ""
-    kernel_log: str = ""  # what the kernel process printed while a failed chapter ran (kernel_manager.py)
 
 
 def _cell_description(notebook: Path, source: str | None, index: int | None) -> str:

@@ -221,6 +221,7 @@ class KernelPool:
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
         self._closed = False
+        self._pending = 0  # chapters submitted and not yet done
 
     def __enter__(self) -> "KernelPool":
         self.start()
@@ -233,16 +234,17 @@ class KernelPool:
         with self._lock:
             self.counts[what] += 1
 
-    def start(self) -> None:
-        """Start the kernels (each in its own thread) if not started yet."""
+    def start(self, count: int | None = None) -> None:
+        """Start kernels (each in its own thread) until `count` of them (at most `size`; by default
+        `size`) have been started."""
         with self._lock:
             if self._closed:
                 raise RuntimeError("the kernel pool is closed")
-            if self._threads:
-                return
-            self._threads = [threading.Thread(target=self._serve, name=f"kernel-{i}", daemon=True)
-                             for i in range(self.size)]
-        for thread in self._threads:
+            wanted = min(self.size, self.size if count is None else count)
+            new = [threading.Thread(target=self._serve, name=f"kernel-{i}", daemon=True)
+                   for i in range(len(self._threads), wanted)]
+            self._threads += new
+        for thread in new:
             thread.start()
 
     def _serve(self) -> None:
@@ -257,18 +259,31 @@ class KernelPool:
                 if task is None:
                     return
                 future, run, workdir, timeout = task
-                if not future.set_running_or_notify_cancel():
+                if not future.set_running_or_notify_cancel():  # cancelled while queued
+                    self._finished()
                     continue
                 try:
-                    future.set_result(kernel.run(run, workdir, timeout))
+                    result = kernel.run(run, workdir, timeout)
                 except BaseException as exc:
+                    self._finished()
                     future.set_exception(exc)
+                else:
+                    self._finished()  # before the caller hears of it: its next chapter may come at once
+                    future.set_result(result)
         finally:
             kernel.stop()
 
+    def _finished(self) -> None:
+        with self._lock:
+            self._pending -= 1
+
     def submit(self, run: Any, workdir: Path, timeout: int) -> "Future[Any]":
-        """Queue one chapter (an execute.ChapterRun); the future gives its execute.ChapterResult."""
-        self.start()
+        """Queue one chapter (an execute.ChapterRun); the future gives its execute.ChapterResult.
+        A kernel is started for it when every kernel started so far has a chapter (up to `size`)."""
+        with self._lock:
+            self._pending += 1
+            pending = self._pending
+        self.start(pending)
         future: Future = Future()
         self._tasks.put((future, run, workdir, timeout))
         return future
@@ -295,16 +310,17 @@ class LazyPool:
         self.shared = shared
         self.own: KernelPool | None = None
 
-    def warm(self) -> None:
-        """Start the kernels now (while the store is built), not when the first chapter needs one."""
-        self.get().start()
+    def warm(self, count: int | None = None) -> None:
+        """Start `count` kernels (by default all) now, while the store is built, rather than when
+        chapters first need them."""
+        self.get().start(count)
 
     def get(self) -> "KernelPool":
+        """The pool (its kernels start when warmed, or as chapters are submitted)."""
         if self.shared is not None:
             return self.shared
         if self.own is None:
             self.own = KernelPool(self.jobs)
-            self.own.start()
         return self.own
 
     def close(self) -> None:

@@ -78,6 +78,13 @@ class StoreCache:
     def _entry(self, key: str) -> Path:
         return self.root / key[:2] / key
 
+    def has(self, key: str) -> bool:
+        """Whether the cache holds the store for `key` (as far as can be told without reading it)."""
+        try:
+            return not self.faults.off and (self._entry(key) / OBJECT).is_file()
+        except OSError:
+            return False
+
     def store(self, key: str, work: Path, build: Callable[[], "Store"], force: bool = False) -> tuple["Store", bool]:
         """The store for `key` in the build folder `work`: copied from the cache, or made by `build`
         (which writes its files into `work`) and then cached. Returns the store and whether it was reused."""
