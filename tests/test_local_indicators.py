@@ -179,3 +179,26 @@ def test_a_share_of_a_suppressed_count_is_suppressed_never_not_available(tmp_pat
     assert local.figure(share, "member", "850", 2023).state == "not available"  # 'x' visits: [x]
     assert local.figure(share, "partnership", "partnership", 2023).state == "suppressed"  # x and c: [c]
     assert local.figure(LOCAL_BY_ID["private_fostering_notifications"], "partnership", "partnership", 2023).value == 52
+
+
+def test_a_council_s_lado_files_that_disagree_fail_check_naming_both(project: Path) -> None:
+    """In the four-council fixture, one council's outcomes total no longer matches its sector total (the
+    outcomes file still adds up on its own): `check` names both files, rows and totals, and the council."""
+    copy_fixture(project)
+    path = project / "data" / "local" / "hipss" / "2022-23" / "lado_outcomes.csv"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    prefix = "202223,Financial year,Local authority,851,Portsmouth (SYNTHETIC),"
+    for i, line in enumerate(lines):
+        if line.startswith(prefix + "Awaiting outcome,"):
+            lines[i] = line.replace(line.rsplit(",", 1)[1], str(int(line.rsplit(",", 1)[1]) - 1) + "\n")
+        if line.startswith(prefix + "Total,"):
+            total_row, total = i + 1, int(line.rsplit(",", 1)[1])
+            lines[i] = f"{prefix}Total,{total - 1}\n"
+    path.write_text("".join(lines), encoding="utf-8")
+    proc = run_cli(project, "check", "-p", "hipss", "-y", "2022-23")
+    assert proc.returncode == 1
+    faults = [line for line in proc.stdout.splitlines() if "files disagree" in line]
+    assert len(faults) == 1, proc.stdout
+    assert f"lado_outcomes.csv, row {total_row}, column 'allegations'" in faults[0]
+    assert f"(Total) {total - 1} but lado_allegations_by_sector.csv row" in faults[0]
+    assert f"(Total) {total}, for Portsmouth (SYNTHETIC) 2022-23" in faults[0]

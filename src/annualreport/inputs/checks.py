@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
 
 from annualreport.chapters.fmt import round_half_up
-from annualreport.inputs.framework import inputs_of
+from annualreport.inputs.framework import input_title, inputs_of
 from annualreport.inputs.local_data import text_items
 from annualreport.inputs.local_schema import (
     DATASETS,
@@ -479,7 +479,8 @@ def missing_inputs(ctx: Context) -> list[Problem]:
     for d in DATASETS:
         path = ctx.folder / f"{d.name}.csv"
         if not path.is_file() and not path.is_symlink() and d.name not in ctx.params.report.not_provided:
-            problems.append(Problem(ctx.label(path), None, None, "no file", f"{d.title} (`annualreport template` writes a blank one)",
+            title = input_title(d.name, ctx.params.report.year)  # in the words of the year's framework
+            problems.append(Problem(ctx.label(path), None, None, "no file", f"{title} (`annualreport template` writes a blank one)",
                                     "missing file", d.name))
     return problems
 
