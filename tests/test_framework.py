@@ -175,3 +175,18 @@ def test_check_reads_the_new_inputs_like_the_others(project: Path) -> None:
     assert by_file["reviews.yml", "unknown status"].line == 4 and "LCSPR commissioned" in by_file["reviews.yml", "unknown status"].expected
     assert "'learning' (misspelt key)" in by_file["reviews.yml", "unknown key"].expected
     assert by_file["voice.yml", "no items"].input == "voice.yml"  # blank template: not provided yet, for a draft
+
+
+def test_template_writes_the_inputs_of_the_year_s_chapters_only(project: Path) -> None:
+    """An LSCB year gets no safeguarding-partners text inputs; a partners year gets them, titled in its words."""
+    from conftest import run_cli
+
+    for year, folder in (("2017-18", "lancashire"), ("2023-24", "kingston-richmond")):
+        made = run_cli(project, "template", "-p", folder, "-y", year, "--project", str(project))
+        assert made.returncode == 0, made.stderr
+    lscb = project / "data" / "local" / "lancashire" / "2017-18"
+    partners = project / "data" / "local" / "kingston-richmond" / "2023-24"
+    assert not (lscb / "scrutiny.yml").exists() and (lscb / "board_attendance.csv").exists()
+    assert "scrutiny.yml" not in (lscb / "README.md").read_text(encoding="utf-8")
+    assert (partners / "scrutiny.yml").exists() and (partners / "reviews.yml").exists()
+    assert "Attendance at partnership meetings by agency" in (partners / "README.md").read_text(encoding="utf-8")

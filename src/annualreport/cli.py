@@ -206,14 +206,16 @@ def check(partnership: str, year: str, project_dir: str | None) -> None:
 @main.command()
 @partnership_year
 def template(partnership: str, year: str, project_dir: str | None) -> None:
-    """Write blank, documented local-input files to data/local/<partnership>/<year>/ (never overwrites)."""
+    """Write blank, documented local-input files to data/local/<partnership>/<year>/ (never overwrites),
+    for the inputs the year's chapters show."""
     from annualreport.inputs.checks import local_folder
+    from annualreport.inputs.framework import inputs_of
     from annualreport.inputs.local_template import write_templates
 
-    project, _ = _params_or_exit(project_dir, partnership, year)
+    project, params = _params_or_exit(project_dir, partnership, year)
     folder = local_folder(project, partnership, year)
-    try:
-        written = write_templates(folder, partnership, year, root=project.root)
+    try:  # the inputs the report's chapters show: an LSCB year gets no scrutiny.yml, and so on
+        written = write_templates(folder, partnership, year, root=project.root, inputs=inputs_of(params.report.chapters))
     except AnnualReportError as e:
         click.echo(f"error: {e}", err=True)
         sys.exit(2)

@@ -206,7 +206,7 @@ TEXT_INPUTS: tuple[TextInput, ...] = (
         statuses=("achieved", "partly achieved", "not achieved", "ongoing", "planned"),
     ),
     TextInput(
-        "challenge_log.yml", "Challenge log", "Challenges the board raised with partners, and the response.",
+        "challenge_log.yml", "Challenge log", "Challenges raised with partner agencies (by the board or the partnership), and their response.",
         "quality_assurance",
         "items:\n  - raised_with: Health\n    issue: Attendance at child protection conferences\n"
         "    response: Named lead appointed\n    status: resolved\n",

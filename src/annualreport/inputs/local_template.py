@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from annualreport.inputs.framework import input_title
 from annualreport.inputs.local_schema import (
     DATASETS,
     STANDARD_COLUMNS,
@@ -34,7 +35,8 @@ def write_csv(path: Path, header: tuple[str, ...], rows: list[dict[str, str]]) -
         writer.writerows(rows)
 
 
-def readme(year: str, partnership: str) -> str:
+def readme(year: str, partnership: str, inputs: set[str] | None = None) -> str:
+    """The folder's README: the file formats, then each input (those in `inputs`, else all) described."""
     code = time_period_code(year)
     lines = [
         f"# Local inputs: {partnership}, {year}",
@@ -72,8 +74,8 @@ def readme(year: str, partnership: str) -> str:
         "list the input under `not_provided` with the reason.",
         "",
     ]
-    for d in DATASETS:
-        lines += [f"### {d.name}.csv: {d.title}", "", d.description, ""]
+    for d in _chosen(DATASETS, inputs):
+        lines += [f"### {d.name}.csv: {input_title(d.name, year)}", "", d.description, ""]
         for f in d.filters:
             lines.append(f"- filter `{f.name}`: {f.label} ({f.hint})")
         for m in d.measures:
@@ -83,15 +85,21 @@ def readme(year: str, partnership: str) -> str:
             lines.append(f"- indicator `{m.name}`: {m.label} ({m.unit}, {m.dp} decimal places{derived})")
         lines.append("")
     lines += ["## Lists and text: YAML", ""]
-    for t in TEXT_INPUTS:
-        lines += [f"### {t.name}: {t.title}", "", t.description, ""]
+    for t in _chosen(TEXT_INPUTS, inputs):
+        lines += [f"### {t.name}: {input_title(t.name, year)}", "", t.description, ""]
         lines += [f"- `{k}`: {v}" for k, v in t.item_keys.items()]
         lines.append("")
     return "\n".join(lines)
 
 
-def write_templates(dest: Path, partnership: str, year: str, root: Path | None = None) -> list[Path]:
-    """Write blank CSVs with their .meta.csv, commented YAML examples and a README into dest.
+def _chosen(specs: tuple, inputs: set[str] | None) -> list:
+    return [s for s in specs if inputs is None or s.name in inputs]
+
+
+def write_templates(dest: Path, partnership: str, year: str, root: Path | None = None,
+                    inputs: set[str] | None = None) -> list[Path]:
+    """Write blank CSVs with their .meta.csv, commented YAML examples and a README into dest: for the
+    inputs named in `inputs` (those of the report's chapters, framework.inputs_of), else for all.
 
     Existing files (and links, even broken ones) are never overwritten; returns the files written.
     With `root`, a dest that resolves outside it (a folder link pointing elsewhere) is refused
@@ -108,15 +116,15 @@ def write_templates(dest: Path, partnership: str, year: str, root: Path | None =
         written.append(path)
         return True
 
-    for d in DATASETS:
+    for d in _chosen(DATASETS, inputs):
         if new(dest / f"{d.name}.csv"):
             write_csv(dest / f"{d.name}.csv", d.columns, [])
         if new(dest / f"{d.name}.meta.csv"):
             write_csv(dest / f"{d.name}.meta.csv", META_COLUMNS, meta_rows(d))
-    for t in TEXT_INPUTS:
+    for t in _chosen(TEXT_INPUTS, inputs):
         if new(dest / t.name):
             example = "\n".join(f"# {line}" for line in t.example.splitlines())
             (dest / t.name).write_text(f"# {t.title}: {t.description}\n# Example:\n{example}\n{t.list_key}: []\n", encoding="utf-8")
     if new(dest / "README.md"):
-        (dest / "README.md").write_text(readme(year, partnership), encoding="utf-8")
+        (dest / "README.md").write_text(readme(year, partnership, inputs), encoding="utf-8")
     return written
