@@ -21,23 +21,14 @@ from pathlib import Path
 import pandas as pd
 
 from annualreport.chapters.compare import describe_change
-from annualreport.chapters.fmt import round_half_up
+from annualreport.chapters.fmt import period_label, round_half_up
 from annualreport.errors import AnnualReportError
 from annualreport.inputs.local_data import ANNUAL, PARTNERSHIP, STATE, public_table, read_local
 from annualreport.inputs.local_indicators import LOCAL_BY_ID, LocalIndicator
-from annualreport.inputs.local_schema import DATASET_BY_NAME
+from annualreport.inputs.local_schema import DATASET_BY_NAME, time_period_code
 from annualreport.store.national import State
 
 LOCAL_SOURCE = "local input"
-
-
-def period_code(period: int) -> str:
-    """2014 (the year ending 31 March 2014) -> '201314', the local files' time_period."""
-    return f"{period - 1}{str(period)[2:]}"
-
-
-def _year(period: int) -> str:
-    return f"{period - 1}-{str(period)[2:]}"
 
 
 @dataclass
@@ -103,10 +94,10 @@ class LocalFigures:
         table = self.table(ind.dataset)
         title = DATASET_BY_NAME[ind.dataset].title
         if table is None:
-            return LocalFigure(None, State.NOT_AVAILABLE.value, f"not available for {_year(period)}: the partnership's "
+            return LocalFigure(None, State.NOT_AVAILABLE.value, f"not available for {period_label(period)}: the partnership's "
                                f"{title[:1].lower() + title[1:]} were not provided")
         true = table.true
-        select = (true.time_period == period_code(period)) & (true.time_identifier == ANNUAL)
+        select = (true.time_period == time_period_code(period_label(period))) & (true.time_identifier == ANNUAL)
         if area_type == "member":
             select &= (true.geographic_level != PARTNERSHIP) & (true.la_code == code)
         elif (true.geographic_level == PARTNERSHIP).any():
@@ -119,12 +110,12 @@ class LocalFigures:
             expected *= len(values)
         if len(rows) != expected:
             return LocalFigure(None, State.NOT_AVAILABLE.value,
-                               f"not available for {_year(period)}: the local file {ind.dataset}.csv has no figure for that year")
+                               f"not available for {period_label(period)}: the local file {ind.dataset}.csv has no figure for that year")
         states = [true.at[r, ind.measure + STATE] for r in rows]  # type: ignore[operator]
         bad = next((s for s in states if s != State.VALUE.value), None)
         if bad is not None:
             return LocalFigure(None, bad, f"given as {'c (suppressed)' if bad == 'suppressed' else 'x'} in {ind.dataset}.csv "
-                                          f"for {_year(period)}")
+                                          f"for {period_label(period)}")
         hidden = any(table.public.at[r, ind.measure + STATE] == "suppressed" for r in rows)  # type: ignore[operator]
         how = ("the sum of the member councils' rows in " if area_type == "partnership" and table.summed else "")
         return LocalFigure(float(sum(true.at[r, ind.measure] for r in rows)), State.VALUE.value,  # type: ignore[misc]
@@ -141,7 +132,7 @@ class LocalFigures:
             return LocalFigure(None, parts[0].state, parts[0].note, hidden=hidden)
         if not den.value:
             return LocalFigure(None, State.NOT_APPLICABLE.value,
-                               f"not available for {_year(period)}: there was nothing to take a share of", hidden=hidden)
+                               f"not available for {period_label(period)}: there was nothing to take a share of", hidden=hidden)
         return LocalFigure(num.value / den.value * 100, State.VALUE.value,  # type: ignore[operator]
                            source=f"{LOCAL_SOURCE}: {ind.describe()}", hidden=hidden)
 
