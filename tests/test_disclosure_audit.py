@@ -15,7 +15,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from annualreport.publication.disclosure_audit import feasible_ranges, narrow_cells
+from annualreport.publication.disclosure_audit import feasible_ranges, narrow_cells, one_line_range
 from annualreport.publication.gate import small_counts
 from annualreport.publication.published_audit import audit_published
 from annualreport.publication.suppression import is_small, suppress
@@ -131,6 +131,30 @@ def test_two_way_every_hidden_cell_can_take_threshold_values_by_enumeration(grid
     for cell, values in brute_force_values(grid, hidden).items():
         assert cells[cell] in values
         assert len(values) >= THRESHOLD, (cell, values)
+
+
+@given(st.lists(st.tuples(st.sampled_from([-1.0, 1.0, 0.0, 2.0]), st.sampled_from([0.0, 1.0])), min_size=1, max_size=6),
+       st.integers(-20, 60), st.data())
+@settings(max_examples=200, deadline=None)
+def test_one_line_range_is_what_the_linear_programs_give(terms: list[tuple[float, float]], rhs: int,
+                                                         data: st.DataObject) -> None:
+    """The direct range of a cell under one line (used instead of the solver) against scipy's HiGHS."""
+    from scipy.optimize import linprog
+
+    row, lows = [a for a, _ in terms], [lo for _, lo in terms]
+    i = data.draw(st.integers(0, len(row) - 1))
+    c = np.zeros(len(row))
+    c[i] = 1.0
+    bounds = [(lo, None) for lo in lows]
+    low = linprog(c, A_eq=np.array([row]), b_eq=np.array([float(rhs)]), bounds=bounds, method="highs")
+    high = linprog(-c, A_eq=np.array([row]), b_eq=np.array([float(rhs)]), bounds=bounds, method="highs")
+    if low.status == 2:
+        with pytest.raises(ValueError, match="contradict"):
+            one_line_range(row, float(rhs), lows, i, "cell")
+        return
+    r = one_line_range(row, float(rhs), lows, i, "cell")
+    assert r.lo == pytest.approx(float(low.fun) if low.status == 0 else lows[i], abs=1e-7)
+    assert r.hi == (pytest.approx(-float(high.fun), abs=1e-7) if high.status == 0 else float("inf"))
 
 
 def test_brute_force_agrees_that_todays_pattern_is_disclosive() -> None:

@@ -5,8 +5,10 @@ is the sum of its parts, the partnership is the sum of its member councils, two 
 the financial year. Knowing too that a hidden count is at least 1 (zeros are never hidden) and
 that a cell published as not available is at least 0, the reader can narrow each hidden cell to
 a feasible range [lo, hi]. This module computes that range with two linear programs per hidden
-cell (minimise, maximise; scipy's HiGHS) and reports the cells whose range holds fewer than
-`threshold` whole numbers: those a reader could pin down too closely.
+cell (minimise, maximise; scipy's HiGHS), or directly when the cells linked to it form a single
+line (`one_line_range`: most tables, and every single-council report, so scipy is not even
+imported), and reports the cells whose range holds fewer than `threshold` whole numbers: those
+a reader could pin down too closely.
 
 Cells are any hashable keys. `values` holds every cell's true value (None where even the
 publisher has none, e.g. 'x'); `hidden` the cells with a value that are not shown; every other
@@ -114,8 +116,6 @@ def iter_ranges(values: Mapping[Hashable, float | None], hidden: Collection[Hash
                     constant += sign * float(values[cell])  # type: ignore[arg-type]
             rows.append(row)
             rhs.append(-constant)
-        from scipy.optimize import linprog  # here, not at the top: `check` and the CLI start without scipy
-
         bounds = [(min(1.0, float(values[v])) if v in hidden and values.get(v) is not None else 0.0, None) for v in group]
         for v in group:
             if v not in hidden:
@@ -123,6 +123,11 @@ def iter_ranges(values: Mapping[Hashable, float | None], hidden: Collection[Hash
             if not rows:
                 yield v, Range(bounds[index[v]][0], math.inf)
                 continue
+            if len(rows) == 1:  # one line: the range follows from the line itself, no solver needed
+                yield v, one_line_range(rows[0], rhs[0], [b for b, _ in bounds], index[v], v)
+                continue
+            from scipy.optimize import linprog  # here, not at the top: `check` and the CLI start without scipy
+
             c = np.zeros(len(group))
             c[index[v]] = 1.0
             low = linprog(c, A_eq=np.array(rows), b_eq=np.array(rhs), bounds=bounds, method="highs")
@@ -132,6 +137,31 @@ def iter_ranges(values: Mapping[Hashable, float | None], hidden: Collection[Hash
             lo = float(low.fun) if low.status == 0 else bounds[index[v]][0]
             hi = -float(high.fun) if high.status == 0 else math.inf
             yield v, Range(lo, hi)
+
+
+def one_line_range(row: Sequence[float], rhs: float, lows: Sequence[float], i: int, cell: Hashable) -> Range:
+    """The range of variable `i` under one equation, sum(row[j] * x[j]) = rhs, with x[j] >= lows[j]
+    and no upper bounds: what the two linear programs give, worked out directly.
+
+    The other variables' part S = sum over j != i of row[j] * x[j] can grow without bound if any of
+    them has a positive coefficient and fall without bound if any has a negative one; otherwise it
+    is bounded by their lower bounds. x[i] = (rhs - S) / row[i], and never below lows[i]. ValueError
+    when no values fit (the published cells contradict each other), as the solver's 'infeasible'.
+    """
+    others = [(a, lo) for j, (a, lo) in enumerate(zip(row, lows)) if j != i and a != 0]
+    s_lo = -math.inf if any(a < 0 for a, _ in others) else sum(a * lo for a, lo in others)
+    s_hi = math.inf if any(a > 0 for a, _ in others) else sum(a * lo for a, lo in others)
+    a = row[i]
+    if a == 0:  # x[i] is free of the line; the others must still meet it
+        feasible = s_lo - EPSILON <= rhs <= s_hi + EPSILON
+        lo, hi = lows[i], math.inf
+    else:
+        ends = sorted(((rhs - s_hi) / a, (rhs - s_lo) / a))
+        lo, hi = max(lows[i], ends[0]), ends[1]
+        feasible = hi >= lo - EPSILON
+    if not feasible:
+        raise ValueError(f"the published cells contradict each other around {cell!r}: no value fits every total")
+    return Range(float(lo), float(hi))
 
 
 def narrow_cells(values: Mapping[Hashable, float | None], hidden: Collection[Hashable], lines: Iterable[Line],
