@@ -81,7 +81,8 @@ def small_counts(public: Path, private: Path, indicators: dict[str, dict], thres
     """Every finding of the gate in `public` (what is published), using the records in `private`."""
     problems: list[Problem] = []
     truth = _true_values(private)
-    for cell in published_cells(public, private, markdown):
+    cells = list(published_cells(public, private, markdown))
+    for cell in cells:
         value = number(cell.text)
         true = truth.get(cell.ref)
         if value is not None and 0 < value < threshold:
@@ -94,7 +95,7 @@ def small_counts(public: Path, private: Path, indicators: dict[str, dict], thres
         name = f"data/{path.name}"
         if name not in registered:
             problems += _unregistered_csv(path, name, indicators, threshold)
-    audit = audit_published(public, private, threshold, markdown)
+    audit = audit_published(public, private, threshold, markdown, cells)
     for cell, r in audit.failures:
         problems.append(_finding(cell.file, cell.row, cell.column, f"{cell.text} with feasible range {r}", threshold,
                                  "suppressed count can be worked out",

@@ -58,15 +58,30 @@ def _audit(values: dict[Hashable, float | None], refs: dict[Hashable, Ref], show
     audit.result.add({refs[c]: r for c, r in ranges.items()}, threshold)
 
 
-def audit_published(public: Path, private: Path, threshold: int, markdown: str | None = None) -> PublishedAudit:
-    """Audit every count published in `public` (CSVs, report tables) against the build in `private`."""
-    cells = list(published_cells(public, private, markdown))
+def _local_table(private: Path, name: str) -> tuple[pd.DataFrame, list[Line], dict[Hashable, None]] | None:
+    """A local input as the report shows it (with the partnership's rows), its lines and unknown cells."""
+    raw = read_local(private / INPUTS, name)
+    if raw is None:
+        return None
+    frame = with_partnership_rows(raw, DATASET_BY_NAME[name])
+    return (frame, *local_lines(frame, DATASET_BY_NAME[name]))
+
+
+def audit_published(public: Path, private: Path, threshold: int, markdown: str | None = None,
+                    cells: list[PublishedCell] | None = None) -> PublishedAudit:
+    """Audit every count published in `public` (CSVs, report tables) against the build in `private`.
+
+    `cells`: the published cells (`published_cells(public, private, markdown)`), when the caller
+    has read them already."""
+    if cells is None:
+        cells = list(published_cells(public, private, markdown))
     shown, where = _states(cells)
     audit = PublishedAudit(where=where)
     audit.result.add({}, threshold)
     by_table: dict[tuple[str, ...], set[Ref]] = defaultdict(set)
     for ref in shown:
         by_table[ref[:1] if ref[0] == "store" else ref[:3]].add(ref)
+    local_tables: dict[str, tuple[pd.DataFrame, list[Line], dict[Hashable, None]] | None] = {}
     for table in sorted(by_table):
         if table[0] == "store":
             store = Store.load(private) if (private / STORE_CSV).is_file() and (private / STORE_META).is_file() else None
@@ -77,12 +92,13 @@ def audit_published(public: Path, private: Path, threshold: int, markdown: str |
             _audit(values, refs, shown, store_lines(values, store.meta["indicators"]), audit, threshold)
         else:
             _, name, measure = table
-            dataset = DATASET_BY_NAME[name]
-            raw = read_local(private / INPUTS, name)
-            if raw is None:
+            if name not in local_tables:  # one input's lines serve each of its measures
+                local_tables[name] = _local_table(private, name)
+            found = local_tables[name]
+            if found is None:
                 continue
-            frame = with_partnership_rows(raw, dataset)
-            lines, unknown = local_lines(frame, dataset)
+            frame, lines, unknown = found
+            dataset = DATASET_BY_NAME[name]
             values = {i: (None if pd.isna(v) else float(v)) for i, v in enumerate(frame[measure])}
             refs = {i: ("local", name, measure, *key) for i, key in enumerate(row_key(frame, dataset))}
             _audit(values | unknown, refs, shown, lines, audit, threshold)
