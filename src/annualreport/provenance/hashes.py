@@ -17,7 +17,14 @@ PACKAGE = Path(__file__).resolve().parents[1]  # the annualreport package
 # (which no tool can set back), so a changed file is read again; a file changed in the last
 # seconds is never remembered, since two writes within one tick of the file system's clock can
 # leave the same times (git's "racy" files).
-_HASHES: dict[tuple[int, int, int, int, int], str] = {}
+class _Memo(dict):
+    """A dict with `cache_clear`, so a warm kernel's reset empties it like any cache (kernel_state)."""
+
+    def cache_clear(self) -> None:
+        self.clear()
+
+
+_HASHES: _Memo = _Memo()  # (device, inode, size, mtime_ns, ctime_ns) -> hex digest
 _HASHES_KEPT = 8192
 _SETTLED_NS = 3 * 10**9
 

@@ -72,14 +72,28 @@ def suppress(cells: Mapping[Any, float | None], lines: Iterable[Line], threshold
 
 
 def _line_groups(lines: list[Line]) -> list[list[Line]]:
-    """Lines that share no cell are independent tables: protected (and audited) one group at a time."""
-    groups: list[tuple[set[Any], list[Line]]] = []
-    for line in lines:
-        cells = {line[0], *line[1]}
-        touching = [g for g in groups if g[0] & cells]
-        merged = (cells.union(*(g[0] for g in touching)), [ln for g in touching for ln in g[1]] + [line])
-        groups = [g for g in groups if not any(g is t for t in touching)] + [merged]
-    return [sorted(g[1], key=lines.index) for g in groups]
+    """Lines that share no cell are independent tables: protected (and audited) one group at a time.
+
+    Each group keeps its lines in their order; groups come in the order of their last line."""
+    parent = list(range(len(lines)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    owner: dict[Any, int] = {}  # a cell -> the first line it is in
+    for i, (total, parts) in enumerate(lines):
+        for cell in (total, *parts):
+            first = owner.setdefault(cell, i)
+            a, b = find(first), find(i)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    groups: dict[int, list[int]] = {}
+    for i in range(len(lines)):
+        groups.setdefault(find(i), []).append(i)
+    return [[lines[i] for i in members] for members in sorted(groups.values(), key=lambda m: m[-1])]
 
 
 def _protect(cells: Mapping[Any, float | None], lines: list[Line], threshold: int, hidden: set[Any],
@@ -131,8 +145,8 @@ def store_lines(keys: Iterable[StoreKey], indicators: Mapping[str, dict]) -> lis
 
 def store_cells(frame: pd.DataFrame) -> dict[StoreKey, float | None]:
     """Each figure of a store-like frame by key: its value, None where there is none."""
-    key = zip(frame.indicator, frame.area_type, frame.area_code, frame.time_period)
-    return dict(zip(key, (None if pd.isna(v) else float(v) for v in frame.value)))
+    key = zip(frame.indicator.tolist(), frame.area_type.tolist(), frame.area_code.tolist(), frame.time_period.tolist())
+    return dict(zip(key, (None if pd.isna(v) else float(v) for v in frame.value.tolist())))
 
 
 def public_view(frame: pd.DataFrame, indicators: Mapping[str, dict], threshold: int,

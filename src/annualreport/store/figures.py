@@ -505,7 +505,9 @@ class Store:
         looked up without scanning the whole table (a chapter asks for hundreds)."""
         if self._index is None:
             index: dict[tuple[str, str, int], list[dict]] = {}
-            for row in self.frame.to_dict("records"):
+            columns = list(self.frame.columns)
+            for values in zip(*(self.frame[c].tolist() for c in columns)):  # as to_dict("records"), faster
+                row = dict(zip(columns, values))
                 index.setdefault((row["indicator"], row["area_type"], int(row["time_period"])), []).append(row)
             self._index = index
         return self._index
