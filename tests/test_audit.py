@@ -202,3 +202,16 @@ def test_verify_help_documents_the_exit_codes() -> None:
                           cwd=Path(__file__).parents[1])
     assert re.search(r"0\s+identical", proc.stdout) and re.search(r"1\s+different", proc.stdout)
     assert re.search(r"2\s+could not rebuild", proc.stdout)
+
+
+def test_the_appendix_names_changed_files_as_typed(lancashire_build: Path) -> None:
+    """A changed file's name is text in the appendix: `render/__init__.py` is not read as bold 'init'
+    (the PDF's Typst would not compile)."""
+    import pypandoc
+
+    from annualreport.provenance.manifest import provenance_text
+
+    head = json.loads((lancashire_build / "manifest.json").read_text(encoding="utf-8"))
+    head["dirty_files"] = ["src/annualreport/render/__init__.py", "params/*draft*.yml"]
+    shown = pypandoc.convert_text(provenance_text(head), "plain", format="markdown", extra_args=["--wrap=none"])
+    assert "src/annualreport/render/__init__.py, params/*draft*.yml" in shown, shown

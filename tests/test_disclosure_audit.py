@@ -240,3 +240,20 @@ def test_a_small_count_planted_in_the_html_or_the_markdown_table_is_found(lancas
         assert (f"{file} (table tbl-allegations-table-1), row 7, column '2009-10': unsuppressed small number: "
                 "found 1; expected no count from 1 to 5 in a published file (suppress it)") in problems, problems
     assert len(problems) == 2
+
+
+def test_the_gate_reads_the_pdf_and_word_tables_from_the_renderers_reading(lancashire_build: Path, tmp_path: Path) -> None:
+    """The embedded renderer leaves pandoc's reading of the Markdown (render.DOCUMENT): the gate sees the
+    tables the PDF and Word were made from, cell for cell the HTML's, without parsing them again."""
+    from annualreport.publication.published_cells import published_cells
+    from annualreport.render import DOCUMENT
+    from annualreport.render.embedded import EmbeddedRenderer
+
+    folder = tmp_path / "report"
+    shutil.copytree(lancashire_build, folder)
+    shutil.copytree(folder / "public" / "data", folder / "data")  # where a build has its CSVs while it renders
+    EmbeddedRenderer().render(folder, year_end=2014)
+    document = json.loads((folder / DOCUMENT).read_text(encoding="utf-8"))
+    read = [c for c in published_cells(folder / "public", folder, document) if c.file.startswith("report.md")]
+    html = [c for c in published_cells(folder / "public", folder) if c.file.startswith("report.html")]
+    assert read and [(c.ref, c.text) for c in read] == [(c.ref, c.text) for c in html]

@@ -38,7 +38,7 @@ from annualreport.provenance.manifest import MANIFEST, dirty_files, lock_path, m
 from annualreport.publication.public_folder import PUBLIC, assemble_public, unexpected_public_files
 from annualreport.publication.personal_names import scan_public
 from annualreport.publication.gate import small_counts
-from annualreport.render import get_renderer
+from annualreport.render import DOCUMENT, get_renderer
 from annualreport.store.figures import KEYS_DIR, build_store, chapter_store_file
 from annualreport.store.store_cache import StoreCache, store_key
 from annualreport.provenance import uptodate
@@ -110,14 +110,15 @@ def _chapter_runs(project: Project, params: ReportParams, work: Path, chapters: 
 
 
 def gate_small_numbers(public: Path, private: Path, params: ReportParams, meta: dict, progress: Progress, label: str,
-                       markdown: Path | None = None) -> None:
+                       document: Path | None = None) -> None:
     """A final report is not built while a published file holds an unsuppressed small count or
     names a person outside the partner updates and foreword (personal_names).
 
     `public` is the folder of what is published (report.html, data/*.csv), `private` the build's
-    records and inputs; `markdown` the report's Markdown the PDF was made from, when there is one."""
-    text = markdown.read_text(encoding="utf-8") if markdown is not None and markdown.is_file() else None
-    problems = small_counts(public, private, meta["indicators"], params.report.thresholds.suppress_below, text)
+    records and inputs; `document` pandoc's reading of the Markdown the PDF and Word were made
+    from (render.DOCUMENT), when the renderer left one: their tables are checked too."""
+    read = json.loads(document.read_text(encoding="utf-8")) if document is not None and document.is_file() else None
+    problems = small_counts(public, private, meta["indicators"], params.report.thresholds.suppress_below, read)
     names = scan_public(public, params.report.names_allowed)
     if params.report.status == "final" and problems:
         raise InputProblems(problems + names, "a final report may not publish small numbers")
@@ -313,7 +314,7 @@ def build_report(project: Project, partnership: str, year: str, renderer: str = 
         stray = unexpected_public_files(work / PUBLIC)
         if stray:
             raise AnnualReportError(f"{PUBLIC}/ would hold files that are not public outputs: {', '.join(stray)}")
-        gate_small_numbers(work / PUBLIC, work, params, store.meta, progress, label, work / ".render" / "report.md")
+        gate_small_numbers(work / PUBLIC, work, params, store.meta, progress, label, work / DOCUMENT)
         shutil.rmtree(work / ".render", ignore_errors=True)  # intermediates, not part of the report
         write_manifest(work, head, chapter_records(runs, results))
         lap("render")

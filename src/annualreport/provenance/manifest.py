@@ -27,6 +27,7 @@ from annualreport.project import Project
 from annualreport.inputs.reference import SN_MODELS
 from annualreport.store.sources import CATALOG, load_catalog
 from annualreport.provenance.vcs import repository_state
+from annualreport.render.markdown_text import inline
 from annualreport.inputs.yamlfile import read_yaml
 
 MANIFEST = "manifest.json"
@@ -153,22 +154,23 @@ def _commit(state: dict) -> str:
 
 
 def provenance_text(head: dict) -> str:
-    """The manifest's facts in words, for the appendix (a public page).
+    """The manifest's facts in words, for the appendix (a public page); every name in it is
+    text, escaped (a changed file `render/__init__.py` is not bold "init").
 
     It names files but gives no hash of them: the SHA-256 of a small private input can be tested
     against guesses (issue 14), so hashes stay in manifest.json, which is kept beside public/."""
     inputs = head["inputs"]
     national = [p for p in inputs if p.startswith("data/national/")]
-    local = sorted(Path(p).name for p in inputs if p.startswith("data/local/")  # data files, not their docs
+    local = sorted(inline(Path(p).name) for p in inputs if p.startswith("data/local/")  # data files, not their docs
                    and Path(p).suffix in (".csv", ".yml", ".yaml") and not p.endswith(".meta.csv"))
     code, files = head["code"], head["project_files"]
     env = head["environment"]
-    lock = f"lock file {env['lock_file']} ({len(env['packages'])} packages)" if env["lock_sha256"] else "no lock file"
+    lock = f"lock file {inline(env['lock_file'])} ({len(env['packages'])} packages)" if env["lock_sha256"] else "no lock file"
     lines = [
         f"- **Built from these files**: {len(national)} national statistics files; "
         f"{len(local)} local input files ({', '.join(local) or 'none'}); "
         f"{len([p for p in inputs if p.startswith('notebooks/')])} chapter notebooks; and the params "
-        f"{', '.join(sorted(head['params']))}. Each file's SHA-256 is recorded in the build's manifest, which is "
+        f"{', '.join(inline(p) for p in sorted(head['params']))}. Each file's SHA-256 is recorded in the build's manifest, which is "
         "kept with the build for audit and not published.",
         f"- **Project files** (params, notebooks, narrative, data): {_commit(files)}"
         + ("." if files["commit"] else "; they are identified by the SHA-256 hashes in the build's manifest."),
@@ -177,12 +179,12 @@ def provenance_text(head: dict) -> str:
     ]
     changed = head["dirty_files"]
     if changed:
-        shown = ", ".join(changed[:8]) + (f" and {len(changed) - 8} more" if len(changed) > 8 else "")
+        shown = ", ".join(inline(c) for c in changed[:8]) + (f" and {len(changed) - 8} more" if len(changed) > 8 else "")
         lines.append(f"- **Uncommitted changes**: the code or inputs differed from the commit when this report was "
                      f"built ({len(changed)} file(s): {shown}); the manifest's hashes identify what was read.")
     lines += [
-        f"- **On this environment**: Python {env['python']}, {lock}; rendered by {head['renderer']['name']} "
-        f"({head['renderer']['version']}).",
+        f"- **On this environment**: Python {env['python']}, {lock}; rendered by {inline(head['renderer']['name'])} "
+        f"({inline(head['renderer']['version'])}).",
         "- **To check it**: the command *annualreport verify build/"
         f"{head['partnership']}/{head['year']}/manifest.json* rebuilds the report and compares every file.",
     ]

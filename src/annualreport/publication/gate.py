@@ -77,7 +77,7 @@ def _unregistered_csv(path: Path, name: str, indicators: dict[str, dict], thresh
 
 
 def small_counts(public: Path, private: Path, indicators: dict[str, dict], threshold: int,
-                 markdown: str | None = None) -> list[Problem]:
+                 markdown: str | dict | None = None) -> list[Problem]:
     """Every finding of the gate in `public` (what is published), using the records in `private`."""
     problems: list[Problem] = []
     truth = _true_values(private)

@@ -67,7 +67,7 @@ def _local_table(private: Path, name: str) -> tuple[pd.DataFrame, list[Line], di
     return (frame, *local_lines(frame, DATASET_BY_NAME[name]))
 
 
-def audit_published(public: Path, private: Path, threshold: int, markdown: str | None = None,
+def audit_published(public: Path, private: Path, threshold: int, markdown: str | dict | None = None,
                     cells: list[PublishedCell] | None = None) -> PublishedAudit:
     """Audit every count published in `public` (CSVs, report tables) against the build in `private`.
 

@@ -106,12 +106,17 @@ def _text(blocks: object) -> str:
     return " ".join("".join(out).split())
 
 
-def markdown_tables(markdown: str) -> dict[str, tuple[list[str], list[list[str]]]]:
-    """Every table with an id in a Markdown document, as pandoc reads it (header, body rows)."""
-    from annualreport.render.embedded import _pandoc
+def markdown_tables(markdown: str | dict) -> dict[str, tuple[list[str], list[list[str]]]]:
+    """Every table with an id in a Markdown document, as pandoc reads it (header, body rows).
 
-    proc = subprocess.run([_pandoc(), "--from", "markdown", "--to", "json"], input=markdown, capture_output=True,
-                          text=True, check=True)
+    `markdown` is the document's text, or pandoc's reading of it already made (its JSON AST as a
+    dict: what the embedded renderer leaves in render.DOCUMENT)."""
+    if isinstance(markdown, str):
+        from annualreport.render.embedded import _pandoc
+
+        proc = subprocess.run([_pandoc(), "--from", "markdown", "--to", "json"], input=markdown, capture_output=True,
+                              text=True, check=True)
+        markdown = json.loads(proc.stdout)
     tables: dict[str, tuple[list[str], list[list[str]]]] = {}
 
     def walk(node: object) -> None:
@@ -128,7 +133,7 @@ def markdown_tables(markdown: str) -> dict[str, tuple[list[str], list[list[str]]
             for item in node:
                 walk(item)
 
-    walk(json.loads(proc.stdout))
+    walk(markdown)
     return tables
 
 
@@ -138,11 +143,12 @@ def read_csv_rows(path: Path) -> tuple[list[str], list[list[str]]]:
     return (rows[0] if rows else []), rows[1:]
 
 
-def published_cells(public: Path, private: Path, markdown: str | None = None) -> Iterator[PublishedCell]:
+def published_cells(public: Path, private: Path, markdown: str | dict | None = None) -> Iterator[PublishedCell]:
     """Every registered count cell in every published form: CSVs and report tables.
 
     `public` holds what is published (report.html, data/*.csv), `private` the build's records;
-    `markdown` is the report's Markdown as pandoc reads it for the PDF, when there is one."""
+    `markdown` is the report's Markdown the PDF and Word were made from, when there is one (its
+    text, or pandoc's reading of it: see `markdown_tables`)."""
     registry = read_cells(private)
     html = {}
     for path in sorted([public / "report.html", *sorted((public / "_book").rglob("*.html"))]):

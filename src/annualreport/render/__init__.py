@@ -14,11 +14,18 @@ from typing import Protocol
 from annualreport.errors import RenderError
 
 
+# Where a renderer leaves pandoc's reading of the report's Markdown (its JSON AST, as the PDF and
+# Word are made from it), so that the final gate reads the tables of those outputs too
+# (publication.published_cells); removed with the rest of .render/ once the gate has run.
+DOCUMENT = Path(".render") / "report.json"
+
+
 class Renderer(Protocol):
     name: str
 
     def render(self, project: Path, draft: bool = False, year_end: int = 2000) -> list[Path]:
         """Render the book in `project`; return the files written (report.html, report.pdf).
+        A renderer that reads the book as one Markdown document also writes `project / DOCUMENT`.
 
         `year_end` (the calendar year of 31 March that ends the report year) dates the PDF, so the
         same inputs give the same bytes.
@@ -43,4 +50,4 @@ def get_renderer(name: str) -> Renderer:
     raise RenderError(f"unknown renderer '{name}' (expected auto, quarto or embedded)")
 
 
-__all__ = ["Renderer", "get_renderer", "Path"]
+__all__ = ["DOCUMENT", "Renderer", "get_renderer", "Path"]

@@ -29,6 +29,7 @@ from pathlib import Path
 import yaml
 
 from annualreport.errors import RenderError
+from annualreport.render import DOCUMENT
 from annualreport.render.front import FRONT, body_fonts
 from annualreport.render.notebook_md import notebook_to_markdown
 from annualreport.render.pdf_outline import open_outline
@@ -211,11 +212,18 @@ class EmbeddedRenderer:
             mark_row_headers(work / "report.pdf", read_counts(counts))
             open_outline(work / "report.pdf")
 
-        # The three outputs are independent: made at the same time, each by its own process. A fault
-        # is reported as the HTML's first (its message names the step), then the PDF's, then Word's.
-        with ThreadPoolExecutor(max_workers=3) as pool:
-            for future in [pool.submit(step) for step in (html, pdf, word)]:
-                future.result()
+        def document() -> None:  # the Markdown as the PDF and Word read it, for the final gate (DOCUMENT)
+            _run_pandoc([*common, "--to", "json", "report.md", "-o", "report.json"], root, "reading the Markdown",
+                        timeout)
+
+        # The three outputs (and the gate's reading) are independent: made at the same time, each by
+        # its own process, the PDF's (the longest: pandoc, then Typst) first. A fault is reported as
+        # the HTML's first (its message names the step), then the PDF's, then Word's.
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            futures = {step: pool.submit(step) for step in (pdf, html, word, document)}
+            for step in (html, pdf, word, document):
+                futures[step].result()
+        os.replace(root / "report.json", project / DOCUMENT)
         os.replace(root / "report.html", project / "report.html")
         os.replace(root / "report.docx", project / "report.docx")
         os.replace(work / "report.pdf", project / "report.pdf")
