@@ -20,6 +20,7 @@ limit per cell but no limit on output, so the engine below adds one):
 from __future__ import annotations
 
 import json
+import queue
 import time
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed, wait
 from pathlib import Path
@@ -28,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Callable
 import nbformat
 import papermill as pm
 from nbclient.exceptions import CellTimeoutError
+from nbclient.util import ensure_async, run_hook, run_sync
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
 from papermill.exceptions import PapermillExecutionError
@@ -57,6 +59,28 @@ class BoundedClient(PapermillNotebookClient):
         self.output_exceeded = False
         self.current_cell: Any = None
 
+    async def async_start_new_kernel_client(self) -> Any:
+        """The client of a pool's kernel (already running and reset: pool.py) is ready as soon as
+        its IOPub channel is: the first kernel_info whose idle status arrives there proves it.
+        jupyter_client's `wait_for_ready` then always waits 0.2 s more for IOPub to fall silent,
+        a fifth of a second for every chapter; stale messages need no flushing, since nbclient
+        takes only those whose parent is the cell it runs. A kernel of our own is left to nbclient."""
+        if self.owns_km:
+            return await super().async_start_new_kernel_client()
+        assert self.km is not None
+        self.kc = self.km.client()
+        await ensure_async(self.kc.start_channels())
+        try:
+            await _iopub_ready(self.kc, self.startup_timeout)
+        except Exception:
+            await self._async_cleanup_kernel()
+            raise
+        self.kc.allow_stdin = False
+        await run_hook(self.on_notebook_start, notebook=self.nb)
+        return self.kc
+
+    start_new_kernel_client = run_sync(async_start_new_kernel_client)  # nbclient's sync name, bound to ours
+
     def execute_cell(self, cell: Any, cell_index: int, *args: Any, **kw: Any) -> Any:  # type: ignore[override]
         self.current_cell = cell
         return super().execute_cell(cell, cell_index, *args, **kw)
@@ -74,6 +98,33 @@ class BoundedClient(PapermillNotebookClient):
                 if self.km is not None:
                     kill(self.km)  # stop the flood at its source; the cell fails as a dead kernel
         return out
+
+
+async def _iopub_ready(kc: Any, timeout: float) -> None:
+    """Ask the kernel for its info until the request's idle status arrives on IOPub (the channel is
+    subscribed: a cell's outputs cannot be lost); RuntimeError after `timeout` s or if it died."""
+    deadline = time.monotonic() + timeout
+    while True:
+        msg_id = kc.kernel_info()
+        try:
+            reply = await kc._async_recv_reply(msg_id, timeout=1)
+        except queue.Empty:
+            reply = None
+        if reply is not None:
+            kc._handle_kernel_info_reply(reply)
+            end = time.monotonic() + 0.2
+            while (left := end - time.monotonic()) > 0:
+                try:
+                    msg = await ensure_async(kc.iopub_channel.get_msg(timeout=left))
+                except queue.Empty:
+                    break
+                if (msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "status"
+                        and msg["content"].get("execution_state") == "idle"):
+                    return
+        if not await ensure_async(kc.is_alive()):
+            raise RuntimeError("Kernel died before replying to kernel_info")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"Kernel didn't respond in {timeout:g} seconds")
 
 
 class OutputTooLarge(Exception):

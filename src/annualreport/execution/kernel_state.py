@@ -18,6 +18,7 @@ This module imports only the standard library at import time; the kernel imports
 from __future__ import annotations
 
 import builtins
+import gc
 import hashlib
 import os
 import sys
@@ -48,6 +49,10 @@ def warm_up() -> str:
     _baseline["path"] = list(sys.path)
     _baseline["environ"] = dict(os.environ)
     _baseline["main"] = {k: v for k, v in _user_ns().items() if k.startswith("__") and k.endswith("__")}
+    # What the imports made lives as long as the kernel: out of the collector's sight, so the full
+    # collection of every reset (IPython's) walks only what chapters made (0.15 s less a chapter).
+    gc.collect()
+    gc.freeze()
     return reset(os.getcwd())
 
 
