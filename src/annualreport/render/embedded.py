@@ -1,9 +1,11 @@
 """The embedded renderer: the book project rendered with pandoc and Typst from PyPI wheels.
 
-HTML: the chapters' Markdown -> pandoc -> one self-contained report.html (images and the charts'
+Pandoc reads the chapters' Markdown once into its JSON AST (render.DOCUMENT, which the final
+gate reads too); the three outputs are written from that at the same time.
+HTML: the document -> pandoc -> one self-contained report.html (images and the charts'
 CSV data inlined, a skip link, the contents as a navigation beside the text). PDF: the same
-Markdown -> pandoc -> Typst source (report.typst: cover, header, "Page N of M") -> the typst
-compiler -> report.pdf. Word: the same Markdown -> pandoc -> report.docx, styled by the
+document -> pandoc -> Typst source (report.typst: cover, header, "Page N of M") -> the typst
+compiler -> report.pdf. Word: the same document -> pandoc -> report.docx, styled by the
 reference document (reference.docx).
 
 Rendering cannot reach outside the build: pandoc reads the Markdown with raw HTML, raw
@@ -166,16 +168,21 @@ class EmbeddedRenderer:
 
     def _render(self, project: Path, work: Path, book: dict, draft: bool, year_end: int) -> list[Path]:
         root = work / "root"
-        common = [
-            "--from", MARKDOWN, "--standalone", "--toc", "--toc-depth=2", "--number-sections",
-            "--lua-filter", _template("safety.lua"), "--lua-filter", _template("quarto_compat.lua"),
-            "--lua-filter", _template("tables.lua"), "--lua-filter", _template("data_links.lua"),
+        # Pandoc reads the Markdown once, through the safety filter (nothing unsafe reaches any
+        # writer), into its JSON AST: the document every output is written from, and the one the
+        # final gate reads the PDF's and Word's tables from (DOCUMENT).
+        read = [
+            "--from", MARKDOWN, "--lua-filter", _template("safety.lua"),
             "--metadata", f"title={book['title']}", "--metadata", f"subtitle={book['subtitle']}",
             "--metadata", "lang=en-GB", "--metadata", "toc-title=Contents",
-            "--resource-path", ".",
         ]
         if (root / FRONT / "metadata.yml").is_file():
-            common += ["--metadata-file", f"{FRONT}/metadata.yml"]
+            read += ["--metadata-file", f"{FRONT}/metadata.yml"]
+        write = [
+            "--from", "json", "--standalone", "--toc", "--toc-depth=2", "--number-sections",
+            "--lua-filter", _template("quarto_compat.lua"), "--lua-filter", _template("tables.lua"),
+            "--lua-filter", _template("data_links.lua"), "--resource-path", ".",
+        ]
         timeout = self.limits.pandoc_seconds
         cover = lambda name: ["--include-before-body", f"{FRONT}/{name}"] if (root / FRONT / name).is_file() else []  # noqa: E731
         html_header = ["--include-in-header", _template("csp.html"), *cover("cover.html")]
@@ -185,19 +192,19 @@ class EmbeddedRenderer:
         epoch = str(pdf_timestamp(year_end))
 
         def html() -> None:
-            _run_pandoc([*common, *html_header, "--to", "html5", "--template", _template("report.html5"),
+            _run_pandoc([*write, *html_header, "--to", "html5", "--template", _template("report.html5"),
                          "--embed-resources", "--css", _template("report.css"),
-                         "--metadata", f"pagetitle={book['title']}", "report.md", "-o", "report.html"],
+                         "--metadata", f"pagetitle={book['title']}", "report.json", "-o", "report.html"],
                         root, "rendering HTML", timeout)
 
         def word() -> None:
-            _run_pandoc([*common, "--to", "docx", "--reference-doc", _template("reference.docx"), "report.md",
+            _run_pandoc([*write, "--to", "docx", "--reference-doc", _template("reference.docx"), "report.json",
                          "-o", "report.docx"], root, "writing Word", timeout, {"SOURCE_DATE_EPOCH": epoch})
 
         def pdf() -> None:
             counts = work / "row-headers.txt"
-            _run_pandoc([*common, *typst_header, "--to", "typst", "--template", _template("report.typst"),
-                         "--metadata-file", _template("typst.yaml"), "report.md", "-o", "report.typ"],
+            _run_pandoc([*write, *typst_header, "--to", "typst", "--template", _template("report.typst"),
+                         "--metadata-file", _template("typst.yaml"), "report.json", "-o", "report.typ"],
                         root, "writing Typst for the PDF", timeout, {"ANNUALREPORT_ROW_HEADERS": str(counts)})
             # Typst resolves `figures/...` against the .typ's folder and can read nothing outside its
             # root: a folder of its own holding the .typ, the charts and the logos only.
@@ -212,16 +219,13 @@ class EmbeddedRenderer:
             mark_row_headers(work / "report.pdf", read_counts(counts))
             open_outline(work / "report.pdf")
 
-        def document() -> None:  # the Markdown as the PDF and Word read it, for the final gate (DOCUMENT)
-            _run_pandoc([*common, "--to", "json", "report.md", "-o", "report.json"], root, "reading the Markdown",
-                        timeout)
-
-        # The three outputs (and the gate's reading) are independent: made at the same time, each by
-        # its own process, the PDF's (the longest: pandoc, then Typst) first. A fault is reported as
-        # the HTML's first (its message names the step), then the PDF's, then Word's.
-        with ThreadPoolExecutor(max_workers=4) as pool:
-            futures = {step: pool.submit(step) for step in (pdf, html, word, document)}
-            for step in (html, pdf, word, document):
+        _run_pandoc([*read, "--to", "json", "report.md", "-o", "report.json"], root, "reading the Markdown", timeout)
+        # The three outputs are independent: written at the same time, each by its own process, the
+        # PDF's (the longest: pandoc, then Typst) first. A fault is reported as the HTML's first (its
+        # message names the step), then the PDF's, then Word's.
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            futures = {step: pool.submit(step) for step in (pdf, html, word)}
+            for step in (html, pdf, word):
                 futures[step].result()
         os.replace(root / "report.json", project / DOCUMENT)
         os.replace(root / "report.html", project / "report.html")
