@@ -251,7 +251,7 @@ def test_renderer_refuses_images_from_outside_and_script_links(tmp_path: Path, s
     with pytest.raises(RenderError) as e:
         EmbeddedRenderer().render(project)
     assert "refused by annualreport's safety filter" in str(e.value) and says.format(port=server.port) in str(e.value)
-    assert "rendering HTML with pandoc failed" in str(e.value)
+    assert "reading the Markdown with pandoc failed" in str(e.value)  # before any output is written
     assert server.requests[before:] == []
     assert not (project / "report.html").exists() and not (project / "report.pdf").exists()
 
@@ -279,7 +279,7 @@ def test_typst_sees_only_its_folder_and_no_packages(tmp_path: Path) -> None:
 # -- limits: time and size, each naming its step -----------------------------------------------
 def test_each_render_step_has_a_time_limit_naming_it(tmp_path: Path) -> None:
     project = book(tmp_path / "b", "# Chapter\n\nText.\n")
-    with pytest.raises(RenderError, match=r"rendering HTML with pandoc took longer than 0\.001 s and was stopped"):
+    with pytest.raises(RenderError, match=r"reading the Markdown with pandoc took longer than 0\.001 s and was stopped"):
         EmbeddedRenderer(RenderLimits(pandoc_seconds=0.001)).render(project)
     with pytest.raises(RenderError, match=r"rendering PDF with typst took longer than 0\.05 s and was stopped"):
         EmbeddedRenderer(RenderLimits(typst_seconds=0.05)).render(project)
