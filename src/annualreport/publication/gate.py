@@ -22,11 +22,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pandas as pd
+
 from annualreport.publication.cell_registry import read_cells
 from annualreport.inputs.checks import Problem
-from annualreport.inputs.local_data import INPUTS, read_local, row_key, with_partnership_rows
+from annualreport.inputs.local_data import row_key
 from annualreport.inputs.local_schema import DATASET_BY_NAME, DATASETS
-from annualreport.publication.published_audit import audit_published
+from annualreport.publication.published_audit import audit_published, local_frames
 from annualreport.publication.published_cells import number, published_cells, read_csv_rows
 from annualreport.store.figures import STORE_CSV, STORE_META, Store
 from annualreport.publication.suppression import store_cells
@@ -40,16 +42,14 @@ def _finding(file: str, row: int, column: str, found: str, threshold: int, kind:
     return Problem(file, row, column, found, expected, kind)
 
 
-def _true_values(private: Path) -> dict[tuple, float | None]:
-    """The true value of every registered reference (store figures and local cells)."""
+def _true_values(private: Path, frames: dict[str, pd.DataFrame]) -> dict[tuple, float | None]:
+    """The true value of every registered reference (store figures and local cells); `frames`:
+    the build's local inputs as the report shows them (published_audit.local_frames)."""
     values: dict[tuple, float | None] = {}
     if (private / STORE_CSV).is_file() and (private / STORE_META).is_file():
         values |= {("store", *k): v for k, v in store_cells(Store.load(private).frame).items()}
-    for name, dataset in DATASET_BY_NAME.items():
-        raw = read_local(private / INPUTS, name)
-        if raw is None:
-            continue
-        frame = with_partnership_rows(raw, dataset)
+    for name, frame in frames.items():
+        dataset = DATASET_BY_NAME[name]
         for m in dataset.measures:
             for key, v in zip(row_key(frame, dataset), frame[m.name]):
                 values[("local", name, m.name, *key)] = None if v != v else float(v)
@@ -80,7 +80,8 @@ def small_counts(public: Path, private: Path, indicators: dict[str, dict], thres
                  markdown: str | dict | None = None) -> list[Problem]:
     """Every finding of the gate in `public` (what is published), using the records in `private`."""
     problems: list[Problem] = []
-    truth = _true_values(private)
+    frames = local_frames(private)
+    truth = _true_values(private, frames)
     cells = list(published_cells(public, private, markdown))
     for cell in cells:
         value = number(cell.text)
@@ -95,7 +96,7 @@ def small_counts(public: Path, private: Path, indicators: dict[str, dict], thres
         name = f"data/{path.name}"
         if name not in registered:
             problems += _unregistered_csv(path, name, indicators, threshold)
-    audit = audit_published(public, private, threshold, markdown, cells)
+    audit = audit_published(public, private, threshold, markdown, cells, frames)
     for cell, r in audit.failures:
         problems.append(_finding(cell.file, cell.row, cell.column, f"{cell.text} with feasible range {r}", threshold,
                                  "suppressed count can be worked out",

@@ -35,6 +35,7 @@ def given_names() -> frozenset[str]:
     return frozenset(w for line in text.splitlines() if not line.startswith("#") for w in line.split())
 
 
+@cache
 def _pattern() -> re.Pattern[str]:
     names = "|".join(sorted(given_names(), key=len, reverse=True))
     return re.compile(rf"\b(?:{TITLE}\s+{SURNAME}|(?:{names})\s+{SURNAME})\b")

@@ -58,30 +58,34 @@ def _audit(values: dict[Hashable, float | None], refs: dict[Hashable, Ref], show
     audit.result.add({refs[c]: r for c, r in ranges.items()}, threshold)
 
 
-def _local_table(private: Path, name: str) -> tuple[pd.DataFrame, list[Line], dict[Hashable, None]] | None:
-    """A local input as the report shows it (with the partnership's rows), its lines and unknown cells."""
-    raw = read_local(private / INPUTS, name)
-    if raw is None:
-        return None
-    frame = with_partnership_rows(raw, DATASET_BY_NAME[name])
-    return (frame, *local_lines(frame, DATASET_BY_NAME[name]))
+def local_frames(private: Path) -> dict[str, pd.DataFrame]:
+    """Each local input of the build in `private` as the report shows it (with the partnership's rows)."""
+    frames = {}
+    for name, dataset in DATASET_BY_NAME.items():
+        raw = read_local(private / INPUTS, name)
+        if raw is not None:
+            frames[name] = with_partnership_rows(raw, dataset)
+    return frames
 
 
 def audit_published(public: Path, private: Path, threshold: int, markdown: str | dict | None = None,
-                    cells: list[PublishedCell] | None = None) -> PublishedAudit:
+                    cells: list[PublishedCell] | None = None,
+                    frames: dict[str, pd.DataFrame] | None = None) -> PublishedAudit:
     """Audit every count published in `public` (CSVs, report tables) against the build in `private`.
 
-    `cells`: the published cells (`published_cells(public, private, markdown)`), when the caller
-    has read them already."""
+    `cells` (`published_cells(public, private, markdown)`) and `frames` (`local_frames(private)`):
+    when the caller has read them already."""
     if cells is None:
         cells = list(published_cells(public, private, markdown))
+    if frames is None:
+        frames = local_frames(private)
     shown, where = _states(cells)
     audit = PublishedAudit(where=where)
     audit.result.add({}, threshold)
     by_table: dict[tuple[str, ...], set[Ref]] = defaultdict(set)
     for ref in shown:
         by_table[ref[:1] if ref[0] == "store" else ref[:3]].add(ref)
-    local_tables: dict[str, tuple[pd.DataFrame, list[Line], dict[Hashable, None]] | None] = {}
+    local_tables: dict[str, tuple[list[Line], dict[Hashable, None]]] = {}
     for table in sorted(by_table):
         if table[0] == "store":
             store = Store.load(private) if (private / STORE_CSV).is_file() and (private / STORE_META).is_file() else None
@@ -92,13 +96,12 @@ def audit_published(public: Path, private: Path, threshold: int, markdown: str |
             _audit(values, refs, shown, store_lines(values, store.meta["indicators"]), audit, threshold)
         else:
             _, name, measure = table
-            if name not in local_tables:  # one input's lines serve each of its measures
-                local_tables[name] = _local_table(private, name)
-            found = local_tables[name]
-            if found is None:
+            if name not in frames:
                 continue
-            frame, lines, unknown = found
-            dataset = DATASET_BY_NAME[name]
+            frame, dataset = frames[name], DATASET_BY_NAME[name]
+            if name not in local_tables:  # one input's lines serve each of its measures
+                local_tables[name] = local_lines(frame, dataset)
+            lines, unknown = local_tables[name]
             values = {i: (None if pd.isna(v) else float(v)) for i, v in enumerate(frame[measure])}
             refs = {i: ("local", name, measure, *key) for i, key in enumerate(row_key(frame, dataset))}
             _audit(values | unknown, refs, shown, lines, audit, threshold)

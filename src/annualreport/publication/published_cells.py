@@ -106,6 +106,10 @@ def _text(blocks: object) -> str:
     return " ".join("".join(out).split())
 
 
+# Blocks that hold only inline text: no table can be inside one, so the search skips them.
+TEXT_BLOCKS = frozenset({"Para", "Plain", "Header", "CodeBlock", "RawBlock", "LineBlock", "HorizontalRule"})
+
+
 def markdown_tables(markdown: str | dict) -> dict[str, tuple[list[str], list[list[str]]]]:
     """Every table with an id in a Markdown document, as pandoc reads it (header, body rows).
 
@@ -121,6 +125,8 @@ def markdown_tables(markdown: str | dict) -> dict[str, tuple[list[str], list[lis
 
     def walk(node: object) -> None:
         if isinstance(node, dict):
+            if node.get("t") in TEXT_BLOCKS:
+                return
             if node.get("t") == "Table":
                 attr, _, _, head, bodies, _ = node["c"]
                 header = [_text(cell[4]) for cell in head[1][-1][1]] if head[1] else []
