@@ -146,3 +146,25 @@ def test_kernel_folders_left_by_a_process_that_was_killed_are_removed(tmp_path: 
     other.mkdir()
     sweep(tmp_path)
     assert not stale.exists() and running.exists() and other.exists()
+
+
+def test_a_warm_kernel_loses_no_output_of_a_chapters_first_cell(tmp_path: Path) -> None:
+    """A pool's kernel gets a new client for each chapter, ready when its IOPub channel hears the
+    kernel (execute.BoundedClient): the first cell's printed output and display, sent at once, arrive."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    parameters = nbformat.v4.new_code_cell("n = 0")
+    parameters.metadata["tags"] = ["parameters"]
+    nb.cells = [parameters, nbformat.v4.new_code_cell("print('first', n)\nn"), nbformat.v4.new_code_cell("print('second')")]
+    source = tmp_path / "chapter.ipynb"
+    nbformat.write(nb, source)
+    with KernelPool(1) as pool:
+        for i in range(15):
+            output = tmp_path / f"out-{i}.ipynb"
+            result = pool.submit(ChapterRun("c", source, output, {"n": i}), tmp_path, 60).result()
+            assert result.error is None
+            cells = [c for c in nbformat.read(output, as_version=4).cells if c.cell_type == "code"]
+            first, second = cells[-2].outputs, cells[-1].outputs
+            assert [o.get("text") for o in first if o.output_type == "stream"] == [f"first {i}\n"], first
+            assert [o["data"]["text/plain"] for o in first if o.output_type == "execute_result"] == [str(i)]
+            assert [o.get("text") for o in second] == ["second\n"]
