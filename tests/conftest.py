@@ -94,6 +94,24 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Keep `--dist loadgroup` grouping by `xdist_group` on pytest 9.2, whose node ids are structured:
+    pytest-xdist (3.8) marks a test's group by assigning `item._nodeid`, which pytest 9.2 no longer
+    reads, so every group was silently spread over both workers and its module's build made on each
+    (pytest-dev/pytest-xdist#1386). The same suffix xdist adds, set where pytest 9.2 reads the id;
+    nothing is done where xdist's own suffix took effect."""
+    if not getattr(config.option, "loadgroup", False):  # set on each worker of `--dist loadgroup`
+        return
+    from _pytest.nodeid import NodeId
+
+    for item in items:
+        groups = {str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+                  for mark in item.iter_markers("xdist_group")}
+        if groups and "@" not in item.nodeid.rpartition("]")[2] and hasattr(item, "_id"):
+            item._id = NodeId.parse(f"{item.nodeid}@{'_'.join(sorted(groups))}")
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     return copy_project(tmp_path / "project")
