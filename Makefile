@@ -21,7 +21,8 @@ $(STAMP): requirements.lock pyproject.toml
 
 # The tests open the HTML report in headless Chromium (Debian's package) and check it with axe-core
 # (npm's package, at the version in tests/axe/package-lock.json, into tests/axe/node_modules; npm is
-# Debian's package). Nothing is downloaded when a report is built.
+# Debian's package), and read the PDFs' layout with poppler's pdftotext, pdfimages and pdffonts
+# (Debian's poppler-utils). Nothing is downloaded when a report is built.
 CHROMIUM ?= chromium
 AXE := tests/axe/node_modules/axe-core/axe.min.js
 
@@ -38,6 +39,7 @@ endef
 
 browser: $(AXE)
 	$(call debian,$(CHROMIUM),chromium,needed by the tests)
+	$(call debian,pdftotext,poppler-utils,needed by the tests)
 
 $(AXE): tests/axe/package.json tests/axe/package-lock.json
 	$(call debian,npm,npm,axe-core for the tests comes from npm)

@@ -1,7 +1,7 @@
 """Shared fixtures: a private copy of the project per test, and real builds run through the CLI.
 
 The example reports (Lancashire 2013-14 and 2017-18, Kingston and Richmond 2023-24, the SYNTHETIC
-HIPSS fixture 2022-23) are each built once per test run, in a shared temporary folder, and shared by
+HIPSS fixture 2022-23 with partners' logos) are each built once per test run, in a shared temporary folder, and shared by
 every test that only reads them; under pytest-xdist the workers share them too (the first worker to
 ask builds, under a file lock, and the others wait for it). A test that changes a project works on
 its own copy (`copy_project`, `copy_built`), never on a shared build.
@@ -48,6 +48,24 @@ def copy_fixture(project: Path, name: str = "hipss") -> Path:
     return project
 
 
+def add_partner_logos(project: Path) -> Path:
+    """Give the SYNTHETIC partnership (copy_fixture) two made-up partner logos, shown on its cover (its
+    chapters are its year's: every national chapter and the safeguarding partners' own)."""
+    import yaml
+    from PIL import Image
+
+    branding = project / "params" / "hipss" / "branding"
+    branding.mkdir(parents=True)
+    for i, colour in enumerate(("#12436D", "#28A197")):
+        Image.new("RGB", (240, 120), colour).save(branding / f"partner-{i + 1}.png")
+    partnership = project / "params" / "hipss.yml"
+    data = yaml.safe_load(partnership.read_text(encoding="utf-8"))
+    data["branding"] = {"partner_logos": [{"file": f"partner-{i}.png", "alt": f"Partner {i} logo (SYNTHETIC)"}
+                                          for i in (1, 2)]}
+    partnership.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return project
+
+
 def copy_built(build: Path, dest: Path) -> Path:
     """A private copy of the project of a shared build (`build` is its build/<partnership>/<year>
     folder): params, notebooks, inputs, the report as built and the chapter cache, links kept as
@@ -76,6 +94,24 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Keep `--dist loadgroup` grouping by `xdist_group` on pytest 9.2, whose node ids are structured:
+    pytest-xdist (3.8) marks a test's group by assigning `item._nodeid`, which pytest 9.2 no longer
+    reads, so every group was silently spread over both workers and its module's build made on each
+    (pytest-dev/pytest-xdist#1386). The same suffix xdist adds, set where pytest 9.2 reads the id;
+    nothing is done where xdist's own suffix took effect."""
+    if not getattr(config.option, "loadgroup", False):  # set on each worker of `--dist loadgroup`
+        return
+    from _pytest.nodeid import NodeId
+
+    for item in items:
+        groups = {str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+                  for mark in item.iter_markers("xdist_group")}
+        if groups and "@" not in item.nodeid.rpartition("]")[2] and hasattr(item, "_id"):
+            item._id = NodeId.parse(f"{item.nodeid}@{'_'.join(sorted(groups))}")
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     return copy_project(tmp_path / "project")
@@ -100,30 +136,86 @@ def shared_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def shared_build(tmp_path_factory: pytest.TempPathFactory, name: str, partnership: str, year: str,
-                 *options: str, prepare: Callable[[Path], None] = lambda project: None) -> SharedBuild:
-    """Build `partnership year` once per run in a project copy named `name` (after `prepare` adds to
-    it); every later caller, in this process or another worker, gets the same build."""
-    root = shared_root(tmp_path_factory)
+def _build_once(root: Path, name: str, partnership: str, year: str, options: tuple[str, ...],
+                prepare: Callable[[Path], None], wait: bool = True) -> bool:
+    """Build `partnership year` in root/name unless it was built already; whether it is built now.
+    With wait=False, a build another worker holds the lock of is left to it (False at once)."""
     log = root / f"{name}.json"
     with (root / f"{name}.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # held until the build is done: other workers wait here
+        try:  # held until the build is done: other workers wait here (or, not waiting, go on)
+            fcntl.flock(lock, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
         if not log.exists():
             project = copy_project(root / name)
             prepare(project)
             proc = run_cli(project, "build", "-p", partnership, "-y", year, "--renderer", "embedded", *options)
             log.write_text(json.dumps({"folder": str(project / "build" / partnership / year), "returncode": proc.returncode,
                                        "stdout": proc.stdout, "stderr": proc.stderr}), encoding="utf-8")
-    recorded = json.loads(log.read_text(encoding="utf-8"))
+    return True
+
+
+def shared_build(tmp_path_factory: pytest.TempPathFactory, name: str, partnership: str, year: str,
+                 *options: str, prepare: Callable[[Path], None] = lambda project: None) -> SharedBuild:
+    """Build `partnership year` once per run in a project copy named `name` (after `prepare` adds to
+    it); every later caller, in this process or another worker, gets the same build."""
+    root = shared_root(tmp_path_factory)
+    _build_once(root, name, partnership, year, options, prepare)
+    recorded = json.loads((root / f"{name}.json").read_text(encoding="utf-8"))
     built = SharedBuild(Path(recorded["folder"]), recorded["returncode"], recorded["stdout"], recorded["stderr"])
     assert built.returncode == 0, built.stderr
     return built
 
 
+@dataclass(frozen=True)
+class Example:
+    """A shared build: its project copy's name, what it builds, and what `prepare` adds to the copy."""
+
+    name: str
+    partnership: str
+    year: str
+    options: tuple[str, ...] = ()
+    prepare: Callable[[Path], None] = lambda project: None
+
+    def get(self, tmp_path_factory: pytest.TempPathFactory) -> SharedBuild:
+        return shared_build(tmp_path_factory, self.name, self.partnership, self.year, *self.options, prepare=self.prepare)
+
+
+# The shared builds, by the fixtures that give them (each has a *_run and a folder fixture).
+EXAMPLES = {
+    ("lancashire_run", "lancashire_build"): Example("lancashire-2013-14", "lancashire", "2013-14"),
+    ("kingston_run", "kingston_build"): Example("kingston-2023-24", "kingston-richmond", "2023-24"),
+    ("hipss_run", "hipss_build"): Example("hipss-2022-23", "hipss", "2022-23",
+                                          prepare=lambda project: add_partner_logos(copy_fixture(project))),
+    ("lancashire_2017_run", "lancashire_2017"): Example("lancashire-2017-18", "lancashire", "2017-18", ("--jobs", "2")),
+}
+EXAMPLE = {fixture: example for fixtures, example in EXAMPLES.items() for fixture in fixtures}
+NEEDED = pytest.StashKey[list]()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Note the shared builds the selected tests use: by name, or as a parameter naming the fixture."""
+    used: set[str] = set()
+    for item in session.items:
+        used |= set(getattr(item, "fixturenames", ()))
+        callspec = getattr(item, "callspec", None)
+        used |= {v for v in (callspec.params.values() if callspec else ()) if isinstance(v, str)}
+    session.config.stash[NEEDED] = [e for fixtures, e in EXAMPLES.items() if used & set(fixtures)]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def prebuilt_examples(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Before its first test, each worker builds the shared builds the run needs that no other worker
+    has started, so both workers build at once instead of one waiting for the other's build."""
+    root = shared_root(tmp_path_factory)
+    for example in request.config.stash.get(NEEDED, []):
+        _build_once(root, example.name, example.partnership, example.year, example.options, example.prepare, wait=False)
+
+
 @pytest.fixture(scope="session")
 def lancashire_run(tmp_path_factory: pytest.TempPathFactory) -> SharedBuild:
     """The example report, Lancashire 2013-14, built once per run with the embedded renderer."""
-    return shared_build(tmp_path_factory, "lancashire-2013-14", "lancashire", "2013-14")
+    return EXAMPLE["lancashire_run"].get(tmp_path_factory)
 
 
 @pytest.fixture(scope="session")
@@ -135,7 +227,7 @@ def lancashire_build(lancashire_run: SharedBuild) -> Path:
 @pytest.fixture(scope="session")
 def lancashire_2017_run(tmp_path_factory: pytest.TempPathFactory) -> SharedBuild:
     """Lancashire 2017-18: another year, from its params file only, with two jobs."""
-    return shared_build(tmp_path_factory, "lancashire-2017-18", "lancashire", "2017-18", "--jobs", "2")
+    return EXAMPLE["lancashire_2017_run"].get(tmp_path_factory)
 
 
 @pytest.fixture(scope="session")
@@ -146,7 +238,7 @@ def lancashire_2017(lancashire_2017_run: SharedBuild) -> Path:
 @pytest.fixture(scope="session")
 def kingston_run(tmp_path_factory: pytest.TempPathFactory) -> SharedBuild:
     """Kingston and Richmond 2023-24: a partnership of two councils with national data only (a draft)."""
-    return shared_build(tmp_path_factory, "kingston-2023-24", "kingston-richmond", "2023-24")
+    return EXAMPLE["kingston_run"].get(tmp_path_factory)
 
 
 @pytest.fixture(scope="session")
@@ -155,6 +247,11 @@ def kingston_build(kingston_run: SharedBuild) -> Path:
 
 
 @pytest.fixture(scope="session")
-def hipss_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The SYNTHETIC four-council partnership's 2022-23 report."""
-    return shared_build(tmp_path_factory, "hipss-2022-23", "hipss", "2022-23", prepare=copy_fixture).folder
+def hipss_run(tmp_path_factory: pytest.TempPathFactory) -> SharedBuild:
+    """The SYNTHETIC four-council partnership's 2022-23 report, with two partners' logos on its cover."""
+    return EXAMPLE["hipss_run"].get(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def hipss_build(hipss_run: SharedBuild) -> Path:
+    return hipss_run.folder

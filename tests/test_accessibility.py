@@ -1,5 +1,5 @@
-"""Accessibility of the example reports (issue 9), on real builds of Lancashire 2013-14, Kingston and
-Richmond 2023-24 and the four-council HIPSS fixture:
+"""Accessibility of the example reports (issue 9), on the run's shared builds (conftest.py) of
+Lancashire 2013-14, Kingston and Richmond 2023-24 and the four-council HIPSS fixture:
 
 - axe-core (WCAG 2.0/2.1/2.2 A and AA, and best practice) in headless Chromium finds no violation in the HTML;
 - every PDF is PDF/UA-1, read with pikepdf: XMP pdfuaid:part 1, DisplayDocTitle, /Lang, the outline
@@ -27,7 +27,7 @@ import pikepdf
 import pytest
 
 from annualreport.chapters.charts import MUTED, contrast_ratio
-from conftest import REPO, copy_fixture, copy_project, run_cli
+from conftest import REPO
 
 AXE = REPO / "tests" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -35,21 +35,11 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practi
 EXAMPLES = ["lancashire", "kingston-richmond", "hipss"]
 
 
-@pytest.fixture(scope="module")
-def other_builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Kingston and Richmond 2023-24 and the HIPSS fixture 2022-23, built once for this module."""
-    project = copy_fixture(copy_project(tmp_path_factory.mktemp("access") / "project"))
-    out = {}
-    for partnership, year in (("kingston-richmond", "2023-24"), ("hipss", "2022-23")):
-        proc = run_cli(project, "build", "--partnership", partnership, "--year", year, "--renderer", "embedded")
-        assert proc.returncode == 0, proc.stderr
-        out[partnership] = project / "build" / partnership / year
-    return out
-
-
-@pytest.fixture(params=EXAMPLES)
-def report(request: pytest.FixtureRequest, lancashire_build: Path, other_builds: dict[str, Path]) -> Path:
-    return lancashire_build if request.param == "lancashire" else other_builds[request.param]
+@pytest.fixture(params=[pytest.param(f"{name}_build", id=example) for name, example in
+                        zip(("lancashire", "kingston", "hipss"), EXAMPLES)])
+def report(request: pytest.FixtureRequest) -> Path:
+    """The example's report, as built once for the whole run (conftest.py)."""
+    return request.getfixturevalue(request.param)
 
 
 # -- axe-core in headless Chromium -----------------------------------------------------------

@@ -90,6 +90,7 @@ def test_every_la_params_for_a_few_councils(project: Path) -> None:
         every_la_params(Project(project), "2031-32")
 
 
+@pytest.mark.xdist_group("batch")  # these share one module-scoped batch: one worker
 def test_a_failing_report_stops_no_other(local_batch: tuple[Path, str, int]) -> None:
     project, stderr, code = local_batch
     assert code == 1, stderr
@@ -103,6 +104,7 @@ def test_a_failing_report_stops_no_other(local_batch: tuple[Path, str, int]) -> 
     assert (project / "build" / "bad" / f"{YEAR}.failed" / "chapters" / "local_context.ipynb").is_file()
 
 
+@pytest.mark.xdist_group("batch")  # these share one module-scoped batch: one worker
 def test_dask_local_cluster_builds_the_same_bytes(local_batch: tuple[Path, str, int], tmp_path: Path) -> None:
     local, _, _ = local_batch
     project = batch_project(tmp_path / "project")

@@ -12,26 +12,22 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from annualreport.build import copy_inputs
 from annualreport.errors import AnnualReportError
 from annualreport.execution.execute import ChapterRun, run_chapter
 from annualreport.execution.pool import KernelPool
-from annualreport.inputs.params import load_params
-from annualreport.project import Project
-from annualreport.store.figures import build_store
 
 REPO = Path(__file__).resolve().parents[1]
 PARAMS = {"partnership": "lancashire", "year": "2013-14", "build_dir": "."}
 
 
 @pytest.fixture(scope="module")
-def store_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A build folder as chapters see it: the example's store and local inputs."""
-    project = Project(REPO)
-    params = load_params(project, "lancashire", "2013-14")
+def store_folder(tmp_path_factory: pytest.TempPathFactory, lancashire_build: Path) -> Path:
+    """A build folder as chapters see it: the example's store and local inputs, as the shared example
+    build (conftest.py) wrote them (build_store's store.csv and store.json, copy_inputs' inputs/)."""
     work = tmp_path_factory.mktemp("store")
-    build_store(project, params, work)
-    copy_inputs(project, params, work, {})
+    for name in ("store.csv", "store.json"):
+        shutil.copyfile(lancashire_build / name, work / name)
+    shutil.copytree(lancashire_build / "inputs", work / "inputs")
     return work
 
 

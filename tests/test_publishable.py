@@ -1,9 +1,9 @@
 """A report a partnership would publish (issue 8): the PDF's layout on every page, its cover and frame,
 tables with row headers, the HTML's navigation and CSV downloads, and report.docx.
 
-The three examples are built once for this module, by the CLI, in one project copy: Lancashire
-2013-14, Kingston and Richmond 2023-24, and the SYNTHETIC four-council fixture (2022-23) with every
-national chapter and partners' logos added (about 4 minutes on two cores).
+The three examples are the run's shared builds (conftest.py), built by the CLI: Lancashire 2013-14,
+Kingston and Richmond 2023-24, and the SYNTHETIC four-council fixture (2022-23) with every national
+chapter and partners' logos added.
 """
 
 from __future__ import annotations
@@ -19,9 +19,7 @@ import pytest
 import yaml
 from docx import Document
 from docx.oxml.ns import qn
-from PIL import Image
 
-from conftest import copy_fixture, copy_project, run_cli
 from pdf_layout import html_table_rows, layout_problems
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -29,28 +27,10 @@ EXAMPLES = {"lancashire": "2013-14", "kingston-richmond": "2023-24", "hipss": "2
 FOOTER = r"Page \d+ of \d+"
 
 
-def _partner_logos(project: Path) -> None:
-    """Give the SYNTHETIC partnership two made-up partner logos (its chapters are its year's: every
-    national chapter and the safeguarding partners' own)."""
-    branding = project / "params" / "hipss" / "branding"
-    branding.mkdir(parents=True)
-    for i, colour in enumerate(("#12436D", "#28A197")):
-        Image.new("RGB", (240, 120), colour).save(branding / f"partner-{i + 1}.png")
-    partnership = project / "params" / "hipss.yml"
-    data = yaml.safe_load(partnership.read_text(encoding="utf-8"))
-    data["branding"] = {"partner_logos": [{"file": f"partner-{i}.png", "alt": f"Partner {i} logo (SYNTHETIC)"}
-                                          for i in (1, 2)]}
-    partnership.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-
-
 @pytest.fixture(scope="module")
-def examples(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    project = copy_fixture(copy_project(tmp_path_factory.mktemp("publishable") / "project"))
-    _partner_logos(project)
-    for partnership, year in EXAMPLES.items():
-        proc = run_cli(project, "build", "-p", partnership, "-y", year, "--renderer", "embedded", "--jobs", "2")
-        assert proc.returncode == 0, proc.stderr[-4000:]
-    return {p: project / "build" / p / y for p, y in EXAMPLES.items()}
+def examples(lancashire_build: Path, kingston_build: Path, hipss_build: Path) -> dict[str, Path]:
+    """The three examples, as built once for the whole run (conftest.py)."""
+    return {"lancashire": lancashire_build, "kingston-richmond": kingston_build, "hipss": hipss_build}
 
 
 def short_title(build: Path) -> str:

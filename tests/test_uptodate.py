@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import copy_project, run_cli, sha256
+from conftest import copy_built, run_cli, sha256
 
 from annualreport.provenance.uptodate import MANIFEST, record_path
 
@@ -30,10 +30,10 @@ def outputs(target: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    project = copy_project(tmp_path_factory.mktemp("uptodate") / "project")
-    build(project)
-    return project
+def built(tmp_path_factory: pytest.TempPathFactory, lancashire_build: Path) -> Path:
+    """A project whose report was built (with the embedded renderer, as `build` does): a copy of the
+    shared example build, its record of what the report depends on and its caches included."""
+    return copy_built(lancashire_build, tmp_path_factory.mktemp("uptodate") / "project")
 
 
 def test_nothing_changed_answers_from_the_manifest_without_heavy_imports(built: Path) -> None:
