@@ -72,14 +72,34 @@ def suppress(cells: Mapping[Any, float | None], lines: Iterable[Line], threshold
 
 
 def _line_groups(lines: list[Line]) -> list[list[Line]]:
-    """Lines that share no cell are independent tables: protected (and audited) one group at a time."""
-    groups: list[tuple[set[Any], list[Line]]] = []
-    for line in lines:
-        cells = {line[0], *line[1]}
-        touching = [g for g in groups if g[0] & cells]
-        merged = (cells.union(*(g[0] for g in touching)), [ln for g in touching for ln in g[1]] + [line])
-        groups = [g for g in groups if not any(g is t for t in touching)] + [merged]
-    return [sorted(g[1], key=lines.index) for g in groups]
+    """Lines that share no cell are independent tables: protected (and audited) one group at a time.
+
+    Each group's lines are in line order, and the groups in the order of their last line. Lines are
+    joined through the cells they share (union-find), in time proportional to the cells: a store
+    has a line per count indicator and year, over a thousand, each of them read per chapter."""
+    leader = list(range(len(lines)))  # each line's way to its group's first line
+
+    def find(i: int) -> int:
+        while leader[i] != i:
+            leader[i] = leader[leader[i]]
+            i = leader[i]
+        return i
+
+    holder: dict[Any, int] = {}  # a line holding each cell
+    for i, (total, parts) in enumerate(lines):
+        for cell in (total, *parts):
+            j = holder.setdefault(cell, i)
+            a, b = find(i), find(j)
+            if a != b:
+                leader[max(a, b)] = min(a, b)
+    groups: dict[int, list[int]] = {}
+    for i in range(len(lines)):
+        groups.setdefault(find(i), []).append(i)
+    first: dict[tuple, int] = {}  # a line repeated is in the place of its first copy (as lines.index finds it)
+    for i, (total, parts) in enumerate(lines):
+        first.setdefault((total, tuple(parts)), i)
+    return [sorted((lines[i] for i in group), key=lambda ln: first[(ln[0], tuple(ln[1]))])
+            for group in sorted(groups.values(), key=lambda g: g[-1])]
 
 
 def _protect(cells: Mapping[Any, float | None], lines: list[Line], threshold: int, hidden: set[Any],
