@@ -97,6 +97,17 @@ def share(cores: int, jobs: int | None, reports: int) -> Share:
     return Share(cores, max(1, min(cores, reports)), jobs or cores)
 
 
+def freeze_imports() -> None:
+    """Keep what this process holds now (its imported modules: the pipeline's code, pandas...) out
+    of the garbage collector's full collections, which otherwise walk all of it after every report.
+    It lives as long as the process; what the reports make is collected as before (gc.freeze)."""
+    import annualreport.render.embedded  # noqa: F401  # what every report imports, before it is frozen
+    import annualreport.store.figures  # noqa: F401
+
+    gc.collect()
+    gc.freeze()
+
+
 OnDone = Callable[[ReportOutcome, int, int], None]  # (outcome, reports finished so far, reports in the batch)
 
 
@@ -152,6 +163,7 @@ def run_local(project: Project, specs: list[ReportSpec], options: BuildOptions, 
     # Kernels start when a report first needs one (build_report warms them up for a first build):
     # a rebuild that only re-renders (a narrative edit) starts none.
     pool = KernelPool(size.kernels)
+    freeze_imports()
     lock = threading.Lock()
     queue = iter(enumerate(specs, 1))
     stop = threading.Event()

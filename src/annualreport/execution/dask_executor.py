@@ -29,7 +29,8 @@ from typing import Any
 from distributed import Client, LocalCluster, as_completed, get_worker
 from distributed.diagnostics.plugin import WorkerPlugin
 
-from annualreport.execution.batch import BatchSummary, BuildOptions, OnDone, ReportOutcome, ReportSpec, build_one, share
+from annualreport.execution.batch import (BatchSummary, BuildOptions, OnDone, ReportOutcome, ReportSpec, build_one,
+                                          freeze_imports, share)
 from annualreport.execution.pool import KernelPool
 from annualreport.execution.progress import Progress
 from annualreport.project import Project
@@ -55,6 +56,7 @@ class KernelPoolPlugin(WorkerPlugin):
 
     def setup(self, worker: Any) -> None:
         self.pool = KernelPool(share(worker_cores(worker), self.jobs, worker_cores(worker)).kernels)
+        freeze_imports()
 
     # Dask calls this on the worker's event loop: the pool stops its kernels in a thread of its
     # own, so that kernel clients running their own event loops never meet the worker's.
