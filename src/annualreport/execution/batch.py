@@ -15,8 +15,9 @@ Either way:
 - progress is said by report ('building report 3 of 153') and, by build_report, by chapter;
 - a report that fails stops no other: its error is said when it happens and again, on one
   line, in the summary at the end, and the command exits non-zero;
-- memory stays bounded however many reports are asked for: a finished report leaves only a
-  ReportOutcome (its name, its outputs' paths, its error), never its store or notebooks.
+- memory stays bounded however many reports are asked for: at most C reports are in memory at
+  once, and a finished report leaves only a ReportOutcome (its name, its outputs' paths, its
+  error), never its store or notebooks.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import threading
 import time
 import traceback
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Iterator
 
 from annualreport.build import build_report
 from annualreport.errors import AnnualReportError
@@ -165,7 +166,7 @@ def run_local(project: Project, specs: list[ReportSpec], options: BuildOptions, 
     pool = KernelPool(size.kernels)
     freeze_imports()
     lock = threading.Lock()
-    queue = iter(enumerate(specs, 1))
+    queue: Iterator[tuple[int, ReportSpec | None]] = iter(enumerate(specs, 1))
     stop = threading.Event()
 
     def builder() -> None:
