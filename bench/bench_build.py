@@ -2,6 +2,7 @@
 
     python bench/bench_build.py [--quick] [--runs 3] [--batch 20] [--partnership lancashire] [--year 2013-14]
     make bench ARGS=--quick
+    make bench ARGS="--batch 20 --only-batches"     # the batch figures alone
 
 Works in a temporary copy of the project (its params, notebooks, national and reference data,
 and the year's local inputs), so nothing of the checkout changes. Every figure is the wall time
@@ -212,6 +213,90 @@ def edit_input(project: Project, partnership: str, year: str) -> None:
 
 # -- the run ----------------------------------------------------------------------------------
 
+Row = Callable[[str, list[Measure]], Measure]  # names, prints and returns the median of some measures
+
+
+@dataclass(frozen=True)
+class SingleReport:
+    """The single-report figures of one run."""
+
+    chapters: list[str]
+    loop: Measure
+    lower: Measure
+    cold: Measure
+    noop: Measure
+    narrative: Measure
+    one_input: Measure
+    render: float
+    kernel: float
+    phases: list[dict[str, float]]
+    narrative_phases: list[dict[str, float]]
+
+    def print_rows(self, line: Callable[..., None]) -> None:
+        n = len(self.chapters)
+        line(f"serial papermill CLI loop ({n} notebooks)", self.loop,
+             f"{self.loop.wall / self.cold.wall:.1f} x the cold build (CPU {self.loop.cpu / self.cold.cpu:.1f} x)",
+             "cold at least 5 x faster")
+        line("in-process lower bound (imports included)", self.lower)
+        print(f"| render phase (in-process cold build) | {self.render:.2f} | | | |")
+        line("cold build (`build --force`, no cache)", self.cold,
+             f"{self.cold.wall / (self.lower.wall + self.render):.1f} x (lower bound + render)", "at most 2 x")
+        line("no-op rebuild", self.noop, "", "at most 1 s")
+        line("narrative-only rebuild", self.narrative, "", "at most 2 s")
+        line("one-input rebuild", self.one_input)
+        print(f"| kernel start-up + shut-down per chapter (empty notebook, in-process) | {self.kernel:.2f} | | "
+              f"{self.kernel * n:.1f} s of kernel starts per report | |")
+
+    def print_phases(self) -> None:
+        for what, phases in (("cold build", self.phases), ("narrative-only rebuild", self.narrative_phases)):
+            print(f"{what} phases (in-process, median): "
+                  + ", ".join(f"{k} {statistics.median(ph[k] for ph in phases):.2f} s" for k in phases[0]))
+
+
+def single_report_figures(project: Project, p: str, y: str, runs: int, row: Row, work: Path) -> SingleReport:
+    """Cold, no-op, narrative and one-input builds of one report; the papermill loop, the lower
+    bound, the render phase and the kernel start-up beside them."""
+    build = cli(project, "build", "-p", p, "-y", y, "--renderer", "embedded", "--allow-dirty")
+    chapters = load_params(project, p, y).report.chapters
+
+    def cold_prep(_: int) -> None:
+        shutil.rmtree(project.build_dir, ignore_errors=True)
+
+    cold = row("cold", repeat(runs, lambda: run_measured(build + ["--force"]), cold_prep))
+    noop = row("no-op", repeat(runs, lambda: run_measured(build)))
+    narrative = row("narrative", repeat(runs, lambda: run_measured(build), lambda i: edit_markdown(project, i)))
+    one_input = row("one input", repeat(runs, lambda: run_measured(build), lambda i: edit_input(project, p, y)))
+
+    shutil.copytree(target_folder(project, p, y).resolve(), work)
+    params = {"partnership": p, "year": y, "build_dir": "."}
+    loop = row("papermill loop", repeat(runs, lambda: papermill_loop(project, work, chapters, params)))
+    spec = json.dumps({"notebooks": str(project.notebooks_dir), "chapters": chapters, "params": params})
+    lower = row("lower bound", repeat(runs, lambda: run_measured([sys.executable, "-c", LOWER_BOUND, str(work), spec])))
+    phases = []
+    for _ in range(runs):
+        shutil.rmtree(project.build_dir, ignore_errors=True)
+        phases.append(build_report(project, p, y, renderer="embedded", force=True, allow_dirty=True).seconds)
+    render = statistics.median(ph["render"] for ph in phases)
+    narrative_phases = []  # where a narrative-only rebuild's time goes (after the cold builds above)
+    for i in range(runs):
+        edit_markdown(project, runs + i)
+        narrative_phases.append(build_report(project, p, y, renderer="embedded", allow_dirty=True).seconds)
+    kernel = kernel_startup_seconds(runs)
+    return SingleReport(chapters, loop, lower, cold, noop, narrative, one_input, render, kernel, phases, narrative_phases)
+
+
+def batch_figures(project: Project, size: int, row: Row) -> dict[int, Measure]:
+    """A batch of `size` --every-la reports, each in a process of its own: local executor (key 0),
+    then Dask with 1 and 2 workers (keys 1 and 2)."""
+    batches: dict[int, Measure] = {}
+    for workers in (0, 1, 2):  # 0: the local executor
+        shutil.rmtree(project.build_dir, ignore_errors=True)
+        batches[workers] = row(f"batch of {size}, " + (f"Dask {workers} worker(s)" if workers else "local"), [
+            run_measured([sys.executable, __file__, "--batch-child", str(project.root), str(size),
+                          "dask" if workers else "local", str(workers)])])
+    return batches
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="each figure once; batches of 4 councils")
@@ -220,15 +305,19 @@ def main() -> None:
     parser.add_argument("--partnership", default="lancashire")
     parser.add_argument("--year", default="2013-14")
     parser.add_argument("--skip-batches", action="store_true", help="only the single-report figures")
+    parser.add_argument("--only-batches", action="store_true", help="only the batch figures (local, Dask 1 and 2 workers)")
     parser.add_argument("--batch-child", nargs=4, metavar=("ROOT", "SIZE", "EXECUTOR", "WORKERS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.skip_batches and args.only_batches:
+        parser.error("--skip-batches and --only-batches leave nothing to measure")
     if args.batch_child:
-        root, size, executor, workers = args.batch_child
-        batch_child(root, int(size), executor, int(workers))
+        root, size_text, executor, workers = args.batch_child
+        batch_child(root, int(size_text), executor, int(workers))
         return
     runs = args.runs or (1 if args.quick else 3)
     size = args.batch or (4 if args.quick else 20)
     p, y = args.partnership, args.year
+
     def row(key: str, measures: list[Measure]) -> Measure:
         m = Measure(statistics.median(x.wall for x in measures), statistics.median(x.cpu for x in measures),
                     max(x.peak_mb for x in measures))
@@ -238,48 +327,14 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         project = copy_project(find_project(), Path(tmp) / "project", p, y)
-        build = cli(project, "build", "-p", p, "-y", y, "--renderer", "embedded", "--allow-dirty")
-        chapters = load_params(project, p, y).report.chapters
-        print(f"benchmark: {p} {y} ({len(chapters)} chapters), {os.cpu_count()} cores, runs={runs}, "
+        print(f"benchmark: {p} {y}, {os.cpu_count()} cores, runs={runs}, batches of {size}, "
               f"load average before: {os.getloadavg()[0]:.1f}", file=sys.stderr)
-
-        def cold_prep(_: int) -> None:
-            shutil.rmtree(project.build_dir, ignore_errors=True)
-
-        cold = row("cold", repeat(runs, lambda: run_measured(build + ["--force"]), cold_prep))
-        noop = row("no-op", repeat(runs, lambda: run_measured(build)))
-        narrative = row("narrative", repeat(runs, lambda: run_measured(build), lambda i: edit_markdown(project, i)))
-        one_input = row("one input", repeat(runs, lambda: run_measured(build), lambda i: edit_input(project, p, y)))
-
-        work = Path(tmp) / "work"
-        shutil.copytree(target_folder(project, p, y).resolve(), work)
-        params = {"partnership": p, "year": y, "build_dir": "."}
-        loop = row("papermill loop", repeat(runs, lambda: papermill_loop(project, work, chapters, params)))
-        spec = json.dumps({"notebooks": str(project.notebooks_dir), "chapters": chapters, "params": params})
-        lower = row("lower bound", repeat(
-            runs, lambda: run_measured([sys.executable, "-c", LOWER_BOUND, str(work), spec])))
-        phases = []
-        for _ in range(runs):
-            shutil.rmtree(project.build_dir, ignore_errors=True)
-            phases.append(build_report(project, p, y, renderer="embedded", force=True, allow_dirty=True).seconds)
-        render = statistics.median(ph["render"] for ph in phases)
-        narrative_phases = []  # where a narrative-only rebuild's time goes (after the cold builds above)
-        for i in range(runs):
-            edit_markdown(project, runs + i)
-            narrative_phases.append(build_report(project, p, y, renderer="embedded", allow_dirty=True).seconds)
-        kernel = kernel_startup_seconds(runs)
-
-        batches: dict[int, Measure] = {}
-        if not args.skip_batches:
-            for workers in (0, 1, 2):  # 0: the local executor
-                shutil.rmtree(project.build_dir, ignore_errors=True)
-                batches[workers] = row(f"batch of {size}, " + (f"Dask {workers} worker(s)" if workers else "local"), [
-                    run_measured([sys.executable, __file__, "--batch-child", str(project.root), str(size),
-                                  "dask" if workers else "local", str(workers)])])
+        single = None if args.only_batches else single_report_figures(project, p, y, runs, row, Path(tmp) / "work")
+        batches = {} if args.skip_batches else batch_figures(project, size, row)
         load = os.getloadavg()[0]
 
     print()
-    print(f"{p} {y}, {len(chapters)} chapters, {os.cpu_count()} cores, median of {runs}; whole processes; "
+    print(f"{p} {y}, {os.cpu_count()} cores, median of {runs}; whole processes; "
           f"load average at the end {load:.1f} (other work on the machine inflates wall, not CPU)")
     print()
     print("| what | wall (s) | CPU (s) | ratio | goal (issue 11) |")
@@ -288,30 +343,19 @@ def main() -> None:
     def line(name: str, m: Measure, ratio: str = "", goal: str = "") -> None:
         print(f"| {name} | {m.wall:.2f} | {m.cpu:.2f} | {ratio} | {goal} |")
 
-    line(f"serial papermill CLI loop ({len(chapters)} notebooks)", loop,
-         f"{loop.wall / cold.wall:.1f} x the cold build (CPU {loop.cpu / cold.cpu:.1f} x)", "cold at least 5 x faster")
-    line("in-process lower bound (imports included)", lower)
-    print(f"| render phase (in-process cold build) | {render:.2f} | | | |")
-    line("cold build (`build --force`, no cache)", cold,
-         f"{cold.wall / (lower.wall + render):.1f} x (lower bound + render)", "at most 2 x")
-    line("no-op rebuild", noop, "", "at most 1 s")
-    line("narrative-only rebuild", narrative, "", "at most 2 s")
-    line("one-input rebuild", one_input)
-    print(f"| kernel start-up + shut-down per chapter (empty notebook, in-process) | {kernel:.2f} | | "
-          f"{kernel * len(chapters):.1f} s of kernel starts per report | |")
+    if single is not None:
+        single.print_rows(line)
     if batches:
         local, d1, d2 = batches[0], batches[1], batches[2]
         line(f"batch of {size} councils (`--every-la`), local executor", local,
-             f"{local.wall / size:.2f} s per report; peak {local.peak_mb:.0f} MB",
+             f"{local.wall / size:.2f} s per report, {local.cpu / size:.2f} CPU s per report; peak {local.peak_mb:.0f} MB",
              f"153 councils in 5 min: {153 * local.wall / size / 60:.1f} min at this rate")
         line(f"batch of {size} councils, Dask 1 worker", d1, f"peak {d1.peak_mb:.0f} MB")
         line(f"batch of {size} councils, Dask 2 workers", d2,
              f"{d1.wall / d2.wall:.2f} x the throughput of 1 worker; peak {d2.peak_mb:.0f} MB", "at least 1.8 x")
-    print()
-    print("cold build phases (in-process, median): "
-          + ", ".join(f"{k} {statistics.median(ph[k] for ph in phases):.2f} s" for k in phases[0]))
-    print("narrative-only rebuild phases (in-process, median): "
-          + ", ".join(f"{k} {statistics.median(ph[k] for ph in narrative_phases):.2f} s" for k in narrative_phases[0]))
+    if single is not None:
+        print()
+        single.print_phases()
 
 
 if __name__ == "__main__":

@@ -2,7 +2,9 @@
 others with a summary at the end, and the Dask executor giving the same bytes as the local one.
 
 The batch builds are small on purpose: three single-council reports of two chapters each
-(2023-24, national statistics only), one of which fails in a chapter, built through the CLI.
+(2023-24, national statistics only), one of which fails in a chapter, built through the CLI. On
+two cores or more the local batch builds two reports at once; a report built so is compared, byte
+for byte, with the same report built alone and with the Dask executor's.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import pytest
 from conftest import copy_project, run_cli
 
 from annualreport.errors import ParamsError
+from annualreport.execution.batch import Share, share
 from annualreport.inputs.every_la import NATIONAL_CHAPTERS, councils_in_year, every_la_params, report_id
 from annualreport.inputs.params import load_params
 from annualreport.inputs.reference import local_authorities
@@ -119,3 +122,21 @@ def test_dask_local_cluster_builds_the_same_bytes(local_batch: tuple[Path, str, 
         assert "public/report.pdf" in ours and "manifest.json" in ours
         assert ours == theirs, sorted(k for k in ours.keys() | theirs.keys() if ours.get(k) != theirs.get(k))
     assert not (project / "build" / "bad" / YEAR).exists()
+
+
+def test_a_batch_is_sized_by_its_cores() -> None:
+    assert share(2, None, 153) == Share(cores=2, reports=2, kernels=2)  # --every-la on two cores
+    assert share(2, None, 153).render_workers == 1  # two reports at once: one output at a time each
+    assert share(2, None, 1) == Share(2, 1, 2) and share(2, None, 1).render_workers == 2  # one report: both cores
+    assert share(1, None, 20) == Share(1, 1, 1)  # a Dask worker of one thread: one report, one kernel
+    assert share(4, 2, 3) == Share(4, 3, 2) and share(4, 2, 3).render_workers == 1  # --jobs 2
+
+
+def test_a_report_built_in_a_batch_is_the_report_built_alone(local_batch: tuple[Path, str, int], tmp_path: Path) -> None:
+    batch, _, _ = local_batch
+    project = batch_project(tmp_path / "project")
+    proc = run_cli(project, "build", "-p", "camden", "-y", YEAR, "--renderer", "embedded", "--jobs", "2")
+    assert proc.returncode == 0, proc.stderr
+    alone, together = tree_hashes(project / "build" / "camden" / YEAR), tree_hashes(batch / "build" / "camden" / YEAR)
+    assert "public/report.pdf" in alone and "store.csv" in alone and "manifest.json" in alone
+    assert alone == together, sorted(k for k in alone.keys() | together.keys() if alone.get(k) != together.get(k))

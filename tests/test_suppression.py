@@ -287,3 +287,29 @@ def test_a_total_whose_small_parts_are_unpublished_is_not_hidden(members: list[l
     assume(not any(is_small(true.allegations[i], THRESHOLD) for i in published))
     assume(any(is_small(v, THRESHOLD) for v in true.allegations))  # some unpublished council part is small
     assert (public["allegations" + STATE] == "value").all()
+
+
+from annualreport.publication.suppression import _line_groups  # noqa: E402
+
+_cells = st.integers(min_value=0, max_value=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_cells, st.lists(_cells, max_size=3)), max_size=12))
+def test_lines_sharing_a_cell_are_protected_together(lines: list[tuple[int, list[int]]]) -> None:
+    groups = _line_groups(lines)
+    assert sorted(map(repr, (ln for g in groups for ln in g))) == sorted(map(repr, lines))  # every line, once
+    cells = [{c for total, parts in g for c in (total, *parts)} for g in groups]
+    assert all(not (a & b) for i, a in enumerate(cells) for b in cells[i + 1:])  # groups share no cell
+    for g in groups:  # and no group splits into two that share none
+        reached, grown = {g[0][0], *g[0][1]}, True
+        while grown:
+            grown = False
+            for total, parts in g:
+                if reached & {total, *parts} and not {total, *parts} <= reached:
+                    reached |= {total, *parts}
+                    grown = True
+        assert reached == {c for total, parts in g for c in (total, *parts)}
+        assert [lines.index(ln) for ln in g] == sorted(lines.index(ln) for ln in g)  # in line order
+    last = [max(i for i, ln in enumerate(lines) if ln in g) for g in groups]
+    assert last == sorted(last)  # groups in the order of their last line

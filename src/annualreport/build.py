@@ -218,7 +218,7 @@ def answer_if_up_to_date(project: Project, partnership: str, year: str, renderer
 def build_report(project: Project, partnership: str, year: str, renderer: str = "auto",
                  jobs: int | None = None, timeout: int = 600, progress: Progress | None = None,
                  force: bool = False, allow_dirty: bool = False, sources_of: Project | None = None,
-                 pool: KernelPool | None = None) -> BuildResult:
+                 pool: KernelPool | None = None, render_workers: int | None = None) -> BuildResult:
     """Build one partnership-year report into build/<partnership>/<year>/ (its public/ folder is what
     may be published).
 
@@ -228,7 +228,8 @@ def build_report(project: Project, partnership: str, year: str, renderer: str = 
     `sources_of`: the project whose git describes these files, when `project` is a copy (verify).
     `pool`: warm kernels to execute chapters on (pool.KernelPool), shared by several builds; by
     default the build makes its own pool of `jobs` kernels when a chapter needs executing, and
-    closes it before returning.
+    closes it before returning. `render_workers`: the render's processes at once (a batch's share
+    of the cores, execution.batch); by default the renderer's own.
     """
     progress = progress or Progress(quiet=True)
     label = f"{partnership} {year}"
@@ -238,7 +239,7 @@ def build_report(project: Project, partnership: str, year: str, renderer: str = 
         if answer is not None:
             return answer
     params = load_params(project, partnership, year)
-    render = get_renderer(renderer)  # fail early if Quarto was asked for but is missing
+    render = get_renderer(renderer, render_workers)  # fail early if Quarto was asked for but is missing
     clock = time.perf_counter()
     missing = check_before_build(project, params, progress, label)
     sources = source_states(project, params, sources_of)

@@ -61,17 +61,18 @@ def main() -> None:
 @click.option("--renderer", type=click.Choice(["auto", "quarto", "embedded"]), default="auto", show_default=True,
               help="quarto runs `quarto render`; embedded uses pandoc and Typst from PyPI; auto picks quarto when installed.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
-              help="Chapters executed at once (one kernel each). Default: the number of cores "
-                   "(with --executor dask and a local cluster: the cores per worker).")
+              help="Chapters executed at once (one kernel each), shared by the reports built at once. "
+                   "Default: the number of cores (with --executor dask: each worker's threads).")
 @click.option("--timeout", type=click.IntRange(min=1), default=600, show_default=True,
               help="Seconds one cell may run before its chapter fails.")
 @click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True,
-              help="local builds the reports one after another here; dask builds them on Dask workers.")
+              help="local builds the reports here, as many at once as there are cores; dask builds them on Dask workers.")
 @click.option("--scheduler", default=None,
               help="With --executor dask: the address of a running Dask scheduler (tcp://host:8786). "
                    "Default: a local cluster on this machine.")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="With --executor dask and no --scheduler: worker processes of the local cluster. Default: the cores.")
+              help="With --executor dask and no --scheduler: worker processes of the local cluster, "
+                   "of one thread (one core) each. Default: the cores.")
 @click.option("--project", "project_dir", type=click.Path(file_okay=False), default=None,
               help="Project folder (holding params/ and notebooks/). Default: found from the current folder.")
 @click.option("--force", is_flag=True, help="Execute every chapter, ignoring executed chapters in the cache.")

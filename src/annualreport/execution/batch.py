@@ -1,26 +1,38 @@
 """Many reports in one command: `build -p all -y all`, `--every-la`, on one kernel pool.
 
-Reports are built one after another (each report's chapters run in parallel on the shared pool,
-execution.pool), or on Dask workers (execution.dask_executor). Either way:
+Reports are built here (execution.pool's kernels shared by the reports), or on Dask workers
+(execution.dask_executor). Either way a process building reports is sized by the cores it is
+given, C (here: the machine's cores; a Dask worker: its threads), by one rule (`Share`):
+
+- it builds up to C reports at once (one report keeps about one core busy: its chapters wait for
+  kernels, its render for pandoc and Typst, so several reports at once keep every core busy);
+- its pool has C kernels (`--jobs` changes it), shared by those reports: C chapters at once;
+- each report's render makes C // (reports at once) of its outputs at once (at least one).
+
+So the process keeps about C processes busy, not one per core of the machine for each worker.
+Either way:
 
 - progress is said by report ('building report 3 of 153') and, by build_report, by chapter;
 - a report that fails stops no other: its error is said when it happens and again, on one
   line, in the summary at the end, and the command exits non-zero;
-- memory stays bounded however many reports are asked for: a finished report leaves only a
-  ReportOutcome (its name, its outputs' paths, its error), never its store or notebooks.
+- memory stays bounded however many reports are asked for: at most C reports are in memory at
+  once, and a finished report leaves only a ReportOutcome (its name, its outputs' paths, its
+  error), never its store or notebooks.
 """
 
 from __future__ import annotations
 
 import gc
 import os
+import threading
 import time
 import traceback
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Iterator
 
 from annualreport.build import build_report
 from annualreport.errors import AnnualReportError
+from annualreport.execution.kernel_manager import KERNELS
 from annualreport.execution.pool import KernelPool
 from annualreport.execution.progress import Progress
 from annualreport.project import Project
@@ -43,7 +55,7 @@ class BuildOptions:
     """The build options every report of a batch shares (see `annualreport build --help`)."""
 
     renderer: str = "auto"
-    jobs: int | None = None  # chapters at once per report; None: the cores of the machine building it
+    jobs: int | None = None  # chapters at once (kernels) per building process; None: its cores (Share)
     timeout: int = 600
     force: bool = False
     allow_dirty: bool = False
@@ -64,6 +76,37 @@ class ReportOutcome:
     @property
     def label(self) -> str:
         return f"{self.partnership} {self.year}"
+
+
+@dataclass(frozen=True)
+class Share:
+    """What a process building reports uses of the `cores` it is given (the module docstring's rule)."""
+
+    cores: int
+    reports: int  # reports built at once
+    kernels: int  # chapters executed at once, shared by those reports
+
+    @property
+    def render_workers(self) -> int:
+        """The outputs one report makes at once: its share of the cores."""
+        return max(1, self.cores // self.reports)
+
+
+def share(cores: int, jobs: int | None, reports: int) -> Share:
+    """The share of a process given `cores` cores that builds `reports` reports (`jobs`: --jobs)."""
+    cores = max(1, cores)
+    return Share(cores, max(1, min(cores, reports)), jobs or cores)
+
+
+def freeze_imports() -> None:
+    """Keep what this process holds now (its imported modules: the pipeline's code, pandas...) out
+    of the garbage collector's full collections, which otherwise walk all of it after every report.
+    It lives as long as the process; what the reports make is collected as before (gc.freeze)."""
+    import annualreport.render.embedded  # noqa: F401  # what every report imports, before it is frozen
+    import annualreport.store.figures  # noqa: F401
+
+    gc.collect()
+    gc.freeze()
 
 
 OnDone = Callable[[ReportOutcome, int, int], None]  # (outcome, reports finished so far, reports in the batch)
@@ -90,15 +133,16 @@ class BatchSummary:
         return out
 
 
-def build_one(project: Project, spec: ReportSpec, options: BuildOptions, pool: KernelPool | None,
-              progress: Progress) -> ReportOutcome:
-    """Build one report and keep only its outcome. Any failure, expected or not, becomes the
-    outcome's error (an unexpected one with its traceback said first); KeyboardInterrupt is raised."""
+def build_one(project: Project, spec: ReportSpec, options: BuildOptions, pool: KernelPool, progress: Progress,
+              render_workers: int | None = None) -> ReportOutcome:
+    """Build one report on `pool`'s kernels and keep only its outcome. Any failure, expected or
+    not, becomes the outcome's error (an unexpected one with its traceback said first);
+    KeyboardInterrupt is raised."""
     start = time.perf_counter()
     try:
-        result = build_report(project, spec.partnership, spec.year, renderer=options.renderer,
-                              jobs=options.jobs or os.cpu_count(), timeout=options.timeout, progress=progress,
-                              force=options.force, allow_dirty=options.allow_dirty, pool=pool)
+        result = build_report(project, spec.partnership, spec.year, renderer=options.renderer, jobs=pool.size,
+                              timeout=options.timeout, progress=progress, force=options.force,
+                              allow_dirty=options.allow_dirty, pool=pool, render_workers=render_workers)
     except AnnualReportError as e:
         return ReportOutcome(spec.partnership, spec.year, time.perf_counter() - start, error=str(e))
     except Exception as e:  # a bug must not stop the other reports; say where it was
@@ -111,22 +155,51 @@ def build_one(project: Project, spec: ReportSpec, options: BuildOptions, pool: K
 
 
 def run_local(project: Project, specs: list[ReportSpec], options: BuildOptions, progress: Progress,
-              on_done: OnDone) -> BatchSummary:
-    """Build `specs` one after another in this process, sharing one kernel pool."""
+              on_done: OnDone, cores: int | None = None) -> BatchSummary:
+    """Build `specs` in this process, up to `cores` (default: the machine's) at once, sharing one
+    kernel pool, by the module docstring's rule; in the order given, each said as it starts."""
     summary = BatchSummary()
     start = time.perf_counter()
-    jobs = options.jobs or os.cpu_count() or 1
+    size = share(cores or os.cpu_count() or 1, options.jobs, len(specs))
     # Kernels start when a report first needs one (build_report warms them up for a first build):
     # a rebuild that only re-renders (a narrative edit) starts none.
-    pool = KernelPool(jobs)
-    try:
-        for i, spec in enumerate(specs, 1):
+    pool = KernelPool(size.kernels)
+    freeze_imports()
+    lock = threading.Lock()
+    queue: Iterator[tuple[int, ReportSpec | None]] = iter(enumerate(specs, 1))
+    stop = threading.Event()
+
+    def builder() -> None:
+        """Take the next report and build it, until none is left (or the batch is interrupted)."""
+        while not stop.is_set():
+            with lock:
+                i, spec = next(queue, (0, None))
+            if spec is None:
+                return
             if len(specs) > 1:
                 progress.say(spec.label, f"building report {i} of {len(specs)}")
-            outcome = build_one(project, spec, options, pool, progress)
-            summary.outcomes.append(outcome)
-            on_done(outcome, i, len(specs))
+            outcome = build_one(project, spec, options, pool, progress, size.render_workers)
+            with lock:
+                summary.outcomes.append(outcome)
+                on_done(outcome, len(summary.outcomes), len(specs))
             gc.collect()  # the report's frames and figures go now, not at some later report
+
+    try:
+        if size.reports == 1:
+            builder()
+        else:
+            threads = [threading.Thread(target=builder, name=f"report-{n}", daemon=True) for n in range(size.reports)]
+            for thread in threads:
+                thread.start()
+            try:
+                for thread in threads:
+                    thread.join()
+            except KeyboardInterrupt:  # the reports being built stop at their next chapter; no other starts
+                stop.set()
+                KERNELS.kill_all()
+                for thread in threads:
+                    thread.join()
+                raise
     except KeyboardInterrupt:
         summary.interrupted = True
         raise

@@ -36,8 +36,9 @@ class Renderer(Protocol):
         ...
 
 
-def get_renderer(name: str) -> Renderer:
-    """The renderer called `name` ('auto', 'quarto' or 'embedded')."""
+def get_renderer(name: str, workers: int | None = None) -> Renderer:
+    """The renderer called `name` ('auto', 'quarto' or 'embedded'); `workers`: the processes the
+    embedded renderer may run at once (by default one per output)."""
     from annualreport.render.embedded import EmbeddedRenderer
     from annualreport.render.quarto import QuartoRenderer
 
@@ -46,7 +47,7 @@ def get_renderer(name: str) -> Renderer:
     if name == "quarto":
         return QuartoRenderer()
     if name == "embedded":
-        return EmbeddedRenderer()
+        return EmbeddedRenderer() if workers is None else EmbeddedRenderer(workers=workers)
     raise RenderError(f"unknown renderer '{name}' (expected auto, quarto or embedded)")
 
 

@@ -119,10 +119,14 @@ def sandbox(project: Path, markdown: str) -> Path:
 
 
 class EmbeddedRenderer:
+    """`workers`: how many of the three outputs are made at once (each by its own process); a
+    batch that builds several reports at once gives each report its share of the cores."""
+
     name = "embedded"
 
-    def __init__(self, limits: RenderLimits | None = None):
+    def __init__(self, limits: RenderLimits | None = None, workers: int = 3):
         self.limits = limits or RenderLimits()
+        self.workers = max(1, workers)
 
     def version(self) -> str:
         proc = subprocess.run([_pandoc(), "--version"], capture_output=True, text=True)
@@ -220,10 +224,10 @@ class EmbeddedRenderer:
             open_outline(work / "report.pdf")
 
         _run_pandoc([*read, "--to", "json", "report.md", "-o", "report.json"], root, "reading the Markdown", timeout)
-        # The three outputs are independent: written at the same time, each by its own process, the
-        # PDF's (the longest: pandoc, then Typst) first. A fault is reported as the HTML's first (its
-        # message names the step), then the PDF's, then Word's.
-        with ThreadPoolExecutor(max_workers=3) as pool:
+        # The three outputs are independent: written at the same time (up to `workers` at once), each
+        # by its own process, the PDF's (the longest: pandoc, then Typst) first. A fault is reported as
+        # the HTML's first (its message names the step), then the PDF's, then Word's.
+        with ThreadPoolExecutor(max_workers=self.workers) as pool:
             futures = {step: pool.submit(step) for step in (pdf, html, word)}
             for step in (html, pdf, word):
                 futures[step].result()

@@ -504,10 +504,13 @@ class Store:
         """The store's rows by (indicator, area type, time period), in the store's order: a figure is
         looked up without scanning the whole table (a chapter asks for hundreds)."""
         if self._index is None:
+            # The rows as DataFrame.to_dict("records") gives them (Python values, None for a missing
+            # quartile), made from whole columns at once: a chapter opens a store, so this runs per chapter.
+            names = list(self.frame.columns)
+            columns = [[None if v is pd.NA else v for v in self.frame[c].tolist()] for c in names]
             index: dict[tuple[str, str, int], list[dict]] = {}
-            columns = list(self.frame.columns)
-            for values in zip(*(self.frame[c].tolist() for c in columns)):  # as to_dict("records"), faster
-                row = dict(zip(columns, values))
+            for values in zip(*columns):
+                row = dict(zip(names, values))
                 index.setdefault((row["indicator"], row["area_type"], int(row["time_period"])), []).append(row)
             self._index = index
         return self._index
