@@ -1,10 +1,11 @@
 """Shared fixtures: a private copy of the project per test, and real builds run through the CLI.
 
 The example reports (Lancashire 2013-14 and 2017-18, Kingston and Richmond 2023-24, the SYNTHETIC
-HIPSS fixture 2022-23 with partners' logos) are each built once per test run, in a shared temporary folder, and shared by
-every test that only reads them; under pytest-xdist the workers share them too (the first worker to
-ask builds, under a file lock, and the others wait for it). A test that changes a project works on
-its own copy (`copy_project`, `copy_built`), never on a shared build.
+HIPSS fixture 2022-23 with partners' logos) are each built once per test run, in a shared temporary
+folder, and shared by every test that only reads them; under pytest-xdist the workers share them too
+(before its first test each worker builds those the run needs that no other worker has started; a
+test whose build another worker is making waits for it, under a file lock). A test that changes a
+project works on its own copy (`copy_project`, `copy_built`), never on a shared build.
 """
 
 from __future__ import annotations

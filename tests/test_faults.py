@@ -100,7 +100,10 @@ def test_ctrl_c_cancels_queued_chapters_at_once_and_leaves_the_previous_report(p
     before = tree_hashes(folder)
     add_cell(project, "training", "import time\ntime.sleep(600)")
     cmd = [sys.executable, "-m", "annualreport", *BUILD, "--project", str(project), "--jobs", "1", "--force"]
-    proc = subprocess.Popen(cmd, cwd=project, stderr=subprocess.PIPE, text=True)
+    # As at a terminal: SIGINT's default action in the build (a run in the background, `make test &`,
+    # ignores SIGINT, and a build started from it would inherit that and wait for the endless cell).
+    proc = subprocess.Popen(cmd, cwd=project, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     assert proc.stderr is not None
     for line in proc.stderr:
         if "indicator store" in line:
