@@ -184,8 +184,15 @@ def apply_file(nb: nbformat.NotebookNode, path: Path, label: str) -> None:
 
 def glossary_text(terms: dict[str, str], used_in: str) -> str:
     """A definition list of the glossary terms that appear in the report's text."""
+    # A quick test first: a term not in the text at all (as written, or in lower case) is not looked for
+    # as a word. Only two characters match an ASCII letter ignoring case without lower-casing to it.
+    lowered = used_in.lower().replace("\u0131", "i").replace("\u017f", "s")
+
     def found(term: str) -> bool:  # an acronym as written; a term (lower case) at the start of a sentence too
-        flags = 0 if term.isupper() or any(c.isupper() for c in term[1:]) else re.I
+        exact = term.isupper() or any(c.isupper() for c in term[1:])
+        if (term not in used_in) if exact else (term.isascii() and term.lower() not in lowered):
+            return False
+        flags = 0 if exact else re.I
         return re.search(rf"(?<![\w&-]){re.escape(term)}s?(?![\w&-])", used_in, flags) is not None
 
     used = [t for t in sorted(terms, key=str.lower) if found(t)]
