@@ -203,10 +203,11 @@ def test_chart_alt_text_agrees_with_caption_and_colours_contrast(report: Path) -
         for area, colour in colours.items():
             assert contrast_ratio(colour, background) >= 3.0, f"{path.stem}: {area} {colour} on {background}"
         # The PNG as drawn: the background is the colour most pixels have, and every series colour is drawn.
-        pixels = (mpimg.imread(report / "figures" / f"{path.stem}.png")[..., :3] * 255).round().astype(int).reshape(-1, 3)
-        values, counts = np.unique(pixels, axis=0, return_counts=True)
-        assert "#%02X%02X%02X" % tuple(values[counts.argmax()]) == background.upper()
-        drawn = {"#%02X%02X%02X" % tuple(v) for v in values}
+        pixels = (mpimg.imread(report / "figures" / f"{path.stem}.png")[..., :3] * 255).round().astype(np.int64).reshape(-1, 3)
+        packed = (pixels[:, 0] << 16) | (pixels[:, 1] << 8) | pixels[:, 2]  # one 0xRRGGBB number per pixel
+        values, counts = np.unique(packed, return_counts=True)
+        assert "#%06X" % values[counts.argmax()] == background.upper()
+        drawn = {"#%06X" % v for v in values}
         for area, colour in colours.items():
             assert colour.upper() in drawn, f"{path.stem}: {area}'s colour {colour} is not in the chart"
 

@@ -132,6 +132,7 @@ def test_a_batch_is_sized_by_its_cores() -> None:
     assert share(4, 2, 3) == Share(4, 3, 2) and share(4, 2, 3).render_workers == 1  # --jobs 2
 
 
+@pytest.mark.xdist_group("batch")  # these share one module-scoped batch: one worker
 def test_a_report_built_in_a_batch_is_the_report_built_alone(local_batch: tuple[Path, str, int], tmp_path: Path) -> None:
     batch, _, _ = local_batch
     project = batch_project(tmp_path / "project")

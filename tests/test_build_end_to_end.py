@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import functools
+import io
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -53,7 +55,13 @@ def html_blocks(path: Path) -> _Paragraphs:
 
 
 def pdf_text(path: Path) -> list[str]:
-    return [page.extract_text() for page in PdfReader(path).pages]
+    """The text of each page (pypdf's reading; the same PDF is read once per run, by its bytes)."""
+    return list(_pdf_text(path.read_bytes()))
+
+
+@functools.lru_cache(maxsize=8)
+def _pdf_text(pdf: bytes) -> tuple[str, ...]:
+    return tuple(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
 
 
 CP = ("d5_cpps_at31march_by_duration_2013_to_2025.csv", "CPP_At31")

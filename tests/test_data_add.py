@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import REPO, copy_project, run_cli
+from conftest import REPO, copy_project, run_cli, seed_cache
 
 from annualreport.store.figures import Store
 
@@ -28,9 +28,10 @@ def snapshot(folder: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def without_2024_release(tmp_path: Path) -> tuple[Path, Path]:
-    """A project whose catalog lacks DfE's 2024 release of children looked after (2020 to 2024), and that file."""
-    project = copy_project(tmp_path / "project")
+def without_2024_release(tmp_path: Path, kingston_build: Path) -> tuple[Path, Path]:
+    """A project whose catalog lacks DfE's 2024 release of children looked after (2020 to 2024), and that file.
+    It has the shared Kingston build's chapter cache: chapters that do not read the release are reused."""
+    project = seed_cache(copy_project(tmp_path / "project"), kingston_build)
     national = own_national(project)
     catalog = national / "catalog.yml"
     text = catalog.read_text(encoding="utf-8")

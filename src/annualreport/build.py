@@ -267,9 +267,13 @@ def build_report(project: Project, partnership: str, year: str, renderer: str = 
         environment = environment_digest(project)
         stores = StoreCache(project.build_dir / ".cache" / "store", faults=cache)
         key = store_key(project, params, environment, missing)
-        if force or not (target / MANIFEST).is_file():  # a first build executes every chapter: warm up meanwhile
+        # Kernels warm up while the store is built, when chapters will likely execute: every chapter on a
+        # first build (or --force), one on a rebuild after an input changed. With the store cached, its
+        # chapters are likely cached too: kernels start only if one is not (a seeded or copied cache).
+        store_cached = not force and stores.has(key)
+        if not store_cached and (force or not (target / MANIFEST).is_file()):
             kernels.warm()
-        elif not stores.has(key):  # an input changed: a chapter will likely execute; one kernel warms up meanwhile
+        elif not store_cached:
             kernels.warm(1)
         copy_inputs(project, params, work, missing)
         # Local figures are read from the build's own copy of the inputs (copied above).
