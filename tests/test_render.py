@@ -34,6 +34,7 @@ def test_quarto_renderer_without_quarto_says_how_to_install(project: Path) -> No
     proc = run_cli(project, "build", "-p", "lancashire", "-y", "2013-14", "--renderer", "quarto", env=env)
     assert proc.returncode == 1
     assert "Quarto is not installed" in proc.stderr and "environment.yml" in proc.stderr and "--renderer embedded" in proc.stderr
+    assert "indicator store" not in proc.stderr and "executed" not in proc.stderr  # said before any work, not after it
     assert not (project / "build" / "lancashire" / "2013-14").exists()
 
 

@@ -40,11 +40,13 @@ def get_renderer(name: str, workers: int | None = None) -> Renderer:
     """The renderer called `name` ('auto', 'quarto' or 'embedded'); `workers`: the processes the
     embedded renderer may run at once (by default one per output)."""
     from annualreport.render.embedded import EmbeddedRenderer
-    from annualreport.render.quarto import QuartoRenderer
+    from annualreport.render.quarto import INSTALL_HINT, QuartoRenderer
 
     if name == "auto":
         name = "quarto" if shutil.which("quarto") else "embedded"
     if name == "quarto":
+        if shutil.which("quarto") is None:  # said before any chapter runs, not after the whole build
+            raise RenderError(INSTALL_HINT)
         return QuartoRenderer()
     if name == "embedded":
         return EmbeddedRenderer() if workers is None else EmbeddedRenderer(workers=workers)
