@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import math
 import os
 import resource
 import shutil
@@ -297,6 +298,19 @@ def batch_figures(project: Project, size: int, row: Row) -> dict[int, Measure]:
     return batches
 
 
+def machine_speed() -> float:
+    """CPU seconds of a fixed pure-Python loop (10 million additions): how fast this machine is, so
+    that the absolute figures (the 1 s, 2 s and 5 min goals) of two runs on two machines, or of one
+    machine on two days, can be compared. Best of three."""
+    best = math.inf
+    for _ in range(3):
+        start, total = time.process_time(), 0
+        for i in range(10_000_000):
+            total += i
+        best = min(best, time.process_time() - start)
+    return best
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="each figure once; batches of 4 councils")
@@ -327,15 +341,17 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         project = copy_project(find_project(), Path(tmp) / "project", p, y)
+        speed = machine_speed()
         print(f"benchmark: {p} {y}, {os.cpu_count()} cores, runs={runs}, batches of {size}, "
-              f"load average before: {os.getloadavg()[0]:.1f}", file=sys.stderr)
+              f"load average before: {os.getloadavg()[0]:.1f}, machine speed {speed:.2f} CPU s", file=sys.stderr)
         single = None if args.only_batches else single_report_figures(project, p, y, runs, row, Path(tmp) / "work")
         batches = {} if args.skip_batches else batch_figures(project, size, row)
         load = os.getloadavg()[0]
 
     print()
     print(f"{p} {y}, {os.cpu_count()} cores, median of {runs}; whole processes; "
-          f"load average at the end {load:.1f} (other work on the machine inflates wall, not CPU)")
+          f"load average at the end {load:.1f} (other work on the machine inflates wall, not CPU); machine speed: "
+          f"a pure-Python loop of 10 million additions takes {speed:.2f} CPU s (a slower machine scales every figure)")
     print()
     print("| what | wall (s) | CPU (s) | ratio | goal (issue 11) |")
     print("|---|---:|---:|---|---|")
