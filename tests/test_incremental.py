@@ -14,7 +14,7 @@ from typing import Any, Callable
 import nbformat
 import psutil
 import pytest
-from conftest import REPO, copy_built, copy_project, run_cli
+from conftest import REPO, copy_built, copy_project, run_cli, seed_cache
 
 from annualreport.execution.batch import BuildOptions, ReportSpec, run_local
 from annualreport.execution.progress import Progress
@@ -134,3 +134,16 @@ def test_a_narrative_edit_starts_no_kernel(tmp_path: Path, lancashire_build: Pat
         lambda outcome, i, n: outcomes.append(outcome)))
     assert [o.error for o in outcomes] == [None] and outcomes[0].executed == 1
     assert kernels == 1
+
+
+@pytest.mark.slow
+def test_a_first_build_whose_chapters_are_all_cached_starts_no_kernel(tmp_path: Path, lancashire_build: Path) -> None:
+    """A project with the example's cache but no report (a copied or seeded cache): nothing needs
+    executing, so no kernel is warmed up while the store is read."""
+    project = seed_cache(copy_project(tmp_path / "project"), lancashire_build)
+    outcomes: list = []
+    _, kernels = kernels_seen_while(lambda: run_local(
+        Project(project), [ReportSpec("lancashire", "2013-14")], BuildOptions(renderer="embedded"), Progress(quiet=True),
+        lambda outcome, i, n: outcomes.append(outcome)))
+    assert [o.error for o in outcomes] == [None] and outcomes[0].executed == 0
+    assert kernels == 0
