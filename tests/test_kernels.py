@@ -168,3 +168,22 @@ def test_a_warm_kernel_loses_no_output_of_a_chapters_first_cell(tmp_path: Path) 
             assert [o.get("text") for o in first if o.output_type == "stream"] == [f"first {i}\n"], first
             assert [o["data"]["text/plain"] for o in first if o.output_type == "execute_result"] == [str(i)]
             assert [o.get("text") for o in second] == ["second\n"]
+
+
+def test_a_print_flushed_in_parts_is_one_output(tmp_path: Path) -> None:
+    """However the kernel's stdout happened to flush (here: by hand, mid-line), consecutive prints
+    are one stream output, so an executed notebook's bytes do not depend on timing; a display
+    between two prints stays between them."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell("import sys\nfrom IPython.display import display\n"
+                                          "print('a', end='')\nsys.stdout.flush()\nprint('b')\nsys.stdout.flush()\n"
+                                          "print('c')\ndisplay(1)\nprint('d')")]
+    source = tmp_path / "chapter.ipynb"
+    nbformat.write(nb, source)
+    with KernelPool(1) as pool:
+        result = pool.submit(ChapterRun("c", source, tmp_path / "out.ipynb", {}), tmp_path, 60).result()
+    assert result.error is None
+    outputs = nbformat.read(tmp_path / "out.ipynb", as_version=4).cells[-1].outputs
+    assert [(o.output_type, o.get("text") or o.get("data", {}).get("text/plain")) for o in outputs] == [
+        ("stream", "ab\nc\n"), ("display_data", "1"), ("stream", "d\n")]

@@ -83,7 +83,11 @@ class BoundedClient(PapermillNotebookClient):
 
     def execute_cell(self, cell: Any, cell_index: int, *args: Any, **kw: Any) -> Any:  # type: ignore[override]
         self.current_cell = cell
-        return super().execute_cell(cell, cell_index, *args, **kw)
+        try:
+            return super().execute_cell(cell, cell_index, *args, **kw)
+        finally:  # before papermill saves the cell, whether it ran or failed
+            if cell.get("outputs"):
+                cell.outputs = join_streams(cell.outputs)
 
     def output(self, outs: list, msg: dict, display_id: str | None, cell_index: int) -> Any:
         if self.output_exceeded:
@@ -98,6 +102,22 @@ class BoundedClient(PapermillNotebookClient):
                 if self.km is not None:
                     kill(self.km)  # stop the flood at its source; the cell fails as a dead kernel
         return out
+
+
+def join_streams(outputs: list) -> list:
+    """Consecutive outputs of one stream (stdout or stderr) joined into one. Whether the kernel sent
+    a print as one message or two depends on when its buffer happened to flush: timing, which must
+    not change an executed notebook's bytes. Nothing is reordered (a display between two prints
+    stays between them)."""
+    joined: list = []
+    for out in outputs:
+        last = joined[-1] if joined else None
+        if (out.get("output_type") == "stream" and last is not None and last.get("output_type") == "stream"
+                and last.get("name") == out.get("name")):
+            last["text"] += out["text"]
+        else:
+            joined.append(out)
+    return joined
 
 
 async def _iopub_ready(kc: Any, timeout: float) -> None:
