@@ -9,6 +9,7 @@ own with the real pandoc and Typst.
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import shutil
@@ -24,7 +25,7 @@ import pandas as pd
 import pypandoc
 import pytest
 import yaml
-from conftest import copy_project, run_cli, seed_cache
+from conftest import REPO, copy_project, run_cli, seed_cache
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
@@ -35,6 +36,7 @@ from annualreport.render.markdown_text import inline, paragraphs, plain_line
 from annualreport.inputs.narrative_check import unsafe_markdown
 from annualreport.render.outputs import Outputs, pipe_table, spreadsheet_safe
 from annualreport.render.embedded import EmbeddedRenderer, RenderLimits
+from annualreport.render.html_embed import embed_images
 from annualreport.render.typst_compile import compile_pdf
 
 PANDOC = pypandoc.get_pandoc_path()
@@ -224,8 +226,8 @@ def test_raw_html_and_raw_typst_in_the_markdown_are_shown_as_text(tmp_path: Path
     assert not re.search(r"<[^>]*\s(on\w+|style)\s*=", html)  # no event handler or style attribute on any element
     assert "&lt;script src=“http://127.0.0.1" in html and "&lt;iframe" in html  # shown, as text
     assert "root:x:0:0" not in html and "cm9vdDp4OjA6" not in html  # /etc/passwd, or its base64
-    assert "<title>Lancashire &lt;b&gt;Board&lt;/b&gt; #read(&quot;store.json&quot;) *x*</title>" in " ".join(html.split())
-    assert "Content-Security-Policy" in html and "default-src &#39;none&#39;" in html
+    assert '<title>Lancashire &lt;b&gt;Board&lt;/b&gt; #read("store.json") *x*</title>' in " ".join(html.split())
+    assert '<meta http-equiv="Content-Security-Policy" content="default-src \'none\';' in html
     pdf = "".join("".join(p.extract_text() for p in PdfReader(pdf_path).pages).split())
     assert "STORE-SECRET" not in pdf and "INPUT-SECRET" not in pdf
     assert '#read("store.json")#read("inputs/raw.csv")' in pdf
@@ -254,6 +256,77 @@ def test_renderer_refuses_images_from_outside_and_script_links(tmp_path: Path, s
     assert "reading the Markdown with pandoc failed" in str(e.value)  # before any output is written
     assert server.requests[before:] == []
     assert not (project / "report.html").exists() and not (project / "report.pdf").exists()
+
+
+def test_no_element_keeps_an_attribute_a_browser_would_run_or_fetch(tmp_path: Path) -> None:
+    """Every kind of element that carries attributes: header, span, code, link, image, div, code
+    block, table, figure, and spans inside lists, quotes and definitions."""
+    project = book(tmp_path / "b", """# Head {#h onclick="x" style="c" data-ok="1"}
+
+[span]{onclick="a" STYLE="b" .k} `code`{onmouseover="z" src="q"} [link](https://x.org){onclick="l"}
+
+::: {.note onload="d" href="h"}
+Div text *emph [inner]{style="s"}*
+:::
+
+```{.python onclick="c" srcdoc="x"}
+print(1)
+```
+
+| a | b |
+|---|---|
+| 1 | [x]{onclick="t"} |
+
+: Caption {#tbl-x onclick="tt" style="w"}
+
+![Chart](figures/b.png){#fig-b onclick="fig" fig-alt="A chart"}
+
+- list [item]{ontouch="y"}
+
+> quote `c`{formaction="q"}
+
+Term
+: Definition [d]{onfocus="f" background="g"}
+""")
+    (project / "figures").mkdir()
+    shutil.copyfile(REPO / "params" / "lancashire" / "branding" / "lscb-logo.png", project / "figures" / "b.png")
+    html = EmbeddedRenderer().render(project)[0].read_text(encoding="utf-8")
+    assert not re.search(r"<[^>]*\s(on\w+|style|href=\"h|srcdoc|formaction|background)\s*=", html, re.IGNORECASE)
+    assert 'data-ok="1"' in html and 'class="k"' in html  # harmless attributes stay
+
+
+def test_the_html_embeds_the_builds_charts_and_logos_and_nothing_else(tmp_path: Path) -> None:
+    (tmp_path / "figures").mkdir()
+    (tmp_path / "front" / "branding").mkdir(parents=True)
+    png = b"\x89PNG\r\n\x1a\n-a-chart"
+    (tmp_path / "figures" / "a-1.png").write_bytes(png)
+    (tmp_path / "front" / "branding" / "logo.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>")
+    (tmp_path / "secret.png").write_bytes(b"SECRET")
+    (tmp_path / "figures" / "link.png").symlink_to(tmp_path / "secret.png")
+    page = ('<img class="logo" src="front/branding/logo.svg" alt="Logo"><p><code>src="figures/none.png"</code></p>'
+            '<img src="figures/a-1.png"\nalt="Chart" /><img src="figures/a-1.png" alt="Again" />')
+    html = embed_images(page, tmp_path)
+    uri = "data:image/png;base64," + base64.b64encode(png).decode()
+    assert html.count(f'src="{uri}"') == 2 and 'src="data:image/svg+xml;base64,' in html
+    assert '<code>src="figures/none.png"</code>' in html  # text, even text that looks like an attribute, is left alone
+    for bad, says in [('<img src="secret.png">', "'secret.png' is not one of the build's charts or logos"),
+                      ('<img src="/etc/passwd">', "'/etc/passwd' is not one of"),
+                      ('<img src="figures/../secret.png">', "'figures/../secret.png' is not one of"),
+                      ('<img src="figures/a-1.txt">', "'figures/a-1.txt' is not one of"),
+                      ('<img src="figures/link.png">', "figures/link.png is not in the build"),
+                      ('<img src="figures/gone.png">', "figures/gone.png is not in the build"),
+                      ('<video src="figures/a-1.png" controls="">', "a <video> element showing 'figures/a-1.png'")]:
+        with pytest.raises(RenderError, match=re.escape(says)):
+            embed_images(bad, tmp_path)
+
+
+def test_a_video_in_the_markdown_is_refused_not_left_for_the_browser_to_fetch(tmp_path: Path) -> None:
+    project = book(tmp_path / "b", "# Chapter\n\n![A clip](figures/clip.mp4)\n")
+    (project / "figures").mkdir()
+    (project / "figures" / "clip.mp4").write_bytes(b"not really a video")
+    with pytest.raises(RenderError, match="the report shows images only"):
+        EmbeddedRenderer().render(project)
+    assert not (project / "report.html").exists()
 
 
 def test_typst_sees_only_its_folder_and_no_packages(tmp_path: Path) -> None:

@@ -2,10 +2,11 @@
 
 Pandoc reads the chapters' Markdown once into its JSON AST (render.DOCUMENT, which the final
 gate reads too); the three outputs are written from that at the same time.
-HTML: the document -> pandoc -> one self-contained report.html (images and the charts'
-CSV data inlined, a skip link, the contents as a navigation beside the text). PDF: the same
-document -> pandoc -> Typst source (report.typst: cover, header, "Page N of M") -> the typst
-compiler -> report.pdf. Word: the same document -> pandoc -> report.docx, styled by the
+HTML: the document -> pandoc -> one self-contained report.html (the style sheet, the images
+(html_embed) and the charts' CSV data inlined, a skip link, the contents as a navigation beside
+the text).
+PDF: the same document -> pandoc -> Typst source (report.typst: cover, header, "Page N of M") ->
+the typst compiler -> report.pdf. Word: the same document -> pandoc -> report.docx, styled by the
 reference document (reference.docx).
 
 Rendering cannot reach outside the build: pandoc reads the Markdown with raw HTML, raw
@@ -33,6 +34,7 @@ import yaml
 from annualreport.errors import RenderError
 from annualreport.render import DOCUMENT
 from annualreport.render.front import FRONT, body_fonts
+from annualreport.render.html_embed import embed_images, style_block
 from annualreport.render.notebook_md import notebook_to_markdown
 from annualreport.render.pdf_outline import open_outline
 from annualreport.render.pdf_row_headers import mark_row_headers, read_counts
@@ -196,10 +198,17 @@ class EmbeddedRenderer:
         epoch = str(pdf_timestamp(year_end))
 
         def html() -> None:
-            _run_pandoc([*write, *html_header, "--to", "html5", "--template", _template("report.html5"),
-                         "--embed-resources", "--css", _template("report.css"),
-                         "--metadata", f"pagetitle={book['title']}", "report.json", "-o", "report.html"],
-                        root, "rendering HTML", timeout)
+            # The style sheet goes in the page's head (instead of pandoc's own, which it would add without
+            # --css), the images in as data: URIs (html_embed): one self-contained file. No line breaks
+            # inside a tag (--wrap=none), as in pandoc's embedded page.
+            style = work / "style.html"
+            style.write_text(style_block(Path(_template("report.css")).read_text(encoding="utf-8")), encoding="utf-8")
+            _run_pandoc([*write, *html_header, "--include-in-header", str(style), "--metadata", "document-css=false",
+                         "--wrap=none", "--to", "html5",
+                         "--template", _template("report.html5"), "--metadata", f"pagetitle={book['title']}",
+                         "report.json", "-o", "report.html"], root, "rendering HTML", timeout)
+            page = root / "report.html"
+            page.write_text(embed_images(page.read_text(encoding="utf-8"), root), encoding="utf-8")
 
         def word() -> None:
             _run_pandoc([*write, "--to", "docx", "--reference-doc", _template("reference.docx"), "report.json",

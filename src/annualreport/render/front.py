@@ -96,7 +96,9 @@ def cover_html(front: Front) -> str:
     """The HTML's cover block, shown above the title: the logos and, for a final report, its standing
     (a draft's banner says it is a draft)."""
     def img(file: str, alt: str, cls: str) -> str:
-        return f'<img class="{cls}" src="{FRONT}/branding/{html.escape(file)}" alt="{html.escape(alt)}">'
+        # An SVG in an <img> is announced as an image by every screen reader only with role="img".
+        svg = f' role="img" aria-label="{html.escape(alt)}"' if file.lower().endswith(".svg") else ""
+        return f'<img class="{cls}"{svg} src="{FRONT}/branding/{html.escape(file)}" alt="{html.escape(alt)}">'
 
     logo = img(*front.logo, "logo") if front.logo else ""
     partners = "".join(f"<li>{img(f, a, 'partner-logo')}</li>" for f, a in front.partner_logos)

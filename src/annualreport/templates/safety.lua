@@ -3,7 +3,7 @@
 -- Text from partners is escaped and narrative is checked before it gets here (markdown_text.py,
 -- narrative.py), and pandoc reads the Markdown with raw HTML, raw attributes and raw TeX off.
 -- This filter refuses what would still let text reach outside the build or run as code:
---   * an image that is not one of the build's charts (figures/<name>.png): --embed-resources
+--   * an image that is not one of the build's charts (figures/<name>.png): the HTML's embedding
 --     and Typst would read or fetch anything else (/etc/passwd, http://..., file:...);
 --   * a link whose scheme is not http, https or mailto (javascript:, vbscript:, data:, file:...);
 --   * any raw HTML, Typst or LaTeX element;
@@ -68,5 +68,12 @@ function RawBlock(raw)
   refuse("raw " .. raw.format .. " block '" .. raw.text:sub(1, 60) .. "': text is shown as text, never as code")
 end
 
-Inline = clean_attributes
-Block = clean_attributes
+-- Every other element that has attributes (pandoc's AST: no other inline or block has any). Named
+-- one by one, not as Inline/Block, so the filter is not called for each word and space.
+Code = clean_attributes
+Span = clean_attributes
+CodeBlock = clean_attributes
+Header = clean_attributes
+Div = clean_attributes
+Table = clean_attributes
+Figure = clean_attributes
