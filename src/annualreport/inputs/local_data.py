@@ -115,38 +115,56 @@ def local_lines(frame: pd.DataFrame, dataset: Dataset) -> tuple[list[Line], dict
     Along each exhaustive filter, the 'Total' row is the sum of the others; a partnership row is
     the sum of its member councils' rows; a financial year is the sum of its two half-years where
     both are given. Returns the lines and the unknown cells they need (a member council missing
-    from one group of rows: a reader knows it exists but not its count)."""
-    frame = frame.reset_index(drop=True)
+    from one group of rows: a reader knows it exists but not its count).
+
+    Plain Python over the columns' values (groups in order of first appearance, as pandas'
+    `groupby(sort=False)`): a table has tens of rows, and this runs in every gate and chapter."""
     filters = [f.name for f in dataset.filters]
+    values = {c: [_canonical(v) for v in frame[c].tolist()] for c in (*STANDARD_COLUMNS, *filters)}
+    level, code, period = values["geographic_level"], values["la_code"], values["time_identifier"]
     lines: list[Line] = []
     unknown: dict[Hashable, None] = {}
 
-    def add(group: pd.DataFrame, is_total: pd.Series) -> None:
-        total, parts = group.index[is_total], group.index[~is_total]
-        if len(total) == 1 and len(parts):
-            lines.append((int(total[0]), [int(p) for p in parts]))
+    def groups(by: list[str]) -> dict[tuple, list[int]]:
+        found: dict[tuple, list[int]] = {}
+        for row, key in enumerate(zip(*(values[c] for c in by))):
+            found.setdefault(key, []).append(row)
+        return found
 
     for flt in dataset.filters:
         if flt.exhaustive:
             others = [c for c in (*STANDARD_COLUMNS, *filters) if c != flt.name]
-            for _, group in frame.groupby(others, sort=False, dropna=False):
-                add(group, group[flt.name] == "Total")
-    members = sorted(set(frame.la_code[frame.geographic_level != PARTNERSHIP]))
-    if (frame.geographic_level == PARTNERSHIP).any() and members:
-        for key, group in frame.groupby(["time_period", "time_identifier", *filters], sort=False, dropna=False):
-            total = group.index[group.geographic_level == PARTNERSHIP]
+            for rows in groups(others).values():
+                total = [r for r in rows if values[flt.name][r] == "Total"]
+                parts = [r for r in rows if values[flt.name][r] != "Total"]
+                if len(total) == 1 and parts:
+                    lines.append((total[0], parts))
+    members = sorted({c for c, lv in zip(code, level) if lv != PARTNERSHIP})
+    if PARTNERSHIP in level and members:
+        for key, rows in groups(["time_period", "time_identifier", *filters]).items():
+            total = [r for r in rows if level[r] == PARTNERSHIP]
             if len(total) != 1:
                 continue
-            present = group[group.geographic_level != PARTNERSHIP]
-            absent = [("absent", code, *map(str, key)) for code in members if code not in set(present.la_code)]
+            present = [r for r in rows if level[r] != PARTNERSHIP]
+            codes = {code[r] for r in present}
+            absent = [("absent", c, *map(str, key)) for c in members if c not in codes]
             unknown |= dict.fromkeys(absent)
-            lines.append((int(total[0]), [int(p) for p in present.index] + absent))
-    for _, group in frame.groupby(["geographic_level", "la_code", "time_period", *filters], sort=False, dropna=False):
-        halves = group[group.time_identifier.isin(HALF_YEARS)]
-        year = group.index[group.time_identifier == ANNUAL]
-        if len(year) == 1 and sorted(halves.time_identifier) == list(HALF_YEARS):
-            lines.append((int(year[0]), [int(p) for p in halves.index]))
+            lines.append((total[0], present + absent))
+    for rows in groups(["geographic_level", "la_code", "time_period", *filters]).values():
+        halves = [r for r in rows if period[r] in HALF_YEARS]
+        year = [r for r in rows if period[r] == ANNUAL]
+        if len(year) == 1 and sorted(period[r] for r in halves) == list(HALF_YEARS):
+            lines.append((year[0], halves))
     return lines, unknown
+
+
+_NAN = float("nan")
+
+
+def _canonical(value: Any) -> Any:
+    """One NaN object for every missing value, so that missing values group together (tuples
+    compare their items by identity first), as pandas' `groupby(dropna=False)` groups them."""
+    return _NAN if value != value else value
 
 
 def published_rows(frame: pd.DataFrame, dataset: Dataset) -> dict[str, set[int]] | None:
