@@ -32,7 +32,6 @@ from typing import Callable, Iterator
 
 from annualreport.build import build_report
 from annualreport.errors import AnnualReportError
-from annualreport.execution.kernel_manager import KERNELS
 from annualreport.execution.pool import KernelPool
 from annualreport.execution.progress import Progress
 from annualreport.project import Project
@@ -164,7 +163,8 @@ def run_local(project: Project, specs: list[ReportSpec], options: BuildOptions, 
     # Kernels start when a report first needs one (build_report warms them up for a first build):
     # a rebuild that only re-renders (a narrative edit) starts none.
     pool = KernelPool(size.kernels)
-    freeze_imports()
+    if len(specs) > 1:  # one report: nothing to gain from it, and its full collection costs 0.05 s
+        freeze_imports()
     lock = threading.Lock()
     queue: Iterator[tuple[int, ReportSpec | None]] = iter(enumerate(specs, 1))
     stop = threading.Event()
@@ -196,6 +196,8 @@ def run_local(project: Project, specs: list[ReportSpec], options: BuildOptions, 
                     thread.join()
             except KeyboardInterrupt:  # the reports being built stop at their next chapter; no other starts
                 stop.set()
+                from annualreport.execution.kernel_manager import KERNELS  # jupyter_client: not for a build that executes nothing
+
                 KERNELS.kill_all()
                 for thread in threads:
                     thread.join()

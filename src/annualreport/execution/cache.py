@@ -24,9 +24,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Callable
 
-import nbformat
+from nbformat import NotebookNode
 
 from annualreport import __version__
+from annualreport.execution.notebook_io import code_sources, read_notebook, write_notebook
 from annualreport.provenance.hashes import sha256_file
 
 NOTEBOOK = "executed.ipynb"
@@ -48,10 +49,10 @@ def code_digest() -> str:
 
 def chapter_key(source: Path, parameters: dict, inputs: list[Path], environment: str) -> str:
     """The cache key of one chapter run (see the module docstring for what it covers)."""
-    nb = nbformat.read(source, as_version=4)
+    code, kernel = code_sources(source)
     material = {
-        "code": [c.source for c in nb.cells if c.cell_type == "code"],
-        "kernel": nb.metadata.get("kernelspec", {}).get("name", ""),
+        "code": code,
+        "kernel": kernel,
         "parameters": parameters,
         "inputs": {p.name: sha256_file(p) for p in sorted(inputs) if p.is_file()},
         "missing_inputs": sorted(p.name for p in inputs if not p.is_file()),
@@ -119,8 +120,7 @@ class ChapterCache:
     def restore(self, key: str, source: Path, output: Path, workdir: Path) -> None:
         """Write the cached executed notebook, with the source's current markdown, and its files."""
         entry = self._entry(key)
-        executed = nbformat.read(entry / NOTEBOOK, as_version=4)
-        nbformat.write(merge_markdown(nbformat.read(source, as_version=4), executed), output)
+        write_notebook(merge_markdown(read_notebook(source), read_notebook(entry / NOTEBOOK)), output)
         files = entry / FILES
         copy_files(sorted(p for p in files.rglob("*") if p.is_file()), files, workdir)
 
@@ -151,7 +151,7 @@ def write_entry(entry: Path, marker: str, fill: Callable[[Path], None]) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def merge_markdown(source: nbformat.NotebookNode, executed: nbformat.NotebookNode) -> nbformat.NotebookNode:
+def merge_markdown(source: NotebookNode, executed: NotebookNode) -> NotebookNode:
     """The executed notebook with its markdown cells taken from the (possibly edited) source.
 
     The code cells are the same in both (they are part of the key); papermill's injected

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-import nbformat
 import yaml
+from nbformat import NotebookNode
 
+from annualreport.execution.notebook_io import read_notebook, write_notebook
 from annualreport.inputs import narrative
 from annualreport.inputs.framework import framework_for
 from annualreport.chapters.fmt import join_words
@@ -74,7 +75,7 @@ numbers, [z] not applicable.
 """
 
 
-def _markdown_texts(nb: nbformat.NotebookNode) -> list[str]:
+def _markdown_texts(nb: NotebookNode) -> list[str]:
     texts = [c.source for c in nb.cells if c.cell_type == "markdown"]
     for cell in nb.cells:
         for out in cell.get("outputs", []):
@@ -84,7 +85,7 @@ def _markdown_texts(nb: nbformat.NotebookNode) -> list[str]:
     return texts
 
 
-def stitch_chapter(nb: nbformat.NotebookNode, chapter: str, values: dict[str, str], narrative_file: Path | None,
+def stitch_chapter(nb: NotebookNode, chapter: str, values: dict[str, str], narrative_file: Path | None,
                    narrative_label: str) -> None:
     """Check the chapter's Markdown, apply its narrative file, fill its placeholders, and hide its code."""
     for cell in nb.cells:
@@ -117,7 +118,7 @@ def write_book(folder: Path, params: ReportParams, chapters: list[str], members:
     books = {}
     for ch in chapters:
         path = folder / "chapters" / f"{ch}.ipynb"
-        nb = nbformat.read(path, as_version=4)
+        nb = read_notebook(path)
         file = files.get(ch)
         stitch_chapter(nb, ch, values, file, f"{narrative_label}/{file.name}" if file else "")
         books[ch] = nb
@@ -132,7 +133,7 @@ def write_book(folder: Path, params: ReportParams, chapters: list[str], members:
                 cell.source = cell.source.replace(GLOSSARY_SLOT, glossary)
                 if signatures and "narrative:foreword" in cell.metadata.get("tags", []):
                     cell.source += "\n\n" + signatures  # the foreword is signed by the year's signatories
-        nbformat.write(nb, folder / "chapters" / f"{ch}.ipynb")
+        write_notebook(nb, folder / "chapters" / f"{ch}.ipynb")
     write_front(folder, params)
     config = {
         "project": {"type": "book", "output-dir": "_book"},

@@ -11,7 +11,7 @@ import base64
 import re
 from pathlib import Path
 
-import nbformat
+from annualreport.execution.notebook_io import read_notebook
 
 
 def fenced(text: str, info: str = "") -> str:
@@ -45,7 +45,7 @@ def _output_markdown(output: dict, image_dir: Path, stem: str, counter: list[int
 
 def notebook_to_markdown(notebook: Path, image_dir: Path) -> str:
     """The Markdown of one executed chapter: markdown cells and cell outputs, no code."""
-    nb = nbformat.read(notebook, as_version=4)
+    nb = read_notebook(notebook)
     blocks: list[str] = []
     counter = [0]
     for cell in nb.cells:

@@ -556,10 +556,9 @@ def chapter_store_file(work: Path, chapter: str, notebook: Path) -> Path:
     reads figures it does not name (the summary reads what other chapters recorded) has the whole
     store in its key; the appendix's methodology has the files and releases read (`datasets`).
     """
-    import nbformat
+    from annualreport.execution.notebook_io import code_sources
 
-    nb = nbformat.read(notebook, as_version=4)
-    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    code = "\n".join(code_sources(notebook)[0])
     frame, meta = _store_as_text(work / STORE_CSV, work / STORE_META, _stamp(work / STORE_CSV), _stamp(work / STORE_META))
     if any(call in code for call in WHOLE_STORE_CALLS):
         named = sorted(meta["indicators"])
