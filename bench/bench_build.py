@@ -20,7 +20,8 @@ of a whole process (imports included), the median of `runs`:
 - one input: after changing one local input file (only its chapter needs executing);
 - batch: `--every-la` reports for the first `batch` councils of 2023-24, built in one process
   (local executor), then on a Dask LocalCluster of 1 and of 2 workers; with the peak memory of
-  the whole process tree (kernels and workers included).
+  the whole process tree (kernels and workers included); and beside them, how much two copies of a
+  pure-Python loop get done at once against one (`core_scaling`): the most 2 workers can gain here.
 
 `--quick` runs each once and the batches with 4 councils. The acceptance goals of issue 11 are
 printed beside the figures; this script only measures, it never fails on a goal.
@@ -311,6 +312,25 @@ def machine_speed() -> float:
     return best
 
 
+SPIN = "t = 0\nfor i in range(40_000_000):\n    t += i\n"
+
+
+def core_scaling(copies: int = 2) -> float:
+    """How much work `copies` processes get done at once against one, in a pure-Python loop that
+    shares nothing: the most any executor can gain from `copies` workers on this machine (on a
+    virtual machine, cores can share a physical core or the host). Best of three."""
+    def wall(n: int) -> float:
+        start = time.perf_counter()
+        procs = [subprocess.Popen([sys.executable, "-c", SPIN]) for _ in range(n)]
+        for proc in procs:
+            proc.wait()
+        return time.perf_counter() - start
+
+    one = min(wall(1) for _ in range(3))
+    many = min(wall(copies) for _ in range(3))
+    return copies * one / many
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="each figure once; batches of 4 councils")
@@ -346,6 +366,7 @@ def main() -> None:
               f"load average before: {os.getloadavg()[0]:.1f}, machine speed {speed:.2f} CPU s", file=sys.stderr)
         single = None if args.only_batches else single_report_figures(project, p, y, runs, row, Path(tmp) / "work")
         batches = {} if args.skip_batches else batch_figures(project, size, row)
+        scaling = 0.0 if args.skip_batches else core_scaling()
         load = os.getloadavg()[0]
 
     print()
@@ -368,7 +389,8 @@ def main() -> None:
              f"153 councils in 5 min: {153 * local.wall / size / 60:.1f} min at this rate")
         line(f"batch of {size} councils, Dask 1 worker", d1, f"peak {d1.peak_mb:.0f} MB")
         line(f"batch of {size} councils, Dask 2 workers", d2,
-             f"{d1.wall / d2.wall:.2f} x the throughput of 1 worker; peak {d2.peak_mb:.0f} MB", "at least 1.8 x")
+             f"{d1.wall / d2.wall:.2f} x the throughput of 1 worker; peak {d2.peak_mb:.0f} MB; the machine's own "
+             f"ceiling: {scaling:.2f} x (2 copies of a pure-Python loop at once)", "at least 1.8 x")
     if single is not None:
         print()
         single.print_phases()
