@@ -1,15 +1,21 @@
-"""Renderers: the notebook-to-Markdown step honours Quarto's tags; Quarto's absence is a clear error."""
+"""Renderers: the notebook-to-Markdown step honours Quarto's tags; Quarto's absence is a clear error; the
+embedded renderer hands the HTML to the final gate before the PDF is made, and uses the wheel's pandoc."""
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 from conftest import run_cli
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+from test_text_safety import book
 
+from annualreport.render import DOCUMENT
+from annualreport.render.embedded import EmbeddedRenderer
 from annualreport.render.notebook_md import notebook_to_markdown
 
 
@@ -50,3 +56,45 @@ def test_a_quarto_pdf_that_is_not_pdf_ua_is_refused_saying_why(lancashire_build:
     with pytest.raises(RenderError, match="not PDF/UA-1.*--renderer embedded"):
         require_pdf_ua(plain)
     require_pdf_ua(lancashire_build / "public" / "report.pdf")  # the embedded renderer's PDF passes
+
+
+def test_the_html_is_handed_over_before_the_pdf_is_made_and_a_refusal_leaves_no_output(tmp_path: Path) -> None:
+    project = book(tmp_path / "b", "# Chapter\n\n| Area | Count |\n|---|---|\n| North | 12 |\n")
+    seen: list[tuple[bool, bool, bool]] = []
+
+    def gate() -> None:  # what the build's final gate finds in the folder when it is called
+        seen.append(((project / "report.html").is_file(), (project / DOCUMENT).is_file(),
+                     (project / "report.pdf").exists()))
+
+    html, pdf, docx = EmbeddedRenderer().render(project, html_ready=gate)
+    assert seen == [(True, True, False)]  # once, with the HTML and pandoc's reading, before the PDF
+    assert "North" in html.read_text(encoding="utf-8") and pdf.is_file() and docx.is_file()
+
+    again = book(tmp_path / "c", "# Chapter\n\nText.\n")
+
+    def refuse() -> None:
+        raise RuntimeError("the gate refused the report")
+
+    with pytest.raises(RuntimeError, match="the gate refused the report"):
+        EmbeddedRenderer(workers=1).render(again, html_ready=refuse)
+    # No output, no reading of the Markdown, no sandbox: only the book as it was (and the empty .render/).
+    assert sorted(str(p.relative_to(again)) for p in again.rglob("*")) == [
+        ".render", "_quarto.yml", "chapter.qmd", "index.qmd", "inputs", "inputs/raw.csv", "store.json"]
+
+
+def test_the_embedded_renderer_uses_the_wheels_pandoc_even_with_a_newer_one_on_path(tmp_path: Path) -> None:
+    """pypandoc's own lookup would take the newest pandoc it finds: here a 'pandoc 99.0' first on PATH."""
+    fake = tmp_path / "bin" / "pandoc"
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\necho 'pandoc 99.0'\nexit 0\n")
+    fake.chmod(0o755)
+    project = book(tmp_path / "b", "# Chapter\n\nText.\n")
+    script = ("import sys; from pathlib import Path; from annualreport.render.embedded import EmbeddedRenderer as R; "
+              "print(R().version()); print(*R().render(Path(sys.argv[1])))")
+    proc = subprocess.run([sys.executable, "-c", script, str(project)], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PATH": f"{fake.parent}{os.pathsep}{os.environ['PATH']}"})
+    assert proc.returncode == 0, proc.stderr
+    version = proc.stdout.splitlines()[0]
+    assert version.startswith("pandoc 3.") and "99.0" not in version
+    assert "Text." in (project / "report.html").read_text(encoding="utf-8")
+    assert (project / "report.pdf").read_bytes().startswith(b"%PDF")

@@ -114,7 +114,8 @@ def gate_small_numbers(public: Path, private: Path, params: ReportParams, meta: 
     """A final report is not built while a published file holds an unsuppressed small count or
     names a person outside the partner updates and foreword (personal_names).
 
-    `public` is the folder of what is published (report.html, data/*.csv), `private` the build's
+    `public` is the folder holding what is published (report.html, _book/, data/*.csv: the build
+    folder while the PDF is rendered, before assemble_public moves them to public/), `private` the build's
     records and inputs; `document` pandoc's reading of the Markdown the PDF and Word were made
     from (render.DOCUMENT), when the renderer left one: their tables are checked too."""
     read = json.loads(document.read_text(encoding="utf-8")) if document is not None and document.is_file() else None
@@ -314,12 +315,23 @@ def build_report(project: Project, partnership: str, year: str, renderer: str = 
         if book.unknown_acronyms:
             progress.say(label, "acronyms not in the glossary: " + ", ".join(book.unknown_acronyms))
         progress.say(label, f"rendering with {render.name}")
-        outputs = render.render(work, draft=params.report.status == "draft", year_end=params.report.time_period)
+        gated = []
+
+        def gate() -> None:
+            # The build folder holds what public/ will (report.html, _book/, data/*.csv: assemble_public
+            # moves exactly these), and the PDF's and Word's tables are read from DOCUMENT: the gate
+            # runs as soon as the HTML is written, while the PDF is still being made.
+            gate_small_numbers(work, work, params, store.meta, progress, label, work / DOCUMENT)
+            gated.append(True)
+
+        outputs = render.render(work, draft=params.report.status == "draft", year_end=params.report.time_period,
+                                html_ready=gate)
+        if not gated:
+            raise AnnualReportError(f"the {render.name} renderer did not hand the HTML to the final gate")
         public = assemble_public(work, outputs)
         stray = unexpected_public_files(work / PUBLIC)
         if stray:
             raise AnnualReportError(f"{PUBLIC}/ would hold files that are not public outputs: {', '.join(stray)}")
-        gate_small_numbers(work / PUBLIC, work, params, store.meta, progress, label, work / DOCUMENT)
         shutil.rmtree(work / ".render", ignore_errors=True)  # intermediates, not part of the report
         write_manifest(work, head, chapter_records(runs, results))
         lap("render")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Protocol
+from typing import Callable, Protocol
 
 from annualreport.errors import RenderError
 
@@ -23,12 +23,16 @@ DOCUMENT = Path(".render") / "report.json"
 class Renderer(Protocol):
     name: str
 
-    def render(self, project: Path, draft: bool = False, year_end: int = 2000) -> list[Path]:
+    def render(self, project: Path, draft: bool = False, year_end: int = 2000,
+               html_ready: Callable[[], None] | None = None) -> list[Path]:
         """Render the book in `project`; return the files written (report.html, report.pdf).
         A renderer that reads the book as one Markdown document also writes `project / DOCUMENT`.
 
         `year_end` (the calendar year of 31 March that ends the report year) dates the PDF, so the
-        same inputs give the same bytes.
+        same inputs give the same bytes. `html_ready` is called once, before render returns, as soon
+        as `project` holds the HTML (report.html, and _book/ for Quarto) and DOCUMENT: the build's
+        final gate reads only those, so it runs while the PDF is still being made. An exception it
+        raises stops the render and is raised by render.
         """
         ...
 
@@ -38,7 +42,7 @@ class Renderer(Protocol):
 
 def get_renderer(name: str, workers: int | None = None) -> Renderer:
     """The renderer called `name` ('auto', 'quarto' or 'embedded'); `workers`: the processes the
-    embedded renderer may run at once (by default one per output)."""
+    embedded renderer may run at once (by default one per core, up to one per output)."""
     from annualreport.render.embedded import EmbeddedRenderer
     from annualreport.render.quarto import INSTALL_HINT, QuartoRenderer
 
@@ -49,7 +53,7 @@ def get_renderer(name: str, workers: int | None = None) -> Renderer:
             raise RenderError(INSTALL_HINT)
         return QuartoRenderer()
     if name == "embedded":
-        return EmbeddedRenderer() if workers is None else EmbeddedRenderer(workers=workers)
+        return EmbeddedRenderer(workers=workers)
     raise RenderError(f"unknown renderer '{name}' (expected auto, quarto or embedded)")
 
 

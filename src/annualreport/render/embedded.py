@@ -1,7 +1,8 @@
 """The embedded renderer: the book project rendered with pandoc and Typst from PyPI wheels.
 
 Pandoc reads the chapters' Markdown once into its JSON AST (render.DOCUMENT, which the final
-gate reads too); the three outputs are written from that at the same time.
+gate reads too); the three outputs are written from that at the same time, and the build's gate
+runs as soon as the HTML is written (`html_ready`), while the PDF is still being made.
 HTML: the document -> pandoc -> one self-contained report.html (the style sheet, the images
 (html_embed) and the charts' CSV data inlined, a skip link, the contents as a navigation beside
 the text).
@@ -19,6 +20,7 @@ that forbids scripts. Each step has a time limit, and the Markdown a size limit.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -28,6 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib import metadata, resources
 from pathlib import Path
+from typing import Callable
 
 import yaml
 
@@ -56,12 +59,16 @@ class RenderLimits:
 
 
 def _pandoc() -> str:
-    try:
-        import pypandoc
-
-        return pypandoc.get_pandoc_path()
-    except (ImportError, OSError) as e:
-        raise RenderError(f"pandoc from the pypandoc-binary wheel is not available ({e}); run `make setup`") from None
+    """The pandoc of the locked pypandoc-binary wheel (pypandoc/files/pandoc), and never another one:
+    pypandoc's own lookup takes the newest pandoc it finds, on PATH too, and a machine with a newer
+    pandoc would render other bytes. Found without importing pypandoc (a twentieth of a second)."""
+    spec = importlib.util.find_spec("pypandoc")
+    binary = Path(spec.origin).parent / "files" / ("pandoc.exe" if os.name == "nt" else "pandoc") \
+        if spec is not None and spec.origin else None
+    if binary is None or not os.access(binary, os.X_OK):
+        raise RenderError(f"pandoc from the pypandoc-binary wheel is not available ({binary or 'no pypandoc'}); "
+                          "run `make setup`")
+    return str(binary)
 
 
 def _template(name: str) -> str:
@@ -121,14 +128,16 @@ def sandbox(project: Path, markdown: str) -> Path:
 
 
 class EmbeddedRenderer:
-    """`workers`: how many of the three outputs are made at once (each by its own process); a
-    batch that builds several reports at once gives each report its share of the cores."""
+    """`workers`: how many of the three outputs are made at once (each by its own process): by
+    default one per core, up to three. More processes than cores only slow the PDF, the longest,
+    which then shares its core; on 2 cores it has one to itself, while the HTML and then Word take
+    the other. A batch that builds several reports at once gives each report its share of the cores."""
 
     name = "embedded"
 
-    def __init__(self, limits: RenderLimits | None = None, workers: int = 3):
+    def __init__(self, limits: RenderLimits | None = None, workers: int | None = None):
         self.limits = limits or RenderLimits()
-        self.workers = max(1, workers)
+        self.workers = max(1, min(3, os.cpu_count() or 1) if workers is None else workers)
 
     def version(self) -> str:
         proc = subprocess.run([_pandoc(), "--version"], capture_output=True, text=True)
@@ -164,15 +173,17 @@ class EmbeddedRenderer:
             parts.append(text)
         return "\n\n".join(parts), book
 
-    def render(self, project: Path, draft: bool = False, year_end: int = 2000) -> list[Path]:
+    def render(self, project: Path, draft: bool = False, year_end: int = 2000,
+               html_ready: Callable[[], None] | None = None) -> list[Path]:
         markdown, book = self.combined_markdown(project)
         work = sandbox(project, markdown)
         try:
-            return self._render(project, work, book, draft, year_end)
+            return self._render(project, work, book, draft, year_end, html_ready)
         finally:
             shutil.rmtree(work, ignore_errors=True)
 
-    def _render(self, project: Path, work: Path, book: dict, draft: bool, year_end: int) -> list[Path]:
+    def _render(self, project: Path, work: Path, book: dict, draft: bool, year_end: int,
+                html_ready: Callable[[], None] | None) -> list[Path]:
         root = work / "root"
         # Pandoc reads the Markdown once, through the safety filter (nothing unsafe reaches any
         # writer), into its JSON AST: the document every output is written from, and the one the
@@ -235,13 +246,24 @@ class EmbeddedRenderer:
         _run_pandoc([*read, "--to", "json", "report.md", "-o", "report.json"], root, "reading the Markdown", timeout)
         # The three outputs are independent: written at the same time (up to `workers` at once), each
         # by its own process, the PDF's (the longest: pandoc, then Typst) first. A fault is reported as
-        # the HTML's first (its message names the step), then the PDF's, then Word's.
+        # the HTML's first (its message names the step), then html_ready's, then the PDF's, then Word's.
         with ThreadPoolExecutor(max_workers=self.workers) as pool:
             futures = {step: pool.submit(step) for step in (pdf, html, word)}
-            for step in (html, pdf, word):
-                futures[step].result()
-        os.replace(root / "report.json", project / DOCUMENT)
-        os.replace(root / "report.html", project / "report.html")
+            try:
+                futures[html].result()
+                # The PDF and Word may not have read report.json yet: the build gets its own copy.
+                shutil.copyfile(root / "report.json", project / DOCUMENT)
+                os.replace(root / "report.html", project / "report.html")
+                if html_ready is not None:
+                    html_ready()
+                for step in (pdf, word):
+                    futures[step].result()
+            except BaseException:
+                for future in futures.values():
+                    future.cancel()  # the outputs not yet started are not made
+                for made in (project / "report.html", project / DOCUMENT):
+                    made.unlink(missing_ok=True)  # a failed render leaves no output behind
+                raise
         os.replace(root / "report.docx", project / "report.docx")
         os.replace(work / "report.pdf", project / "report.pdf")
         return [project / "report.html", project / "report.pdf", project / "report.docx"]

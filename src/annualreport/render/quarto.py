@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Callable
 
 import pikepdf
 
@@ -48,7 +49,8 @@ class QuartoRenderer:
         proc = subprocess.run([self._quarto(), "--version"], capture_output=True, text=True)
         return f"quarto {proc.stdout.strip()}"
 
-    def render(self, project: Path, draft: bool = False, year_end: int = 2000) -> list[Path]:
+    def render(self, project: Path, draft: bool = False, year_end: int = 2000,
+               html_ready: Callable[[], None] | None = None) -> list[Path]:
         """Render the book to HTML (a website in _book/) and Typst PDF, then collect them.
 
         A Quarto book's HTML is a website of several pages in _book/, so report.html is a page
@@ -67,4 +69,6 @@ class QuartoRenderer:
         html.write_text('<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8">'
                         '<meta http-equiv="refresh" content="0; url=_book/index.html"><title>Report</title></head>'
                         '<body><a href="_book/index.html">Open the report</a></body></html>\n', encoding="utf-8")
+        if html_ready is not None:
+            html_ready()
         return [html, pdf]
