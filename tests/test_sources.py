@@ -183,3 +183,38 @@ def test_a_rate_dfe_did_not_publish_is_computed_and_says_so() -> None:
 def test_successor_councils_say_what_came_before(code: str, period: int, words: str) -> None:
     f = area_figure(NATIONAL, INDICATORS["cla_at31"], Area("member", code, code), period)
     assert f.state == "not applicable" and f.note.startswith(words)
+
+
+def test_two_reports_of_a_batch_asking_at_once_read_each_source_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch's reports are threads of one process: they share the national files read, and never
+    both read the same one (they did: the first reports of every batch read everything twice)."""
+    import threading
+
+    from annualreport.store import figures, sources
+
+    for cached in (figures.published, figures._published, sources._dataset_frame, sources.normalised):
+        cached.cache_clear()  # as a fresh process: nothing read yet
+    built: list[str] = []
+    build = figures.Published.__init__
+
+    def counted(self: figures.Published, national_dir: Path, indicator) -> None:  # type: ignore[no-untyped-def]
+        built.append(indicator.id)
+        build(self, national_dir, indicator)
+
+    monkeypatch.setattr(figures.Published, "__init__", counted)
+    ids = [i for i, ind in INDICATORS.items() if ind.source]
+    start = threading.Barrier(2)
+
+    def report() -> None:
+        start.wait()
+        for i in ids:
+            figures.published(NATIONAL, i)
+
+    threads = [threading.Thread(target=report) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(built) == sorted(ids)
+    datasets = {INDICATORS[i].source.dataset for i in ids}  # type: ignore[union-attr]
+    assert sources._dataset_frame.cache_info().misses == len(datasets)

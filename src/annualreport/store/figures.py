@@ -33,7 +33,7 @@ from annualreport.store.national import Cell, State
 from annualreport.inputs.params import ReportParams
 from annualreport.project import Project
 from annualreport.inputs.reference import local_authorities, statistical_neighbours
-from annualreport.store.sources import dataset_frame, load_catalog
+from annualreport.store.sources import READING, dataset_frame, load_catalog
 
 STORE_CSV = "store.csv"
 STORE_META = "store.json"
@@ -154,7 +154,17 @@ class Published:
 
 @lru_cache(maxsize=256)
 def published(national_dir: Path, indicator_id: str) -> Published:
-    """The published cells of an indicator read from a file (cached: files are read once)."""
+    """The published cells of an indicator read from a file (cached: files are read once).
+
+    Called thousands of times per report, so the lock is taken only on a miss: two reports of a
+    batch that miss at once wait for one reading (sources.READING), and the second finds it in
+    `_published`."""
+    with READING:
+        return _published(national_dir, indicator_id)
+
+
+@lru_cache(maxsize=256)
+def _published(national_dir: Path, indicator_id: str) -> Published:
     return Published(national_dir, INDICATORS[indicator_id])
 
 

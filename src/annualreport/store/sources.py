@@ -13,6 +13,7 @@ a `source` column naming the file and release each row came from.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -254,9 +255,21 @@ def normalised(national_dir: Path, path: str, dataset: str) -> pd.DataFrame:
     return frame
 
 
-@lru_cache(maxsize=64)
+# The reports of a batch are threads of one process: without this, two reports starting together
+# would both read and normalise every national file (a batch's first seconds, twice over). Held
+# while a file is read into the caches here and in figures.published; re-entrant, as one calls the other.
+READING = threading.RLock()
+
+
 def dataset_frame(national_dir: Path, dataset: str) -> pd.DataFrame:
-    """Every year of a dataset, each year's rows from the latest release that covers it."""
+    """Every year of a dataset, each year's rows from the latest release that covers it (cached,
+    read once however many threads ask for it at once)."""
+    with READING:
+        return _dataset_frame(national_dir, dataset)
+
+
+@lru_cache(maxsize=64)
+def _dataset_frame(national_dir: Path, dataset: str) -> pd.DataFrame:
     catalog = load_catalog(national_dir)
     if dataset not in catalog.datasets:
         raise InputError(f"{national_dir / CATALOG}: no dataset '{dataset}' (known: {', '.join(catalog.datasets)})")
