@@ -9,6 +9,7 @@ percentage points.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from annualreport.chapters.fmt import format_number, format_value, period_label, round_half_up
 
@@ -49,30 +50,49 @@ class Change:
         return {"up": "▲", "down": "▼", "same": "►"}.get(self.direction, "–")
 
 
+def judge_change(previous: float | None, current: float | None, decimals: int, polarity: str,
+                 tolerance: float) -> tuple[str, str]:
+    """(direction, judgement) of a change, as `describe_change` gives them, without its sentences:
+    what the store records for every figure (tens of thousands per report)."""
+    if previous is None or current is None:
+        return "unknown", "not available"
+    # Compare what the reader sees: rounded values, so the words never contradict the figures.
+    prev_r, cur_r = round_half_up(previous, decimals), round_half_up(current, decimals)
+    direction = "same" if cur_r == prev_r else "up" if cur_r > prev_r else "down"
+    if cur_r == prev_r or abs(_relative(prev_r, cur_r)) < tolerance:
+        return direction, "no change"
+    if polarity == "none":
+        return direction, "not judged"
+    return direction, "improved" if (direction == "up") == (polarity == "high") else "declined"
+
+
+def _relative(prev_r: Decimal, cur_r: Decimal) -> float:
+    """The relative change between two rounded values, in percent (0 from 0)."""
+    return float((cur_r - prev_r) / prev_r * 100) if prev_r else 0.0
+
+
 def describe_change(previous: float | None, current: float | None, unit: str, decimals: int,
                     polarity: str, tolerance: float, prev_period: int, period: int) -> Change:
     """Compare two values of one indicator; all arguments as stored (unrounded)."""
+    direction, judgement = judge_change(previous, current, decimals, polarity, tolerance)
     if previous is None or current is None:
         missing = period_label(prev_period) if previous is None else period_label(period)
-        return Change("unknown", "not available",
+        return Change(direction, judgement,
                       f"cannot be compared with the previous year, because there is no figure for {missing}",
                       f"not comparable with the previous year, as there is no figure for {missing}")
     prev_text = format_value(previous, unit, decimals)
     cur_text = format_value(current, unit, decimals)
-    # Compare what the reader sees: rounded values, so the words never contradict the figures.
-    prev_r, cur_r = round_half_up(previous, decimals), round_half_up(current, decimals)
-    relative = float((cur_r - prev_r) / prev_r * 100) if prev_r else 0.0
-    if cur_r == prev_r or abs(relative) < tolerance:
-        direction = "same" if cur_r == prev_r else ("up" if cur_r > prev_r else "down")
+    if judgement == "no change":
         words = f"was {cur_text} in {period_label(period)}, much the same as {prev_text} in {period_label(prev_period)}"
-        return Change(direction, "no change", words, f"much the same as {prev_text} in {period_label(prev_period)}")
-    direction = "up" if cur_r > prev_r else "down"
+        return Change(direction, judgement, words, f"much the same as {prev_text} in {period_label(prev_period)}")
+    prev_r, cur_r = round_half_up(previous, decimals), round_half_up(current, decimals)
     verb = "rose" if direction == "up" else "fell"
     if unit == "percent":
         points = format_number(abs(float(cur_r - prev_r)), decimals)
         size = f"{points} percentage point{'' if points == '1' else 's'}"
         adverb = size_word(float(cur_r - prev_r), unit).strip()
     else:
+        relative = _relative(prev_r, cur_r)
         size = f"{format_number(abs(relative), 0)}%"
         adverb = size_word(relative, unit).strip()
     verb = f"{verb} {adverb}".strip()
@@ -80,10 +100,7 @@ def describe_change(previous: float | None, current: float | None, unit: str, de
     sentence = f"{verb} from {prev_text} in {period_label(prev_period)} to {cur_text} in {period_label(period)} {moved}"
     noun = f"{ADJECTIVE.get(adverb, '')} {'rise' if direction == 'up' else 'fall'}".strip()
     since = f"{'an' if noun[0] in 'aeiou' else 'a'} {noun} from {prev_text} in {period_label(prev_period)} {moved}"
-    if polarity == "none":
-        return Change(direction, "not judged", sentence, since)
-    better = (direction == "up") == (polarity == "high")
-    return Change(direction, "improved" if better else "declined", sentence, since)
+    return Change(direction, judgement, sentence, since)
 
 
 def compare_words(value: float | None, other: float | None, decimals: int, polarity: str) -> tuple[str, str]:

@@ -25,7 +25,7 @@ from typing import Iterable
 
 import pandas as pd
 
-from annualreport.chapters.compare import SIZE_RULE, describe_change
+from annualreport.chapters.compare import SIZE_RULE, judge_change
 from annualreport.store.indicators import INDICATORS, MULTIPLIER, Indicator, polarity_of
 from annualreport.store.local_figures import LocalFigures, local_meta
 from annualreport.inputs.local_indicators import LOCAL_INDICATORS
@@ -342,9 +342,9 @@ class _Builder:
             f = self.figures[key]
             prev = self.figures.get((ind_id, area_type, code, period - 1))
             if prev is not None:
-                change = describe_change(prev.value if prev.available else None, f.value if f.available else None,
-                                         ind.unit, ind.decimals, polarity, self.tolerance, period - 1, period)
-                f.direction, f.judgement = change.direction, change.judgement
+                f.direction, f.judgement = judge_change(prev.value if prev.available else None,
+                                                        f.value if f.available else None, ind.decimals, polarity,
+                                                        self.tolerance)
             if not f.available or ind.is_count or area_type not in ("member", "partnership"):
                 continue
             f.quartile = quartile(f.value, all_la_values(self.national, ind.id, period), polarity)  # type: ignore[arg-type]

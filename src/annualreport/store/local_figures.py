@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from annualreport.chapters.compare import describe_change
+from annualreport.chapters.compare import judge_change
 from annualreport.chapters.fmt import period_label, round_half_up
 from annualreport.errors import AnnualReportError
 from annualreport.inputs.local_data import ANNUAL, PARTNERSHIP, STATE, public_table, read_local
@@ -141,10 +141,9 @@ class LocalFigures:
         """(direction, judgement, rag): against the previous year, and in the report year against the target."""
         direction = judgement = rag = ""
         if previous is not None:
-            change = describe_change(previous.value if previous.available else None,
-                                     figure.value if figure.available else None, ind.unit, ind.decimals,
-                                     ind.polarity, self.tolerance, period - 1, period)
-            direction, judgement = change.direction, change.judgement
+            direction, judgement = judge_change(previous.value if previous.available else None,
+                                                figure.value if figure.available else None, ind.decimals,
+                                                ind.polarity, self.tolerance)
         target = self.targets.get(ind.id)
         if target is not None and figure.available and period == self.periods[-1]:
             v, t = round_half_up(figure.value, ind.decimals), round_half_up(target, ind.decimals)  # type: ignore[arg-type]
