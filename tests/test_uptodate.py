@@ -15,7 +15,7 @@ from conftest import copy_built, run_cli, sha256
 from annualreport.provenance.uptodate import MANIFEST, record_path
 
 UP_TO_DATE = "up to date: nothing it depends on changed"
-HEAVY = ("pandas", "matplotlib", "papermill", "seaborn", "scipy", "nbclient", "pydantic")
+HEAVY = ("pandas", "matplotlib", "papermill", "scipy", "nbclient", "pydantic")
 
 
 def build(project: Path, *extra: str) -> subprocess.CompletedProcess[str]:

@@ -1,4 +1,4 @@
-"""Charts: seaborn in the Analysis Function style (afcharts), written as PNG with alt text.
+"""Charts: matplotlib in the Analysis Function style (afcharts), written as PNG with alt text.
 
 PNG (Agg) output is byte-stable run to run, unlike SVG's random ids, and Typst and HTML both
 take it. Every chart's data is written as CSV beside it. A line chart's alt text is made from the
@@ -20,7 +20,6 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib import ticker  # noqa: E402
 import pandas as pd  # noqa: E402
-import seaborn as sns  # noqa: E402
 from afcharts.af_colours import get_af_colours  # noqa: E402
 
 from annualreport.chapters.fmt import format_value, join_words, period_label  # noqa: E402
@@ -181,7 +180,10 @@ def bar_chart(data: pd.DataFrame, path: Path, xlabel: str) -> None:
     with af_style():
         height = 1.2 + 0.35 * len(data)
         fig, ax = plt.subplots(figsize=(7.5, height), dpi=150)
-        sns.barplot(data=data.fillna({"value": 0}), y="category", x="value", color=AF_PALETTE[0], ax=ax, orient="h")
+        positions = range(len(data))
+        ax.barh(positions, data.value.fillna(0), height=0.8, color=AF_PALETTE[0])
+        ax.set_yticks(positions, [str(c) for c in data.category])
+        ax.set_ylim(max(len(data), 1) - 0.5, -0.5)  # the first category at the top
         for i, row in enumerate(data.itertuples()):
             text = format_value(row.value, row.unit, row.decimals, row.state)
             ax.text((0 if row.value != row.value else row.value), i, f" {text}", va="center", fontsize=9)

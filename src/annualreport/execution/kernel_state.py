@@ -27,7 +27,7 @@ from typing import Any
 
 # The modules a chapter uses, imported once when the kernel starts (what each fresh kernel paid for).
 WARM_IMPORTS = (
-    "pandas", "numpy", "matplotlib", "matplotlib.pyplot", "seaborn", "afcharts.af_colours",
+    "pandas", "numpy", "matplotlib", "matplotlib.pyplot", "afcharts.af_colours",
     "IPython.display", "annualreport.chapters.chapter", "annualreport.chapters.local_view",
     "annualreport.chapters.charts", "annualreport.publication.suppression", "annualreport.inputs.local_schema",
 )

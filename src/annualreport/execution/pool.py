@@ -1,7 +1,7 @@
 """Warm kernels: chapters run on kernels started once, with the heavy imports done.
 
-A fresh kernel per chapter spends most of its time starting Python and importing pandas,
-matplotlib and seaborn. A `KernelPool` keeps `size` kernels, each owned by one thread of the
+A fresh kernel per chapter spends most of its time starting Python and importing pandas
+and matplotlib. A `KernelPool` keeps `size` kernels, each owned by one thread of the
 pool (a kernel's client and its event loop stay on that thread). Each kernel imports what the
 chapters use once (kernel_state.WARM_IMPORTS), and before every chapter it is reset to look like a
 fresh kernel started in the chapter's build folder (kernel_state.reset). Chapters still run
