@@ -10,15 +10,17 @@ limit per cell but no limit on output, so the engine below adds one):
 
 - time: a cell running longer than `timeout` seconds is stopped (nbclient's cell timeout);
 - output: a chapter whose outputs exceed MAX_OUTPUT_BYTES is cut off as the output arrives
-  (further output is dropped and the kernel stopped). ipykernel sends what a cell prints in
-  batches (all that was printed in its flush interval, often tens of megabytes), and each batch
-  is decoded whole, so memory is bounded by the limit plus a few batches, not by what was printed, so memory stays bounded and a chapter
-  printing hundreds of megabytes never reaches the renderer;
+  (further output is dropped and the kernel stopped at once). ipykernel sends what a cell prints
+  in batches (all that was printed in its flush interval) and each batch is decoded whole, so a
+  pool's kernel forwards no more than the limit of what a chapter prints (kernel_state.limit_streams):
+  memory stays bounded by the limit, not by what was printed, and a chapter printing hundreds of
+  megabytes fails within a second and never reaches the renderer;
 - Ctrl-C: queued chapters are cancelled at once and running kernels are killed.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import queue
 import time
@@ -58,6 +60,7 @@ class BoundedClient(PapermillNotebookClient):
         self.output_bytes = 0
         self.output_exceeded = False
         self.current_cell: Any = None
+        self._watching: asyncio.Task | None = None  # nbclient's check that the kernel lives, for the cell running
 
     async def async_start_new_kernel_client(self) -> Any:
         """The client of a pool's kernel (already running and reset: pool.py) is ready as soon as
@@ -81,6 +84,10 @@ class BoundedClient(PapermillNotebookClient):
 
     start_new_kernel_client = run_sync(async_start_new_kernel_client)  # nbclient's sync name, bound to ours
 
+    async def _async_poll_kernel_alive(self) -> None:
+        self._watching = asyncio.current_task()
+        await super()._async_poll_kernel_alive()
+
     def execute_cell(self, cell: Any, cell_index: int, *args: Any, **kw: Any) -> Any:  # type: ignore[override]
         self.current_cell = cell
         try:
@@ -101,6 +108,11 @@ class BoundedClient(PapermillNotebookClient):
                     outs.pop()
                 if self.km is not None:
                     kill(self.km)  # stop the flood at its source; the cell fails as a dead kernel
+                # at once: the kernel may have finished the cell before it was killed, and nbclient
+                # would wait for its last status (iopub_timeout, 4 s) before finding it dead
+                for task in (self._watching, getattr(self, "task_poll_for_reply", None)):
+                    if task is not None:
+                        task.cancel()
         return out
 
 

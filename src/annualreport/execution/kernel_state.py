@@ -33,10 +33,13 @@ WARM_IMPORTS = (
 )
 
 _baseline: dict[str, Any] = {}
+# What the chapter running now has printed (characters), and the most the kernel forwards: see limit_streams.
+_printed = [0, 0]
 
 
-def warm_up() -> str:
-    """Import what chapters use, record the state a reset restores, and return the fingerprint.
+def warm_up(stream_limit: int = 0) -> str:
+    """Import what chapters use, record the state a reset restores, and return the fingerprint;
+    with `stream_limit`, cap what each chapter prints (limit_streams).
 
     What the imports made is then frozen out of the garbage collector's sight (gc.freeze): those
     objects live as long as the kernel, and a full collection, which IPython's reset runs before
@@ -46,6 +49,8 @@ def warm_up() -> str:
 
     for name in WARM_IMPORTS:
         importlib.import_module(name)
+    if stream_limit:
+        limit_streams(stream_limit)
     gc.collect()
     gc.freeze()
     import matplotlib
@@ -56,6 +61,30 @@ def warm_up() -> str:
     _baseline["environ"] = dict(os.environ)
     _baseline["main"] = {k: v for k, v in _user_ns().items() if k.startswith("__") and k.endswith("__")}
     return reset(os.getcwd())
+
+
+def limit_streams(limit: int) -> None:
+    """Forward at most `limit` characters (and one more) of what a chapter prints to stdout and stderr.
+
+    ipykernel sends what is printed between two flushes (a fifth of a second) as one message: a
+    loop printing hundreds of megabytes reaches the build as one message of that size, read whole
+    (seconds, and its size in memory several times over) before the build's own limit on outputs
+    (execute.BoundedClient) can cut the chapter off. Capped here, the build gets just past its limit
+    and stops the kernel; what the chapter prints beyond it is dropped. `reset` starts the count again."""
+    _printed[1] = limit
+
+    def capped(write: Any) -> Any:
+        def write_capped(text: str) -> int:
+            room = _printed[1] + 1 - _printed[0]
+            if room <= 0:
+                return len(text)
+            _printed[0] += min(len(text), room)
+            return write(text[:room]) if len(text) > room else write(text)
+
+        return write_capped
+
+    for stream in (sys.stdout, sys.stderr):
+        stream.write = capped(stream.write)  # type: ignore[method-assign]
 
 
 def _user_ns() -> dict:
@@ -83,6 +112,7 @@ def reset(folder: str) -> str:
     from IPython import get_ipython
 
     os.chdir(folder)
+    _printed[0] = 0
     plt.close("all")
     matplotlib.rcParams.clear()  # RcParams.clear bypasses validation of the keys it removes
     dict.update(matplotlib.rcParams, _baseline["rcParams"])

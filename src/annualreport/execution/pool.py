@@ -87,13 +87,14 @@ class WarmKernel:
         """Start a kernel in a neutral folder and import what chapters use."""
         from jupyter_core.utils import run_sync
 
+        from annualreport.execution.execute import MAX_OUTPUT_BYTES
         from annualreport.execution.kernel_manager import TrackedKernelManager
 
         self.km = TrackedKernelManager(kernel_name="python3")
         self.chapters = 0
         run_sync(self.km.start_kernel)(extra_arguments=KERNEL_ARGUMENTS, cwd=tempfile.gettempdir())
         self.pool._count("started")
-        self.baseline = self.evaluate(f"{_STATE}.warm_up()")
+        self.baseline = self.evaluate(f"{_STATE}.warm_up({MAX_OUTPUT_BYTES})")
 
     def stop(self) -> None:
         from jupyter_core.utils import run_sync
