@@ -56,6 +56,10 @@ class Area:
     name: str
 
 
+# The states as the store writes them (an enum member's .value costs a lookup; asked for millions of times).
+_VALUE, _NOT_AVAILABLE, _NOT_APPLICABLE = State.VALUE.value, State.NOT_AVAILABLE.value, State.NOT_APPLICABLE.value
+
+
 @dataclass
 class Figure:
     """One figure from the store."""
@@ -74,7 +78,7 @@ class Figure:
 
     @property
     def available(self) -> bool:
-        return self.state == State.VALUE.value and self.value is not None
+        return self.state == _VALUE and self.value is not None
 
 
 FIGURE_FIELDS = tuple(f.name for f in fields(Figure))
@@ -138,18 +142,18 @@ class Published:
         is not applicable; a year no release covers, or a breakdown not published, says so."""
         council = self.council_note(area, period)
         if council is not None:
-            return State.NOT_APPLICABLE.value, council
+            return _NOT_APPLICABLE, council
         own = period + self.offset
         gap = self.catalog.gap(self.dataset, own, self.filters)
         if gap:
-            return State.NOT_AVAILABLE.value, f"not available for {year_label(period)}: {gap}"
+            return _NOT_AVAILABLE, f"not available for {year_label(period)}: {gap}"
         release = self.catalog.release_for(self.dataset, own)
         if not release:
             title = self.catalog.datasets[self.dataset].title.lower()
             years = sorted(p for f in self.catalog.files_of(self.dataset) for p in f.years)
-            return (State.NOT_AVAILABLE.value, f"no data for {area.name} in {year_label(period)}: the national files "
+            return (_NOT_AVAILABLE, f"no data for {area.name} in {year_label(period)}: the national files "
                     f"held for {title} cover {year_label(years[0] - self.offset)} to {year_label(years[-1] - self.offset)}")
-        return State.NOT_AVAILABLE.value, f"no data for {area.name} in {year_label(period)} ({release[0].label})"
+        return _NOT_AVAILABLE, f"no data for {area.name} in {year_label(period)} ({release[0].label})"
 
 
 @lru_cache(maxsize=256)
@@ -170,10 +174,10 @@ def _published(national_dir: Path, indicator_id: str) -> Published:
 
 def _ratio(ind: Indicator, name: str, period: int, num: Figure, den: Figure) -> Figure:
     if num.available and den.available and den.value:
-        return Figure(ind.id, name, period, num.value / den.value * MULTIPLIER[ind.unit], State.VALUE.value,  # type: ignore[operator]
+        return Figure(ind.id, name, period, num.value / den.value * MULTIPLIER[ind.unit], _VALUE,  # type: ignore[operator]
                       source=f"{COMPUTED}: {num.indicator} ({num.source}) / {den.indicator} ({den.source})")
     if num.available and den.available:  # a zero denominator: nothing to take a share of
-        return Figure(ind.id, name, period, None, State.NOT_APPLICABLE.value,
+        return Figure(ind.id, name, period, None, _NOT_APPLICABLE,
                       f"not available for {year_label(period)}: {_lower(INDICATORS[den.indicator].title)} was 0 for {name}")
     bad = num if not num.available else den
     return Figure(ind.id, name, period, None, bad.state, bad.note)
@@ -196,7 +200,7 @@ def area_figure(national_dir: Path, ind: Indicator, area: Area, period: int) -> 
     found = pub.get(LEVELS[area.area_type], area.code, period)
     if found is None:
         state, note = pub.missing_note(area, period)
-        if ind.numerator and ind.denominator and state == State.NOT_AVAILABLE.value:
+        if ind.numerator and ind.denominator and state == _NOT_AVAILABLE:
             num = area_figure(national_dir, INDICATORS[ind.numerator], area, period)
             den = area_figure(national_dir, INDICATORS[ind.denominator], area, period)
             if not (num.available and den.available):  # the reason is the series' own gap, else the missing count's
@@ -215,7 +219,7 @@ def area_figure(national_dir: Path, ind: Indicator, area: Area, period: int) -> 
     cell, source = found
     council = None if cell.state is State.VALUE else pub.council_note(area, period)
     if council is not None:  # a symbol published for a council that did not exist then: say why
-        return Figure(ind.id, area.name, period, None, State.NOT_APPLICABLE.value, council)
+        return Figure(ind.id, area.name, period, None, _NOT_APPLICABLE, council)
     note = "" if cell.state is State.VALUE else f"published as {cell.state.value} for {area.name} in {year_label(period)} ({source})"
     return Figure(ind.id, area.name, period, cell.value, cell.state.value, note, source=source)
 
@@ -306,17 +310,17 @@ class _Builder:
         if len(parts) == 1:
             f = parts[0]
             return Figure(ind.id, name, period, f.value, f.state, f.note, source=f.source)
-        if any(p.state == State.NOT_APPLICABLE.value for p in parts) and not all(p.available for p in parts):
-            gone = next(p for p in parts if p.state == State.NOT_APPLICABLE.value)
+        if any(p.state == _NOT_APPLICABLE for p in parts) and not all(p.available for p in parts):
+            gone = next(p for p in parts if p.state == _NOT_APPLICABLE)
             return Figure(ind.id, name, period, None, gone.state, gone.note)
         if not ind.additive:
-            return Figure(ind.id, name, period, None, State.NOT_APPLICABLE.value,
+            return Figure(ind.id, name, period, None, _NOT_APPLICABLE,
                           "not added up: the counts behind this published rate are not published")
         if ind.is_count:
             missing = [p for p in parts if not p.available]
             if missing:
                 return Figure(ind.id, name, period, None, missing[0].state, missing[0].note)
-            return Figure(ind.id, name, period, sum(p.value for p in parts), State.VALUE.value,  # type: ignore[misc]
+            return Figure(ind.id, name, period, sum(p.value for p in parts), _VALUE,  # type: ignore[misc]
                           source="sum of the member councils: " + "; ".join(dict.fromkeys(p.source for p in parts)))
         num = self.figures[(ind.numerator, "partnership", "partnership", period)]  # type: ignore[index]
         den = self.figures[(ind.denominator, "partnership", "partnership", period)]  # type: ignore[index]
@@ -326,14 +330,14 @@ class _Builder:
         names = ("Similar areas (mean)", "Similar areas (median)")  # statistical neighbours, in plain words
         if ind.is_count:
             note = "counts are not compared across areas"
-            return tuple(Figure(ind.id, n, period, None, State.NOT_APPLICABLE.value, note) for n in names)  # type: ignore[return-value]
+            return tuple(Figure(ind.id, n, period, None, _NOT_APPLICABLE, note) for n in names)  # type: ignore[return-value]
         values = [v for v in (la_value(self.national, ind.id, c, period) for c in self.neighbours) if v is not None]
         if not values:
             note = "no statistical neighbour has data"
-            return tuple(Figure(ind.id, n, period, None, State.NOT_AVAILABLE.value, note) for n in names)  # type: ignore[return-value]
+            return tuple(Figure(ind.id, n, period, None, _NOT_AVAILABLE, note) for n in names)  # type: ignore[return-value]
         note = f"{len(values)} of {len(self.neighbours)} neighbours"
-        return (Figure(ind.id, names[0], period, statistics.fmean(values), State.VALUE.value, f"mean of {note}"),
-                Figure(ind.id, names[1], period, statistics.median(values), State.VALUE.value, f"median of {note}"))
+        return (Figure(ind.id, names[0], period, statistics.fmean(values), _VALUE, f"mean of {note}"),
+                Figure(ind.id, names[1], period, statistics.median(values), _VALUE, f"median of {note}"))
 
     def _assess(self, ind: Indicator, polarity: str, keys: list[tuple[str, str, str, int]]) -> None:
         """Direction, judgement, quartile and RAG of every figure of one indicator (`keys`: its figures)."""
@@ -503,7 +507,7 @@ class Store:
         rows = [r for r in self._rows().get((indicator_id, area_type, period), [])
                 if area_code is None or r["area_code"] == area_code]
         if not rows:
-            return Figure(indicator_id, area_type, period, None, State.NOT_AVAILABLE.value, "not in the store")
+            return Figure(indicator_id, area_type, period, None, _NOT_AVAILABLE, "not in the store")
         row = rows[0]  # the first in the store's order
         value = None if pd.isna(row["value"]) else float(row["value"])
         q = None if pd.isna(row["quartile"]) else int(row["quartile"])
