@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+import cli_fork
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
@@ -84,11 +85,10 @@ def seed_cache(project: Path, build: Path) -> Path:
 
 
 def run_cli(project: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """Run `python -m annualreport ARGS --project PROJECT` as a user would, capturing output."""
-    cmd = [sys.executable, "-m", "annualreport", *args]
-    if args and args[0] == "build":
-        cmd += ["--project", str(project)]
-    return subprocess.run(cmd, cwd=project, capture_output=True, text=True, env=env or os.environ.copy(), timeout=900)
+    """Run `python -m annualreport ARGS --project PROJECT` as a user would, in the project folder,
+    capturing output: a child forked from a process that has imported the package (cli_fork.py)."""
+    argv = [*args, "--project", str(project)] if args and args[0] == "build" else list(args)
+    return cli_fork.run(argv, project, env).completed([sys.executable, "-m", "annualreport", *argv])
 
 
 def sha256(path: Path) -> str:

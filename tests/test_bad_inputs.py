@@ -81,14 +81,12 @@ import os
 import random
 import re
 import shutil
-import subprocess
-import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+import cli_fork
 import pytest
 from conftest import copy_built, copy_project
 
@@ -359,18 +357,11 @@ class Run:
 
 
 def run(project: Path, case: Case) -> Run:
-    """Run the CLI as a user would; measure wall time and the peak memory of that process alone."""
-    cmd = [sys.executable, "-m", "annualreport", case.command, "-p", case.partnership, "-y", case.year,
-           "--project", str(project)]
-    with tempfile.TemporaryFile() as out:
-        start = time.monotonic()
-        proc = subprocess.Popen(cmd, cwd=project, stdout=out, stderr=subprocess.STDOUT)
-        _, status, usage = os.wait4(proc.pid, 0)
-        seconds = time.monotonic() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        text = out.read().decode("utf-8", "replace")
-    return Run(proc.returncode, text, seconds, usage.ru_maxrss / 1024)
+    """Run the CLI as a user would; measure wall time and the peak memory of that process alone
+    (a child of the test process's command server: cli_fork.py)."""
+    args = [case.command, "-p", case.partnership, "-y", case.year, "--project", str(project)]
+    result = cli_fork.run(args, project, merge=True)
+    return Run(result.returncode, result.stdout, result.seconds, result.max_rss_mb)
 
 
 def snapshot(folder: Path) -> dict[str, str]:

@@ -100,6 +100,8 @@ def _clear_caches() -> None:
         if module is None or not (name == "annualreport" or name.startswith("annualreport.")):
             continue
         for value in list(vars(module).values()):
+            if isinstance(value, type):  # a class with a cache_clear method (hashes._Memo): not a cache itself
+                continue
             clear = getattr(value, "cache_clear", None)
             if callable(clear) and getattr(value, "__module__", None) == name:
                 clear()
