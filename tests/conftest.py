@@ -209,6 +209,9 @@ def prebuilt_examples(request: pytest.FixtureRequest, tmp_path_factory: pytest.T
     """Before its first test, each worker builds the shared builds the run needs that no other worker
     has started, so both workers build at once instead of one waiting for the other's build."""
     root = shared_root(tmp_path_factory)
+    # The user's result caches (check results, national datasets: result_cache.py), one for the run,
+    # shared by its workers: a run neither reads nor fills the caches of the user who runs it.
+    os.environ.setdefault("ANNUALREPORT_CACHE_DIR", str(root / "user-cache"))
     for example in request.config.stash.get(NEEDED, []):
         _build_once(root, example.name, example.partnership, example.year, example.options, example.prepare, wait=False)
 

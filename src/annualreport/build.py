@@ -31,6 +31,7 @@ from annualreport.inputs.framework import inputs_of
 from annualreport.inputs.local_schema import DATASET_BY_NAME, TEXT_BY_NAME
 from annualreport.inputs.names import check_names
 from annualreport.inputs.params import ReportParams, load_params
+from annualreport.inputs.result_cache import cache_dir
 from annualreport.execution.pool import KernelPool, LazyPool
 from annualreport.execution.progress import Progress
 from annualreport.project import Project
@@ -39,6 +40,7 @@ from annualreport.publication.public_folder import PUBLIC, assemble_public, unex
 from annualreport.publication.personal_names import scan_public
 from annualreport.publication.gate import small_counts
 from annualreport.render import DOCUMENT, get_renderer
+from annualreport.store import national_cache
 from annualreport.store.figures import KEYS_DIR, build_store, chapter_store_file
 from annualreport.store.store_cache import StoreCache, store_key
 from annualreport.provenance import uptodate
@@ -266,6 +268,9 @@ def build_report(project: Project, partnership: str, year: str, renderer: str = 
     try:
         cache = ChapterCache(project.build_dir / ".cache" / "chapters", warn=lambda line: progress.say(label, line))
         environment = environment_digest(project)
+        # The national datasets, normalised, are kept in the user's cache for the next process;
+        # --force reads the files again (store/national_cache.py).
+        national_cache.use(cache_dir() / "national", environment, refresh=force, warn=cache.warn)
         stores = StoreCache(project.build_dir / ".cache" / "store", faults=cache)
         key = store_key(project, params, environment, missing)
         # Kernels warm up while the store is built, when chapters will likely execute: every chapter on a

@@ -16,7 +16,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Callable
+from typing import IO, Callable
 
 VERSION = "1"
 
@@ -43,14 +43,22 @@ def remember(kind: str, material: list[str], compute: Callable[[], list[dict]]) 
     except (OSError, ValueError):
         pass
     result = compute()
-    tmp = None
-    try:  # written whole or not at all: a temporary file renamed into place
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(result, f)
-        os.replace(tmp, path)
+    try:
+        write_whole(path, lambda f: f.write(json.dumps(result).encode("utf-8")))
     except OSError:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
+        pass
     return result
+
+
+def write_whole(path: Path, write: Callable[[IO[bytes]], None]) -> None:
+    """Write a file whole or not at all: `write` fills a temporary file in the same folder, which is
+    then renamed onto `path` (so a reader never sees half a file). Raises OSError when it cannot."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -8,7 +8,8 @@ else in the code knows how a file is laid out.
 
 `dataset_frame` turns every file of a dataset into one long table in canonical names and keeps,
 for each year, the rows of the latest release that covers it (releases revise earlier years), with
-a `source` column naming the file and release each row came from.
+a `source` column naming the file and release each row came from. A build keeps these frames
+between processes (store/national_cache.py).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import pandas as pd
 import yaml
 
 from annualreport.errors import InputError
+from annualreport.store import national_cache
 from annualreport.store.national import SYMBOLS, read_csv_cells, read_ees
 
 CATALOG = "catalog.yml"
@@ -273,6 +275,12 @@ def _dataset_frame(national_dir: Path, dataset: str) -> pd.DataFrame:
     catalog = load_catalog(national_dir)
     if dataset not in catalog.datasets:
         raise InputError(f"{national_dir / CATALOG}: no dataset '{dataset}' (known: {', '.join(catalog.datasets)})")
+    return national_cache.dataset_frame(national_dir, dataset, [national_dir / CATALOG, *catalog.paths({dataset})],
+                                        lambda: _read_dataset(national_dir, catalog, dataset))
+
+
+def _read_dataset(national_dir: Path, catalog: Catalog, dataset: str) -> pd.DataFrame:
+    """dataset_frame's work: every file of the dataset read and normalised (national_cache keeps the result)."""
     periods = sorted({p for f in catalog.files_of(dataset) for p in range(f.years[0], f.years[1] + 1)})
     parts = []
     for period in periods:
