@@ -212,6 +212,13 @@ def prebuilt_examples(request: pytest.FixtureRequest, tmp_path_factory: pytest.T
     # The user's result caches (check results, national datasets: result_cache.py), one for the run,
     # shared by its workers: a run neither reads nor fills the caches of the user who runs it.
     os.environ.setdefault("ANNUALREPORT_CACHE_DIR", str(root / "user-cache"))
+    # The kernels of every build and pool this worker runs are forked from one warmed kernel server
+    # (execution/kernel_server.py), as a series of builds may share one: the imports paid once.
+    if "ANNUALREPORT_KERNEL_SERVER" not in os.environ:
+        from annualreport.execution import kernel_server
+
+        os.environ["ANNUALREPORT_KERNEL_SERVER"], server = kernel_server.start()
+        request.addfinalizer(lambda: (server.stdin and server.stdin.close(), server.wait(timeout=30)))
     for example in request.config.stash.get(NEEDED, []):
         _build_once(root, example.name, example.partnership, example.year, example.options, example.prepare, wait=False)
 

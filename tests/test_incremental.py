@@ -96,8 +96,10 @@ def kernels_seen_while(action: Callable[[], Any]) -> tuple[Any, int]:
         me = psutil.Process()
         while not done.is_set():
             for child in me.children(recursive=True):
-                try:
-                    if "ipykernel_launcher" in " ".join(child.cmdline()):
+                try:  # a kernel started as a process of its own, or one forked by a kernel server (kernel_server.py)
+                    parent = child.parent()
+                    if "ipykernel_launcher" in " ".join(child.cmdline()) or (
+                            parent is not None and "annualreport.execution.kernel_server" in " ".join(parent.cmdline())):
                         seen.add(child.pid)
                 except psutil.Error:
                     pass

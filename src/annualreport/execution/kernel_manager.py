@@ -137,6 +137,21 @@ class TrackedKernelManager(AsyncKernelManager):
         await super().start_kernel(**kw)
         KERNELS.add(self)
 
+    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+        """Fork the kernel from a warmed kernel server when one can give it (kernel_server.py), else
+        start it as a process of its own."""
+        from annualreport.execution import kernel_server
+
+        forked = kernel_server.launch(kernel_cmd, kw)
+        if forked is None:
+            await super()._async_launch_kernel(kernel_cmd, **kw)
+            return
+        provisioner = self.provisioner
+        assert provisioner is not None
+        provisioner.process, provisioner.pid, provisioner.pgid = forked, forked.pid, forked.pid  # type: ignore[attr-defined]
+        provisioner.cwd = kw.get("cwd")  # type: ignore[attr-defined]
+        self._reconcile_connection_info(provisioner.connection_info)
+
     def log_size(self) -> int:
         """How many bytes the kernel's log holds (see log_since)."""
         try:
