@@ -14,9 +14,11 @@ from conftest import run_cli
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 from test_text_safety import book
 
+from annualreport.execution.cache import ChapterCache
 from annualreport.render import DOCUMENT
 from annualreport.render.embedded import EmbeddedRenderer
 from annualreport.render.notebook_md import notebook_to_markdown
+from annualreport.render.render_cache import RenderCache
 
 
 def test_tags_hide_code_and_outputs(tmp_path: Path) -> None:
@@ -98,3 +100,68 @@ def test_the_embedded_renderer_uses_the_wheels_pandoc_even_with_a_newer_one_on_p
     assert version.startswith("pandoc 3.") and "99.0" not in version
     assert "Text." in (project / "report.html").read_text(encoding="utf-8")
     assert (project / "report.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_a_book_rendered_before_is_handed_over_from_the_cache_as_a_render_would(tmp_path: Path) -> None:
+    project = book(tmp_path / "b", "# Chapter\n\n| Area | Count |\n|---|---|\n| North | 12 |\n")
+    warnings: list[str] = []
+    faults = ChapterCache(tmp_path / "cache" / "chapters", warn=warnings.append)  # the build's one fault channel
+    cache = RenderCache(tmp_path / "cache" / "render", "environment-1", faults)
+    made = EmbeddedRenderer().render(project, html_ready=lambda: None, cache=cache)
+    rendered = {p.name: p.read_bytes() for p in [*made, project / DOCUMENT]}
+    assert cache.reused == 0 and len(list(cache.folder.iterdir())) == 1
+    for path in [*made, project / DOCUMENT]:
+        path.unlink()
+    seen: list[tuple[bool, bool, bool]] = []
+
+    def gate() -> None:
+        seen.append(((project / "report.html").is_file(), (project / DOCUMENT).is_file(), (project / "report.pdf").exists()))
+
+    kept = EmbeddedRenderer().render(project, html_ready=gate, cache=cache)
+    assert cache.reused == 1
+    assert seen == [(True, True, False)]  # handed to the gate as a render hands it: the HTML first
+    assert {p.name: p.read_bytes() for p in [*kept, project / DOCUMENT]} == rendered
+    for path in kept:
+        path.unlink()
+
+    def refuse() -> None:
+        raise RuntimeError("the gate refused the report")
+
+    with pytest.raises(RuntimeError, match="the gate refused"):
+        EmbeddedRenderer().render(project, html_ready=refuse, cache=cache)
+    assert not [p.name for p in project.glob("report.*")] and not (project / DOCUMENT).exists()
+    # --force: rendered again, the entry replaced
+    again = RenderCache(cache.folder, "environment-1", faults, refresh=True)
+    EmbeddedRenderer().render(project, cache=again)
+    assert again.reused == 0 and warnings == []
+
+
+def test_anything_a_render_reads_changes_its_key_and_a_cache_that_cannot_be_written_is_left_out(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "root"
+    (root / "figures").mkdir(parents=True)
+    (root / "report.md").write_text("# Chapter\n")
+    (root / "figures" / "chart.png").write_bytes(b"png")
+    warnings: list[str] = []
+    faults = ChapterCache(tmp_path / "cache" / "chapters", warn=warnings.append)
+    cache = RenderCache(tmp_path / "cache" / "render", "environment-1", faults)
+    settings = {"book": {"title": "Annual report"}, "draft": False, "year_end": 2014}
+    keys = {cache.key(root, settings)}
+    assert cache.key(root, settings) in keys  # the same book, the same key
+    keys.add(RenderCache(cache.folder, "environment-2", faults).key(root, settings))  # pandoc, Typst, our code
+    keys.add(cache.key(root, {**settings, "draft": True}))
+    keys.add(cache.key(root, {**settings, "book": {"title": "Another"}}))
+    (root / "figures" / "chart.png").write_bytes(b"another chart")
+    keys.add(cache.key(root, settings))
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1500000000")  # the PDF's date
+    keys.add(cache.key(root, settings))
+    assert len(keys) == 6
+    entry = cache.folder / ("0" * 64)
+    entry.mkdir(parents=True)
+    (entry / "report.html").write_text("half an entry")
+    assert cache.get("0" * 64) is None  # damaged: rendered again
+    (tmp_path / "a-file").write_text("")
+    unwritable = RenderCache(tmp_path / "a-file" / "render", "environment-1", faults)
+    unwritable.put("1" * 64, {"report.html": root / "report.md"})
+    unwritable.put("2" * 64, {"report.html": root / "report.md"})
+    assert faults.off and len(warnings) == 1 and "cannot be used" in warnings[0]

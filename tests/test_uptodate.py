@@ -59,6 +59,7 @@ def test_a_damaged_output_or_a_changed_input_is_rebuilt(built: Path) -> None:
     csv.write_text(csv.read_text() + "tampered\n")
     proc = build(built)
     assert UP_TO_DATE not in proc.stderr and "14 reused from the cache" in proc.stderr
+    assert "taken from the render cache" in proc.stderr  # the same book: not rendered again (render_cache.py)
     assert outputs(target) == before  # the damaged file is made again, same bytes
     assert UP_TO_DATE in build(built).stderr
 

@@ -40,6 +40,7 @@ from annualreport.publication.public_folder import PUBLIC, assemble_public, unex
 from annualreport.publication.personal_names import scan_public
 from annualreport.publication.gate import small_counts
 from annualreport.render import DOCUMENT, get_renderer
+from annualreport.render.render_cache import RenderCache
 from annualreport.store import national_cache
 from annualreport.store.figures import KEYS_DIR, build_store, chapter_store_file
 from annualreport.store.store_cache import StoreCache, store_key
@@ -329,10 +330,14 @@ def build_report(project: Project, partnership: str, year: str, renderer: str = 
             gate_small_numbers(work, work, params, store.meta, progress, label, work / DOCUMENT)
             gated.append(True)
 
+        # A book rendered before with the same tools is not rendered again; --force renders it (render_cache.py).
+        renders = RenderCache(project.build_dir / ".cache" / "render", environment, cache, refresh=force)
         outputs = render.render(work, draft=params.report.status == "draft", year_end=params.report.time_period,
-                                html_ready=gate)
+                                html_ready=gate, cache=renders)
         if not gated:
             raise AnnualReportError(f"the {render.name} renderer did not hand the HTML to the final gate")
+        if renders.reused:
+            progress.say(label, "outputs: the same book as rendered before, taken from the render cache")
         public = assemble_public(work, outputs)
         stray = unexpected_public_files(work / PUBLIC)
         if stray:

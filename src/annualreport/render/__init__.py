@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import TYPE_CHECKING, Callable, Protocol
 
 from annualreport.errors import RenderError
+
+if TYPE_CHECKING:
+    from annualreport.render.render_cache import RenderCache
 
 
 # Where a renderer leaves pandoc's reading of the report's Markdown (its JSON AST, as the PDF and
@@ -24,7 +27,7 @@ class Renderer(Protocol):
     name: str
 
     def render(self, project: Path, draft: bool = False, year_end: int = 2000,
-               html_ready: Callable[[], None] | None = None) -> list[Path]:
+               html_ready: Callable[[], None] | None = None, cache: "RenderCache | None" = None) -> list[Path]:
         """Render the book in `project`; return the files written (report.html, report.pdf).
         A renderer that reads the book as one Markdown document also writes `project / DOCUMENT`.
 
@@ -33,6 +36,9 @@ class Renderer(Protocol):
         as `project` holds the HTML (report.html, and _book/ for Quarto) and DOCUMENT: the build's
         final gate reads only those, so it runs while the PDF is still being made. An exception it
         raises stops the render and is raised by render.
+
+        `cache` (render_cache.py): the embedded renderer takes the outputs of a book it rendered
+        before from there, and keeps what it renders; Quarto always renders.
         """
         ...
 

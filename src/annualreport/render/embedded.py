@@ -41,6 +41,7 @@ from annualreport.render.html_embed import embed_images, style_block
 from annualreport.render.notebook_md import notebook_to_markdown
 from annualreport.render.pdf_outline import open_outline
 from annualreport.render.pdf_row_headers import mark_row_headers, read_counts
+from annualreport.render.render_cache import RenderCache
 from annualreport.render.typst_compile import compile_pdf
 
 WORK = ".render"
@@ -174,13 +175,36 @@ class EmbeddedRenderer:
         return "\n\n".join(parts), book
 
     def render(self, project: Path, draft: bool = False, year_end: int = 2000,
-               html_ready: Callable[[], None] | None = None) -> list[Path]:
+               html_ready: Callable[[], None] | None = None, cache: RenderCache | None = None) -> list[Path]:
         markdown, book = self.combined_markdown(project)
         work = sandbox(project, markdown)
         try:
-            return self._render(project, work, book, draft, year_end, html_ready)
+            key = cache.key(work / "root", {"book": book, "draft": draft, "year_end": year_end}) if cache else ""
+            kept = cache.get(key) if cache else None
+            if kept is not None:
+                return self._kept(project, kept, html_ready)
+            outputs = self._render(project, work, book, draft, year_end, html_ready)
+            if cache:
+                cache.put(key, {"report.json": project / DOCUMENT, **{p.name: p for p in outputs}})
+            return outputs
         finally:
             shutil.rmtree(work, ignore_errors=True)
+
+    def _kept(self, project: Path, kept: Path, html_ready: Callable[[], None] | None) -> list[Path]:
+        """The outputs of the same book rendered before, handed over as a render hands them: the HTML
+        and the document first (to the final gate), then the PDF and Word."""
+        shutil.copyfile(kept / "report.json", project / DOCUMENT)
+        shutil.copyfile(kept / "report.html", project / "report.html")
+        if html_ready is not None:
+            try:
+                html_ready()
+            except BaseException:
+                for made in (project / "report.html", project / DOCUMENT):
+                    made.unlink(missing_ok=True)
+                raise
+        for name in ("report.pdf", "report.docx"):
+            shutil.copyfile(kept / name, project / name)
+        return [project / "report.html", project / "report.pdf", project / "report.docx"]
 
     def _render(self, project: Path, work: Path, book: dict, draft: bool, year_end: int,
                 html_ready: Callable[[], None] | None) -> list[Path]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import pikepdf
 
@@ -50,7 +50,7 @@ class QuartoRenderer:
         return f"quarto {proc.stdout.strip()}"
 
     def render(self, project: Path, draft: bool = False, year_end: int = 2000,
-               html_ready: Callable[[], None] | None = None) -> list[Path]:
+               html_ready: Callable[[], None] | None = None, cache: Any = None) -> list[Path]:
         """Render the book to HTML (a website in _book/) and Typst PDF, then collect them.
 
         A Quarto book's HTML is a website of several pages in _book/, so report.html is a page
