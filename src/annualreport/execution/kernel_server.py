@@ -195,15 +195,14 @@ class Server:
         self.env = import_env(dict(os.environ))
         self.kernels: dict[int, socket.socket] = {}  # pid -> the connection that asked for it
         self.selector = selectors.DefaultSelector()
-        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.listener.bind(path)
-        self.listener.listen(64)
+        self.listener = _listen(path)
         self.wakeup_r, wakeup_w = os.pipe()
         os.set_blocking(self.wakeup_r, False)
         os.set_blocking(wakeup_w, False)
         signal.set_wakeup_fd(wakeup_w)
         signal.signal(signal.SIGCHLD, lambda *_: None)
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the build's to handle: it kills the kernels
+        # A build's own server leaves Ctrl-C to the build (it kills the kernels); one started by hand stops.
+        signal.signal(signal.SIGINT, signal.SIG_IGN if owned else lambda *_: self.stop())
         signal.signal(signal.SIGTERM, lambda *_: self.stop())
         self.selector.register(self.listener, selectors.EVENT_READ, self._accept)
         self.selector.register(self.wakeup_r, selectors.EVENT_READ, self._reap)
@@ -323,6 +322,28 @@ class Server:
             sys.stderr.flush()
         finally:
             os._exit(code)
+
+
+def _listen(path: str) -> socket.socket:
+    """A Unix socket listening at `path`, which only this user may connect to; the socket of a
+    server that is no longer running is replaced, anything else at `path` is an error."""
+    if os.path.exists(path):
+        probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            probe.connect(path)
+        except ConnectionRefusedError:  # left by a server that was killed
+            os.unlink(path)
+        except OSError as e:
+            raise SystemExit(f"kernel server: {path} exists and is not a server's socket ({e.strerror or e})") from None
+        else:
+            raise SystemExit(f"kernel server: another server is listening at {path}")
+        finally:
+            probe.close()
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    os.chmod(path, 0o600)
+    listener.listen(64)
+    return listener
 
 
 def _kill(pid: int) -> None:
