@@ -28,6 +28,7 @@ of its own, as before.
 from __future__ import annotations
 
 import argparse
+import atexit
 import functools
 import json
 import os
@@ -134,7 +135,20 @@ class _Own:
                     self.path, self.process = start()  # its standard input stays open while this process runs
                 except (OSError, RuntimeError, subprocess.SubprocessError):
                     self.failed = True  # kernels start as processes of their own
+                else:
+                    atexit.register(self.stop)
             return self.path
+
+    def stop(self) -> None:
+        """Stop the server (it kills any kernel left) and wait for it, so that its work is this
+        process's (counted in its children's CPU time) and nothing outlives it."""
+        if self.process is not None and self.process.stdin is not None:
+            self.process.stdin.close()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
 
 
 _OWN = _Own()
@@ -355,6 +369,7 @@ def _kill(pid: int) -> None:
 
 def warm() -> None:
     """Import what every kernel imports, as a kernel has them (ipykernel, then the chapters' modules)."""
+    import gc
     import importlib
 
     from annualreport.execution.kernel_state import WARM_IMPORTS
@@ -363,6 +378,10 @@ def warm() -> None:
     importlib.import_module("ipykernel.kernelapp")
     for name in WARM_IMPORTS:
         importlib.import_module(name)
+    # What the imports made lives as long as every kernel: out of the garbage collector's sight, so
+    # that a kernel's collections do not go through it (nor write to, and so copy, its pages).
+    gc.collect()
+    gc.freeze()
 
 
 def main(argv: list[str] | None = None) -> None:
