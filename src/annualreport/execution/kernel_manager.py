@@ -84,7 +84,7 @@ PREFIX = "annualreport-kernel-"  # then the pid of the process that started the 
 _swept: set[str] = set()  # the folders whose stale kernel folders this process has removed
 
 
-def _private_folder() -> Path:
+def private_folder() -> Path:
     """A new folder only this user can enter, in the temporary folder, or in /tmp when the
     temporary folder's path is too long for a Unix socket inside it."""
     folder = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-"))
@@ -127,7 +127,7 @@ class TrackedKernelManager(AsyncKernelManager):
 
     async def start_kernel(self, **kw: Any) -> None:  # type: ignore[override]
         if self.folder is None:
-            self.folder = _private_folder()
+            self.folder = private_folder()
         if self.transport == "ipc":
             self.ip = str(self.folder / SOCKETS)
         if self._log is None:

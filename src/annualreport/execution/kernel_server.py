@@ -39,7 +39,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 from pathlib import Path
 from typing import Any
@@ -157,7 +156,9 @@ _OWN = _Own()
 def start() -> tuple[str, subprocess.Popen]:
     """Start a server that stops when the returned process's standard input is closed (at the latest
     when this process ends); its socket path and process."""
-    folder = Path(tempfile.mkdtemp(prefix="annualreport-ks-", dir="/tmp" if Path("/tmp").is_dir() else None))
+    from annualreport.execution.kernel_manager import private_folder
+
+    folder = private_folder()  # as a kernel's: short enough for a socket, removed by `sweep` if left behind
     path = str(folder / "s")
     proc = subprocess.Popen([sys.executable, "-m", "annualreport.execution.kernel_server", "--socket", path, "--owned"],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=folder)
