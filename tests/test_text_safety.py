@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import threading
 import time
+import unicodedata
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Iterator
@@ -117,7 +118,10 @@ def test_inline_text_reads_back_as_typed(text: str) -> None:
 @settings(max_examples=300, deadline=None)
 @given(TEXT)
 def test_paragraphs_read_back_as_typed_paragraphs_kept(text: str) -> None:
-    expected = [plain_line(p) for p in re.split(r"\n[ \t\r\f\v]*\n", text.replace("\r\n", "\n").replace("\r", "\n"))]
+    # What no output can show (control characters, a byte order mark) is not there: a line holding only
+    # that is a blank line, between two paragraphs, as the person who typed it sees it.
+    shown = "".join(c for c in text if c.isspace() or (c != "\ufeff" and unicodedata.category(c) not in ("Cc", "Cs", "Cn")))
+    expected = [plain_line(p) for p in re.split(r"\n[ \t\r\f\v]*\n", shown.replace("\r\n", "\n").replace("\r", "\n"))]
     assert read_back(paragraphs(text)) == [p for p in expected if p]
 
 
