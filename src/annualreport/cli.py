@@ -75,7 +75,8 @@ def main() -> None:
                    "of one thread (one core) each. Default: the cores.")
 @click.option("--project", "project_dir", type=click.Path(file_okay=False), default=None,
               help="Project folder (holding params/ and notebooks/). Default: found from the current folder.")
-@click.option("--force", is_flag=True, help="Execute every chapter, ignoring executed chapters in the cache.")
+@click.option("--force", is_flag=True, help="Build from nothing cached: execute every chapter, build the store and "
+                                           "render again, and read the national files afresh.")
 @click.option("--allow-dirty", is_flag=True,
               help="Build a final report although files it reads differ from their git commit "
                    "(the manifest lists them and the appendix says so).")
