@@ -3,10 +3,11 @@
 Each test process (each xdist worker) starts one server the first time it runs a command. The
 server imports the command line and everything a build imports (pandas, nbclient, the store, the
 renderers: about 0.8 CPU-second per process), and then, for each command, forks a child that
-becomes that command: standard input /dev/null, standard output and error to files, its own working
-folder, environment and `sys.path[0]`, `sys.argv` as `python -m annualreport` sets it. The child
-runs `annualreport.cli.main` and exits as the interpreter would (non-daemon threads joined, exit
-functions run, then its exit status). The server answers with the child's exit status, wall time
+becomes that command, as the kernel server's children become kernels (execution/forked.py): standard
+input /dev/null, standard output and error to files, its own working folder, environment and
+`sys.path[0]`, `sys.argv` as `python -m annualreport` sets it. The child runs `annualreport.cli.main`
+and exits as the interpreter would (non-daemon threads joined, exit functions run, then its exit
+status). The server answers with the child's exit status, wall time
 and its own peak resident memory (`os.wait4`), so the time and memory bounds of the bad-input
 corpus still hold for the command alone.
 
@@ -115,45 +116,13 @@ def run(args: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: 
 # -- the server and its children -------------------------------------------------------------------
 def _child(request: dict) -> None:
     """Become the command of `request`; never returns."""
-    import atexit
-    import traceback
+    from annualreport.execution.forked import become, run_as_main
 
-    code = 1
-    try:
-        null = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(null, 0)
-        out = os.open(request["stdout"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-        os.dup2(out, 1)
-        err = out if request["stderr"] == request["stdout"] else os.open(request["stderr"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-        os.dup2(err, 2)
-        os.chdir(request["cwd"])
-        os.environ.clear()
-        os.environ.update(request["env"])
-        sys.path[0] = request["cwd"]  # as `python -m` sets it
-        sys.argv = [str(Path(__import__("annualreport").__file__).with_name("__main__.py")), *request["args"]]
-        from annualreport.cli import main
+    main_py = Path(__import__("annualreport").__file__).with_name("__main__.py")
+    become(request["cwd"], request["env"], [str(main_py), *request["args"]], request["stdout"], request["stderr"])
+    from annualreport.cli import main
 
-        try:
-            main(args=request["args"], prog_name=PROG)
-            code = 0
-        except SystemExit as stop:  # as the interpreter handles it
-            if stop.code is None or isinstance(stop.code, int):
-                code = stop.code or 0
-            else:
-                print(stop.code, file=sys.stderr)
-                code = 1
-        except BaseException:  # noqa: BLE001 - as an uncaught exception ends a process
-            traceback.print_exc()
-            code = 1
-        threading._shutdown()  # type: ignore[attr-defined]  # the interpreter joins non-daemon threads
-        atexit._run_exitfuncs()
-    finally:
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except Exception:  # noqa: BLE001
-                pass
-        os._exit(code)
+    run_as_main(lambda: main(args=request["args"], prog_name=PROG))
 
 
 def serve(answers_fd: int) -> None:

@@ -108,7 +108,8 @@ class ForkedKernel:
 
 
 def _answer(conn: socket.socket) -> dict[str, Any]:
-    """One JSON line read from `conn` (byte by byte: nothing after it is taken), {} at its end."""
+    """One JSON line (a request or an answer) read from `conn`, byte by byte so that nothing after it
+    is taken; {} at its end."""
     line = bytearray()
     while not line.endswith(b"\n"):
         byte = conn.recv(1)
@@ -233,7 +234,7 @@ class Server:
         conn, _ = listener.accept()
         try:
             conn.settimeout(10)
-            request = json.loads(conn.makefile("rb").readline() or b"{}")
+            request = _answer(conn)
             refusal = self._refusal(request)
             if refusal:
                 conn.sendall(json.dumps({"refused": refusal}).encode() + b"\n")
@@ -298,10 +299,8 @@ class Server:
 
     def _become_kernel(self, request: dict) -> None:
         """In the forked child: start ipykernel as `python -m ipykernel_launcher ARGS` would. Never returns."""
-        import atexit
-        import traceback
+        from annualreport.execution.forked import become, run_as_main
 
-        code = 1
         try:
             signal.set_wakeup_fd(-1)
             for signum in (signal.SIGCHLD, signal.SIGTERM):
@@ -313,30 +312,13 @@ class Server:
             for conn in self.kernels.values():
                 conn.close()
             os.setsid()
-            null = os.open(os.devnull, os.O_RDONLY)
-            os.dup2(null, 0)
-            log = os.open(request["log"], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-            os.dup2(log, 1)
-            os.dup2(log, 2)
-            os.chdir(request["cwd"])
-            os.environ.clear()
-            os.environ.update(request["env"])
-            sys.argv = [str(Path(__import__("ipykernel").__file__).parent.with_name("ipykernel_launcher.py")), *request["args"]]
-            sys.path[0] = request["cwd"]  # as `python -m` sets it
-            from ipykernel.kernelapp import IPKernelApp
+            launcher = Path(__import__("ipykernel").__file__).parent.with_name("ipykernel_launcher.py")
+            become(request["cwd"], request["env"], [str(launcher), *request["args"]], request["log"], request["log"])
+        except BaseException:  # noqa: BLE001 - nothing of the server may go on in the child
+            os._exit(1)
+        from ipykernel.kernelapp import IPKernelApp
 
-            IPKernelApp.launch_instance(argv=request["args"])
-            code = 0
-        except SystemExit as stop:
-            code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
-        except BaseException:  # noqa: BLE001 - as an uncaught exception ends a process
-            traceback.print_exc()
-        try:
-            atexit._run_exitfuncs()
-            sys.stdout.flush()
-            sys.stderr.flush()
-        finally:
-            os._exit(code)
+        run_as_main(lambda: IPKernelApp.launch_instance(argv=request["args"]))
 
 
 def _listen(path: str) -> socket.socket:
