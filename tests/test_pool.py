@@ -96,8 +96,8 @@ def test_chapters_on_one_warm_kernel_are_byte_identical_to_fresh_kernels(store_f
 PROBE = ("import os, matplotlib, warnings\n"
          "import annualreport.chapters.fmt as fmt\n"
          "print('leaked' in globals(), matplotlib.rcParams['lines.linewidth'], os.getcwd() != '/',\n"
-         "      fmt.format_value(1234.0, 'count', 0), os.environ.get('LEAKED'))\n"
-         "warnings.warn('shown once per place')")
+         "      fmt.format_value(1234.0, 'count', 0), os.environ.get('LEAKED'), flush=True)\n"
+         "warnings.warn('shown once per place')")  # flushed: stdout before stderr whatever the machine's load
 
 
 def test_a_chapter_that_leaks_state_does_not_affect_the_next_on_the_same_kernel(store_folder: Path, tmp_path: Path) -> None:
