@@ -130,6 +130,20 @@ def test_a_chapter_that_leaks_state_does_not_affect_the_next_on_the_same_kernel(
         assert pool.counts == {"started": 2, "replaced": 1, "recycled": 0}
 
 
+def test_what_a_chapter_prints_and_warns_keeps_the_order_it_was_written_in(store_folder: Path, tmp_path: Path) -> None:
+    # Written within a millisecond: ipykernel would send each stream a fifth of a second later, as
+    # one message per stream ([one three, two four]), or in between on a loaded machine.
+    source = notebook(tmp_path / "streams.ipynb",
+                      "import sys, warnings\nprint('one')\nwarnings.warn('two')\nprint('three')\nprint('four', file=sys.stderr)")
+    folder = fresh_folder(store_folder, tmp_path / "warm")
+    with KernelPool(1) as pool:
+        assert pool.submit(chapter(source, folder), folder, 60).result().error is None
+    streams = outputs(folder / "chapters" / "streams.ipynb")[-1]
+    assert [out["name"] for out in streams] == ["stdout", "stderr", "stdout", "stderr"]
+    assert [out["text"].strip().split()[-1] for out in streams[::2]] == ["one", "three"]
+    assert "UserWarning: two" in streams[1]["text"] and streams[3]["text"] == "four\n"
+
+
 def test_a_killed_kernel_is_replaced_and_its_chapter_reported(store_folder: Path, tmp_path: Path) -> None:
     sources = tmp_path / "notebooks"
     sources.mkdir()

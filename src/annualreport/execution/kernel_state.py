@@ -51,6 +51,7 @@ def warm_up(stream_limit: int = 0) -> str:
         importlib.import_module(name)
     if stream_limit:
         limit_streams(stream_limit)
+    order_streams()
     gc.collect()
     gc.freeze()
     import matplotlib
@@ -85,6 +86,31 @@ def limit_streams(limit: int) -> None:
 
     for stream in (sys.stdout, sys.stderr):
         stream.write = capped(stream.write)  # type: ignore[method-assign]
+
+
+def order_streams() -> None:
+    """Send what a chapter prints to stdout and stderr in the order it printed it.
+
+    ipykernel buffers each stream on its own and sends a stream's buffer a fifth of a second after
+    its first write: a cell that prints, warns and prints again would give [out, err, out] or
+    [out+out, err] depending on the machine's load, and so two executed notebooks (and two reports:
+    stderr is dropped, the two prints become one block or two) from one chapter. Here a write to one
+    stream first flushes the other if it was written last, so the order is always the cell's."""
+    last: list[Any] = [None]
+
+    def ordered(stream: Any, other: Any) -> Any:
+        write = stream.write
+
+        def write_ordered(text: str) -> int:
+            if last[0] is other:
+                other.flush()  # ipykernel: sent before this stream's text is buffered
+            last[0] = stream
+            return write(text)
+
+        return write_ordered
+
+    out, err = sys.stdout, sys.stderr
+    out.write, err.write = ordered(out, err), ordered(err, out)  # type: ignore[method-assign]
 
 
 def _user_ns() -> dict:
