@@ -37,6 +37,7 @@ from annualreport.execution.progress import Progress
 from annualreport.project import Project
 from annualreport.provenance.manifest import MANIFEST, dirty_files, lock_path, manifest_head, provenance_text, source_states, write_manifest
 from annualreport.publication.public_folder import PUBLIC, assemble_public, unexpected_public_files
+from annualreport.publication.html_reading import html_pages
 from annualreport.publication.personal_names import scan_public
 from annualreport.publication.gate import small_counts
 from annualreport.render import DOCUMENT, get_renderer
@@ -122,8 +123,9 @@ def gate_small_numbers(public: Path, private: Path, params: ReportParams, meta: 
     records and inputs; `document` pandoc's reading of the Markdown the PDF and Word were made
     from (render.DOCUMENT), when the renderer left one: their tables are checked too."""
     read = json.loads(document.read_text(encoding="utf-8")) if document is not None and document.is_file() else None
-    problems = small_counts(public, private, meta["indicators"], params.report.thresholds.suppress_below, read)
-    names = scan_public(public, params.report.names_allowed)
+    pages = html_pages(public)  # read once for both checks
+    problems = small_counts(public, private, meta["indicators"], params.report.thresholds.suppress_below, read, pages)
+    names = scan_public(public, params.report.names_allowed, pages.get("report.html"))
     if params.report.status == "final" and problems:
         raise InputProblems(problems + names, "a final report may not publish small numbers")
     if params.report.status == "final" and names:

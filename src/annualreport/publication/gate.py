@@ -25,6 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from annualreport.publication.cell_registry import read_cells
+from annualreport.publication.html_reading import HtmlReading
 from annualreport.inputs.checks import Problem
 from annualreport.inputs.local_data import row_key
 from annualreport.inputs.local_schema import DATASET_BY_NAME, DATASETS
@@ -77,12 +78,13 @@ def _unregistered_csv(path: Path, name: str, indicators: dict[str, dict], thresh
 
 
 def small_counts(public: Path, private: Path, indicators: dict[str, dict], threshold: int,
-                 markdown: str | dict | None = None) -> list[Problem]:
-    """Every finding of the gate in `public` (what is published), using the records in `private`."""
+                 markdown: str | dict | None = None, pages: dict[str, HtmlReading] | None = None) -> list[Problem]:
+    """Every finding of the gate in `public` (what is published), using the records in `private`
+    (`pages`: the published HTML pages as read by html_reading.html_pages, read here when not given)."""
     problems: list[Problem] = []
     frames = local_frames(private)
     truth = _true_values(private, frames)
-    cells = list(published_cells(public, private, markdown))
+    cells = list(published_cells(public, private, markdown, pages))
     for cell in cells:
         value = number(cell.text)
         true = truth.get(cell.ref)

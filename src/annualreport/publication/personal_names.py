@@ -15,11 +15,11 @@ import csv
 import io
 import re
 from functools import cache
-from html.parser import HTMLParser
 from importlib import resources
 from pathlib import Path
 
 from annualreport.inputs.checks import Problem
+from annualreport.publication.html_reading import HtmlReading, read_html
 
 # Sections where people may be named: the partner updates chapter and the foreword (heading ids).
 NAMED_SECTIONS = {"sec-partner-updates", "foreword"}
@@ -49,41 +49,15 @@ def names_in(text: str, allowed: list[str]) -> list[str]:
     return [m.group(0) for m in _pattern().finditer(cleaned)]
 
 
-class _Sections(HTMLParser):
-    """The visible text of an HTML report, by the id of the heading (level 1 or 2) it falls under."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.texts: list[tuple[str, str, str]] = []  # (chapter id, section id, text)
-        self.chapter = self.section = ""
-        self._skip = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        ident = dict(attrs).get("id") or ""
-        if tag == "h1":
-            self.chapter, self.section = ident, ""
-        elif tag == "h2":
-            self.section = ident
-        if tag in ("style", "script", "title"):
-            self._skip += 1
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("style", "script", "title") and self._skip:
-            self._skip -= 1
-
-    def handle_data(self, data: str) -> None:
-        if not self._skip and data.strip():
-            self.texts.append((self.chapter, self.section, data))
-
-
-def scan_public(public: Path, allowed: list[str]) -> list[Problem]:
-    """Personal names in report.html (outside the partner updates and foreword) and in the CSVs."""
+def scan_public(public: Path, allowed: list[str], page: HtmlReading | None = None) -> list[Problem]:
+    """Personal names in report.html (outside the partner updates and foreword) and in the CSVs.
+    `page`: report.html as the gate read it (html_reading), read here when not given."""
     problems: list[Problem] = []
     html = public / "report.html"
-    if html.is_file():
-        parser = _Sections()
-        parser.feed(html.read_text(encoding="utf-8"))
-        for chapter, section, text in parser.texts:
+    if page is None and html.is_file():
+        page = read_html(html)
+    if page is not None:
+        for chapter, section, text in page.texts:
             if chapter in NAMED_SECTIONS or section in NAMED_SECTIONS:
                 continue
             for name in names_in(" ".join(text.split()), allowed):

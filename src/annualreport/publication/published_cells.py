@@ -13,11 +13,11 @@ import csv
 import json
 import subprocess
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Iterator
 
 from annualreport.publication.cell_registry import Ref, TableCells, read_cells
+from annualreport.publication.html_reading import HtmlReading, html_pages
 
 
 @dataclass(frozen=True)
@@ -35,54 +35,6 @@ def number(text: str) -> float | None:
         return float(text.strip().replace(",", "").replace("£", "").rstrip("%"))
     except ValueError:
         return None
-
-
-class _Tables(HTMLParser):
-    """Every <table id=...> of an HTML file: its header cells and body rows, as text."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.tables: dict[str, tuple[list[str], list[list[str]]]] = {}
-        self._stack: list[tuple[str, list[str], list[list[str]]]] = []
-        self._section = ""
-        self._cell: list[str] | None = None
-        self._row: list[str] | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "table":
-            self._stack.append((dict(attrs).get("id") or "", [], []))
-        elif tag in ("thead", "tbody") and self._stack:
-            self._section = tag
-        elif tag == "tr" and self._stack:
-            self._row = []
-        elif tag in ("td", "th") and self._row is not None:
-            self._cell = []
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("td", "th") and self._cell is not None and self._row is not None:
-            self._row.append(" ".join("".join(self._cell).split()))
-            self._cell = None
-        elif tag == "tr" and self._row is not None and self._stack:
-            _, header, body = self._stack[-1]
-            if self._section == "thead":
-                header[:] = self._row
-            else:
-                body.append(self._row)
-            self._row = None
-        elif tag == "table" and self._stack:
-            table_id, header, body = self._stack.pop()
-            if table_id:
-                self.tables[table_id] = (header, body)
-
-    def handle_data(self, data: str) -> None:
-        if self._cell is not None:
-            self._cell.append(data)
-
-
-def html_tables(path: Path) -> dict[str, tuple[list[str], list[list[str]]]]:
-    parser = _Tables()
-    parser.feed(path.read_text(encoding="utf-8", errors="replace"))
-    return parser.tables
 
 
 def _text(blocks: object) -> str:
@@ -149,17 +101,18 @@ def read_csv_rows(path: Path) -> tuple[list[str], list[list[str]]]:
     return (rows[0] if rows else []), rows[1:]
 
 
-def published_cells(public: Path, private: Path, markdown: str | dict | None = None) -> Iterator[PublishedCell]:
+def published_cells(public: Path, private: Path, markdown: str | dict | None = None,
+                    pages: dict[str, HtmlReading] | None = None) -> Iterator[PublishedCell]:
     """Every registered count cell in every published form: CSVs and report tables.
 
     `public` holds what is published (report.html, data/*.csv), `private` the build's records;
     `markdown` is the report's Markdown the PDF and Word were made from, when there is one (its
-    text, or pandoc's reading of it: see `markdown_tables`)."""
+    text, or pandoc's reading of it: see `markdown_tables`); `pages` the reading of the published
+    HTML pages (html_reading.html_pages), read here when not given."""
     registry = read_cells(private)
     html = {}
-    for path in sorted([public / "report.html", *sorted((public / "_book").rglob("*.html"))]):
-        if path.is_file():
-            html |= {k: (str(path.relative_to(public)), v) for k, v in html_tables(path).items()}
+    for name, page in (html_pages(public) if pages is None else pages).items():
+        html |= {k: (name, v) for k, v in page.tables.items()}
     md = {k: ("report.md", v) for k, v in markdown_tables(markdown).items()} if markdown else {}
     for table in registry:
         yield from _csv_cells(public, table)
