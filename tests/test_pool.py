@@ -15,6 +15,7 @@ import pytest
 from annualreport.errors import AnnualReportError
 from annualreport.execution.execute import ChapterRun, run_chapter
 from annualreport.execution.pool import KernelPool
+from annualreport.store.figures import KEYS_DIR, write_public_store
 
 REPO = Path(__file__).resolve().parents[1]
 PARAMS = {"partnership": "lancashire", "year": "2013-14", "build_dir": "."}
@@ -71,7 +72,9 @@ def test_chapters_on_one_warm_kernel_are_byte_identical_to_fresh_kernels(store_f
         for name in chapters:
             result = run_chapter(chapter(REPO / "notebooks" / f"{name}.ipynb", fresh), fresh, 600)
             assert result.error is None, result.error
-    # warm (and recycled): kernels forked from the run's kernel server (conftest.py, kernel_server.py)
+    # warm (and recycled): kernels forked from the run's kernel server (conftest.py, kernel_server.py),
+    # reading the store's public view as a build writes it for its chapters (fresh: each makes its own)
+    write_public_store(warm)
     with KernelPool(1) as pool:
         for name in chapters:  # one after another on the same kernel
             result = pool.submit(chapter(REPO / "notebooks" / f"{name}.ipynb", warm), warm, 600).result()
@@ -79,12 +82,15 @@ def test_chapters_on_one_warm_kernel_are_byte_identical_to_fresh_kernels(store_f
         assert pool.counts == {"started": 1, "replaced": 0, "recycled": 0}
     # A kernel recycled after two chapters: the third runs on a new kernel, with the same outputs.
     recycled = fresh_folder(store_folder, tmp_path / "recycled")
+    write_public_store(recycled)
     with KernelPool(1, max_chapters=2) as pool:
         for name in chapters:
             result = pool.submit(chapter(REPO / "notebooks" / f"{name}.ipynb", recycled), recycled, 600).result()
             assert result.error is None, result.error
         assert pool.counts == {"started": 2, "replaced": 0, "recycled": 1}
     fresh_files = files(fresh)
+    for folder in (warm, recycled):
+        shutil.rmtree(folder / KEYS_DIR)  # as the build removes it
     assert any(name.startswith("figures/") for name in fresh_files)
     for folder in (warm, recycled):
         warm_files = files(folder)

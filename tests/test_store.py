@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import shutil
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,8 @@ from conftest import REPO
 
 from annualreport.inputs.params import load_params
 from annualreport.project import Project
-from annualreport.store.figures import Store, build_store
+from annualreport.publication.suppression import SUPPRESSED
+from annualreport.store.figures import PUBLIC_STORE, STORE_CSV, STORE_META, Store, build_store, write_public_store
 
 C1 = "c1_children_in_need_referrals_and_rereferrals_2013_to_2025.csv"
 D5 = "d5_cpps_at31march_by_duration_2013_to_2025.csv"
@@ -91,3 +93,18 @@ def test_counts_have_no_neighbour_comparator(lancashire: Store) -> None:
 def test_polarity_comes_from_dfe_dictionary(lancashire: Store) -> None:
     assert lancashire.indicator("rereferral_percent")["polarity"] == "low"
     assert lancashire.indicator("referrals")["polarity"] == "none"
+
+
+@pytest.mark.parametrize("example", ["lancashire_build", "hipss_build"])  # hipss: small counts, local figures hidden
+def test_the_public_view_written_for_the_chapters_is_the_one_they_would_make(example: str, tmp_path: Path,
+                                                                            request: pytest.FixtureRequest) -> None:
+    build = request.getfixturevalue(example)
+    for name in (STORE_CSV, STORE_META):
+        shutil.copyfile(build / name, tmp_path / name)
+    made = Store.load_public(tmp_path)  # no file yet: made as a chapter run by hand makes it
+    assert not (tmp_path / PUBLIC_STORE).exists()
+    write_public_store(tmp_path)
+    read = Store.load_public(tmp_path)
+    assert (made.frame.state == SUPPRESSED).sum() > 0  # something is suppressed in both
+    assert list(read.frame.dtypes) == list(made.frame.dtypes)
+    assert read.frame.equals(made.frame) and read.meta == made.meta

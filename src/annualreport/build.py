@@ -43,7 +43,7 @@ from annualreport.publication.gate import small_counts
 from annualreport.render import DOCUMENT, get_renderer
 from annualreport.render.render_cache import RenderCache
 from annualreport.store import national_cache
-from annualreport.store.figures import KEYS_DIR, build_store, chapter_store_file
+from annualreport.store.figures import KEYS_DIR, PUBLIC_STORE, build_store, chapter_store_file, write_public_store
 from annualreport.store.store_cache import StoreCache, store_key
 from annualreport.provenance import uptodate
 from annualreport.provenance.uptodate import record_path, write_record
@@ -196,6 +196,8 @@ def run_wave(runs: list[ChapterRun], work: Path, cache: ChapterCache, environmen
     if to_run:
         from annualreport.execution.execute import run_chapters  # papermill: only when a chapter executes
 
+        if not (work / PUBLIC_STORE).is_file():
+            write_public_store(work)  # the store's public view, made once for the chapters that execute
         run_chapters(to_run, work, kernels.jobs, timeout, executed, pool=kernels.get())
 
 

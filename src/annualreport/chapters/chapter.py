@@ -85,7 +85,7 @@ class Chapter:
     def __init__(self, build_dir: Path | str, chapter: str):
         self.build_dir = Path(build_dir)
         self.chapter = chapter
-        self.store = Store.load(self.build_dir).public()  # chapters publish: only the suppressed view
+        self.store = Store.load_public(self.build_dir)  # chapters publish: only the suppressed view
         self.meta = self.store.meta
         self.period = self.store.time_period
         self.year = period_label(self.period)

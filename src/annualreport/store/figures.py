@@ -485,13 +485,22 @@ class Store:
         self._index: dict[tuple[str, str, int], list[dict]] | None = None
 
     @classmethod
-    def load(cls, folder: Path | str) -> "Store":
+    def load(cls, folder: Path | str, table: str = STORE_CSV) -> "Store":
+        """The store written in `folder` (its `table`, store.csv by default, and store.json)."""
         folder = Path(folder)
-        frame = pd.read_csv(folder / STORE_CSV, dtype={"area_code": str, "note": str, "direction": str, "judgement": str,
-                                                       "rag": str, "quartile": "Int64", "source": str},
+        frame = pd.read_csv(folder / table, dtype={"area_code": str, "note": str, "direction": str, "judgement": str,
+                                                   "rag": str, "quartile": "Int64", "source": str},
                             keep_default_na=False, na_values={"value": [""], "quartile": [""]})
         meta = json.loads((folder / STORE_META).read_text(encoding="utf-8"))
         return cls(frame, meta)
+
+    @classmethod
+    def load_public(cls, folder: Path | str) -> "Store":
+        """The public view of the store in `folder`: the one the build wrote for its chapters
+        (write_public_store), or else made here (a chapter run by hand in a build's folder)."""
+        if (Path(folder) / PUBLIC_STORE).is_file():
+            return cls.load(folder, PUBLIC_STORE)
+        return cls.load(folder).public()
 
     def indicator(self, indicator_id: str) -> dict:
         try:
@@ -545,6 +554,16 @@ class Store:
 
 
 KEYS_DIR = ".keys"  # in the build's working folder while chapters run; removed before the report is swapped in
+PUBLIC_STORE = f"{KEYS_DIR}/store-public.csv"  # the store's public view, made once for all the chapters
+
+
+def write_public_store(work: Path) -> None:
+    """Write the public view of the store in `work` for its chapters (Store.load_public): made once
+    per build instead of once per chapter (a twentieth of a second each). Written as store.csv is,
+    from the store as read back from it, so a chapter reads the very view it would make itself."""
+    path = work / PUBLIC_STORE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Store.load(work).public().frame.to_csv(path, index=False, float_format="%.10g", lineterminator="\n")
 WHOLE_STORE_CALLS = ("summary_table", ".frame", ".series(", ".meta[\"indicators\"]")
 DATASETS_CALLS = ("methodology",)  # reads which national files and releases were read, not figures
 
