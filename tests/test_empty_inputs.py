@@ -3,6 +3,7 @@ the draft builds and says so where each input would be (a final refuses them: se
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from conftest import run_cli, seed_cache
@@ -30,6 +31,10 @@ def test_a_draft_counts_empty_and_placeholder_inputs_as_not_provided(project: Pa
 
     build = run_cli(project, "build", "-p", "lancashire", "-y", "2013-14", "--renderer", "embedded")
     assert build.returncode == 0, build.stderr
+    # Executed again: the chapters that show these inputs, the appendix (it lists every input not
+    # provided) and the summary of them; every other chapter is reused (local_data.write_chapter_not_provided).
+    executed = set(re.findall(r"\] (\w+) executed", build.stderr))
+    assert executed == {"training", "partner_updates", "quality_assurance", "appendix", "summary"}, build.stderr
     for name in ("training", "partner_updates.yml", "challenge_log.yml", "audit_findings.yml"):
         assert f"not provided: {name}" in build.stderr
     text = " ".join(" ".join(pdf_text(project / "build" / "lancashire" / "2013-14" / "public" / "report.pdf")).split())

@@ -26,7 +26,7 @@ from annualreport.execution.cache import ChapterCache, chapter_key, code_digest,
 from annualreport.inputs.checks import ALL_INPUTS, blocking, check_inputs, local_folder
 from annualreport.errors import AnnualReportError, BuildFolderError, ChapterFailed, DirtyTree, InputProblems
 from annualreport.execution.chapter_run import ChapterResult, ChapterRun
-from annualreport.inputs.local_data import INPUTS, NOT_PROVIDED, copy_local_inputs
+from annualreport.inputs.local_data import INPUTS, NOT_PROVIDED, copy_local_inputs, write_chapter_not_provided
 from annualreport.inputs.framework import inputs_of
 from annualreport.inputs.local_schema import DATASET_BY_NAME, TEXT_BY_NAME
 from annualreport.inputs.names import check_names
@@ -150,10 +150,14 @@ def _keep_failed(work: Path, target: Path) -> Path:
 
 
 def chapter_inputs(run: ChapterRun, work: Path) -> list[Path]:
-    """The files a chapter reads: its part of the store (store.chapter_store_file), the
-    inputs-not-provided list, its own local inputs, and for a summary the records of the chapters
-    it summarises."""
-    files = [chapter_store_file(work, run.chapter, run.source), work / INPUTS / NOT_PROVIDED]
+    """The files a chapter reads: its part of the store (store.chapter_store_file), its part of the
+    inputs-not-provided list (local_data.write_chapter_not_provided), its own local inputs, and for a
+    summary the records of the chapters it summarises."""
+    from annualreport.execution.notebook_io import code_sources
+
+    code = "\n".join(code_sources(run.source)[0])
+    files = [chapter_store_file(work, run.chapter, run.source),
+             write_chapter_not_provided(work / INPUTS, work / KEYS_DIR, run.chapter, code)]
     files += [work / INPUTS / f"{d.name}.csv" for d in DATASET_BY_NAME.values() if d.chapter == run.chapter]
     files += [work / INPUTS / t.name for t in TEXT_BY_NAME.values() if t.chapter == run.chapter]
     files += [work / "records" / f"{c}.json" for c in run.parameters.get("chapters", [])]

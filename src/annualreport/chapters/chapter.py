@@ -22,11 +22,11 @@ from annualreport.chapters.charts import alt_text, line_chart, report_year_note
 from annualreport.chapters.compare import SIZE_THRESHOLDS, Change, compare_words, describe_change, target_words
 from annualreport.chapters.fmt import format_number, format_value, join_words, period_label
 from annualreport.inputs.framework import framework_for, input_title
-from annualreport.inputs.local_data import INPUTS
+from annualreport.inputs.local_data import INPUTS, read_chapter_not_provided
 from annualreport.chapters.local_view import LocalView
 from annualreport.render.markdown_text import inline
 from annualreport.render.outputs import Outputs, data_link, pipe_table
-from annualreport.store.figures import Store
+from annualreport.store.figures import KEYS_DIR, Store
 
 COMPARATORS = ("england", "region", "sn_mean")
 FILE_IN_BRACKETS = re.compile(r"\s*\([^()]*(?:\.csv|\.xlsx|\.ods|release|statistical first)[^()]*\)", re.I)
@@ -90,7 +90,8 @@ class Chapter:
         self.period = self.store.time_period
         self.year = period_label(self.period)
         self.outputs = Outputs(self.build_dir, chapter)
-        self.local = LocalView(self.build_dir / INPUTS, self.outputs, self.meta)
+        self.local = LocalView(self.build_dir / INPUTS, self.outputs, self.meta,
+                               read_chapter_not_provided(self.build_dir / INPUTS, self.build_dir / KEYS_DIR, chapter))
         self.words = framework_for(self.year).words  # 'the board' or 'the partnership', ... (inputs.framework)
 
     # -- single figures ------------------------------------------------------------------

@@ -43,13 +43,14 @@ REF = "__ref"  # a row's key, for the registry of published cells
 
 
 class LocalView:
-    def __init__(self, folder: Path, outputs: Outputs, meta: dict):
+    def __init__(self, folder: Path, outputs: Outputs, meta: dict, not_provided: dict[str, str] | None = None):
         self.folder = folder
         self.outputs = outputs
         self.threshold = meta["thresholds"]["suppress_below"]
         self.year = meta["year"]
         self.code = time_period_code(self.year)
-        self.not_provided = read_not_provided(folder)
+        # the inputs not provided that this chapter shows (local_data.read_chapter_not_provided), else all
+        self.not_provided = read_not_provided(folder) if not_provided is None else not_provided
         self._frames: dict[str, pd.DataFrame | None] = {}
         self._said_missing: set[str] = set()
 

@@ -23,6 +23,7 @@ from typing import Any, Hashable
 import pandas as pd
 
 from annualreport.publication.disclosure_audit import Line
+from annualreport.inputs.framework import inputs_of
 from annualreport.inputs.local_indicators import published_terms
 from annualreport.inputs.local_schema import DATASET_BY_NAME, STANDARD_COLUMNS, TEXT_BY_NAME, Dataset, TextInput
 from annualreport.publication.suppression import suppress
@@ -279,3 +280,30 @@ def read_not_provided(folder: Path) -> dict[str, str]:
     """Inputs the build did not have: name -> the reason stated in the report."""
     path = folder / NOT_PROVIDED
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+# A chapter's share of the inputs not provided, in the build's key folder (store.figures.KEYS_DIR) while
+# chapters run: what the chapter reads, and so what its cache key covers.
+CHAPTER_NOT_PROVIDED = "not-provided-{chapter}.json"
+LISTS_EVERY_INPUT = "missing_inputs"  # the call (chapter.Chapter.missing_inputs) that shows every input's entry
+
+
+def write_chapter_not_provided(inputs: Path, keys: Path, chapter: str, code: str) -> Path:
+    """Write (and return) the entries of `inputs`/not_provided.json chapter `chapter` shows: those of
+    its own inputs (the framework's inputs_of), or every entry when its `code` lists them all. So
+    declaring one input not provided executes again only its chapter and the one that lists them."""
+    entries = read_not_provided(inputs)
+    if LISTS_EVERY_INPUT not in code:
+        own = inputs_of([chapter])
+        entries = {name: reason for name, reason in entries.items() if name in own}
+    path = keys / CHAPTER_NOT_PROVIDED.format(chapter=chapter)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(entries, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    return path
+
+
+def read_chapter_not_provided(inputs: Path, keys: Path, chapter: str) -> dict[str, str]:
+    """The inputs not provided as chapter `chapter` sees them: its share, written by the build
+    (write_chapter_not_provided), or every entry for a chapter run by hand in a build's folder."""
+    path = keys / CHAPTER_NOT_PROVIDED.format(chapter=chapter)
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else read_not_provided(inputs)
