@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import sys
 import threading
 import time
@@ -16,6 +17,8 @@ import psutil
 import pytest
 from conftest import REPO, copy_built, copy_project, run_cli, seed_cache
 
+from annualreport.chapters.chapter import open_chapter
+from annualreport.errors import AnnualReportError
 from annualreport.execution.batch import BuildOptions, ReportSpec, run_local
 from annualreport.execution.progress import Progress
 from annualreport.project import Project
@@ -149,3 +152,22 @@ def test_a_first_build_whose_chapters_are_all_cached_starts_no_kernel(tmp_path: 
         lambda outcome, i, n: outcomes.append(outcome)))
     assert [o.error for o in outcomes] == [None] and outcomes[0].executed == 0
     assert kernels == 0
+
+
+def test_a_chapter_may_read_only_its_own_inputs(tmp_path: Path, lancashire_build: Path) -> None:
+    """What makes a chapter's cache key whole: it covers the chapter's own inputs (files and not-provided
+    entries), so a chapter that read another chapter's input would be reused when that input changed."""
+    for name in ("store.csv", "store.json"):
+        shutil.copyfile(lancashire_build / name, tmp_path / name)
+    shutil.copytree(lancashire_build / "inputs", tmp_path / "inputs")
+    front_door = open_chapter(str(tmp_path), "front_door")
+    for read in (lambda: front_door.local.table("training", "Training"), lambda: front_door.local.provided("training")):
+        with pytest.raises(AnnualReportError, match="chapter 'front_door' reads the local input 'training', "
+                                                    "which is an input of chapter 'training'"):
+            read()
+    with pytest.raises(AnnualReportError, match="'challenge_log.yml', which is an input of chapter 'quality_assurance'"):
+        front_door.local.items("challenge_log.yml")
+    with pytest.raises(AnnualReportError, match="'section11_audit', which is an input of chapter 'quality_assurance'"):
+        front_door.local.missing("section11_audit")
+    training = open_chapter(str(tmp_path), "training")  # its own input: read as before
+    assert training.local.provided("training") and "Training" in training.local.table("training", "Training").data

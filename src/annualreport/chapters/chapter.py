@@ -91,7 +91,8 @@ class Chapter:
         self.year = period_label(self.period)
         self.outputs = Outputs(self.build_dir, chapter)
         self.local = LocalView(self.build_dir / INPUTS, self.outputs, self.meta,
-                               read_chapter_not_provided(self.build_dir / INPUTS, self.build_dir / KEYS_DIR, chapter))
+                               read_chapter_not_provided(self.build_dir / INPUTS, self.build_dir / KEYS_DIR, chapter),
+                               chapter)
         self.words = framework_for(self.year).words  # 'the board' or 'the partnership', ... (inputs.framework)
 
     # -- single figures ------------------------------------------------------------------

@@ -18,7 +18,8 @@ from IPython.display import Markdown
 from annualreport.publication.cell_registry import TableCells, write_cells
 from annualreport.chapters.charts import bar_alt_text, bar_chart
 from annualreport.chapters.fmt import format_value
-from annualreport.inputs.framework import input_title
+from annualreport.errors import AnnualReportError
+from annualreport.inputs.framework import input_title, inputs_of
 from annualreport.inputs.local_data import (
     STATE,
     partnership_rows,
@@ -43,7 +44,8 @@ REF = "__ref"  # a row's key, for the registry of published cells
 
 
 class LocalView:
-    def __init__(self, folder: Path, outputs: Outputs, meta: dict, not_provided: dict[str, str] | None = None):
+    def __init__(self, folder: Path, outputs: Outputs, meta: dict, not_provided: dict[str, str] | None = None,
+                 chapter: str | None = None):
         self.folder = folder
         self.outputs = outputs
         self.threshold = meta["thresholds"]["suppress_below"]
@@ -51,8 +53,21 @@ class LocalView:
         self.code = time_period_code(self.year)
         # the inputs not provided that this chapter shows (local_data.read_chapter_not_provided), else all
         self.not_provided = read_not_provided(folder) if not_provided is None else not_provided
+        self.chapter = chapter
+        self._own = inputs_of([chapter]) if chapter is not None else None  # the inputs it may read
         self._frames: dict[str, pd.DataFrame | None] = {}
         self._said_missing: set[str] = set()
+
+    def _check(self, name: str) -> None:
+        """A chapter reads only its own inputs (the framework's inputs_of): its cache key covers those
+        files and their not-provided entries, and no others (build.chapter_inputs)."""
+        if self._own is None or name in self._own:
+            return
+        owner = DATASET_BY_NAME.get(name) or TEXT_BY_NAME.get(name)
+        whose = f"an input of chapter '{owner.chapter}'" if owner else "not a local input of any chapter"
+        raise AnnualReportError(f"chapter '{self.chapter}' reads the local input '{name}', which is {whose}: "
+                                "a chapter may read only its own inputs (inputs/local_schema.py names each "
+                                "input's chapter), so that a change to an input executes the chapters that show it")
 
     # -- reading -------------------------------------------------------------------------
     def frame(self, name: str) -> pd.DataFrame | None:
@@ -61,6 +76,7 @@ class LocalView:
         Suppression runs over the whole table's published cells (the partnership's rows and the
         council cells the store's per-council figures show; see local_data.public_local) before the
         partnership's rows are taken, so no published figure is a difference of others."""
+        self._check(name)
         if name not in self._frames:
             dataset = DATASET_BY_NAME[name]
             raw = read_local(self.folder, name)
@@ -73,6 +89,7 @@ class LocalView:
         return self._frames[name]
 
     def provided(self, name: str) -> bool:
+        self._check(name)
         if name in TEXT_BY_NAME:
             return read_items(self.folder, name) is not None
         frame = self.frame(name)
@@ -80,6 +97,7 @@ class LocalView:
 
     def missing(self, name: str) -> Markdown:
         """A plain sentence, once per chapter, that the input was not provided, with the reason given."""
+        self._check(name)
         if name in self._said_missing:
             return Markdown("")
         self._said_missing.add(name)
@@ -254,6 +272,7 @@ class LocalView:
 
     # -- lists and text ------------------------------------------------------------------
     def items(self, name: str, where: dict[str, str] | None = None) -> list[dict]:
+        self._check(name)
         items = read_items(self.folder, name) or []
         return [i for i in items if all(str(i.get(k)) == v for k, v in (where or {}).items())]
 
