@@ -155,8 +155,8 @@ def chapter_inputs(run: ChapterRun, work: Path) -> list[Path]:
     summary the records of the chapters it summarises."""
     from annualreport.execution.notebook_io import code_sources
 
-    code = "\n".join(code_sources(run.source)[0])
-    files = [chapter_store_file(work, run.chapter, run.source),
+    code = "\n".join(code_sources(run.source)[0])  # read once for both key files
+    files = [chapter_store_file(work, run.chapter, code),
              write_chapter_not_provided(work / INPUTS, work / KEYS_DIR, run.chapter, code)]
     files += [work / INPUTS / f"{d.name}.csv" for d in DATASET_BY_NAME.values() if d.chapter == run.chapter]
     files += [work / INPUTS / t.name for t in TEXT_BY_NAME.values() if t.chapter == run.chapter]

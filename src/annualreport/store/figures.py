@@ -580,8 +580,9 @@ def _store_as_text(csv: Path, meta: Path, *stamps: tuple[int, int, int]) -> tupl
     return pd.read_csv(csv, dtype=str, keep_default_na=False), json.loads(meta.read_text(encoding="utf-8"))
 
 
-def chapter_store_file(work: Path, chapter: str, notebook: Path) -> Path:
-    """Write (and return) the part of the store a chapter reads, for its cache key.
+def chapter_store_file(work: Path, chapter: str, code: str) -> Path:
+    """Write (and return) the part of the store a chapter reads, for its cache key (`code`: its
+    code cells' sources, joined).
 
     A chapter names the indicators it shows as string literals in its code cells; its key covers
     the store rows of those indicators and the store's settings (members, thresholds, targets...),
@@ -589,9 +590,6 @@ def chapter_store_file(work: Path, chapter: str, notebook: Path) -> Path:
     reads figures it does not name (the summary reads what other chapters recorded) has the whole
     store in its key; the appendix's methodology has the files and releases read (`datasets`).
     """
-    from annualreport.execution.notebook_io import code_sources
-
-    code = "\n".join(code_sources(notebook)[0])
     frame, meta = _store_as_text(work / STORE_CSV, work / STORE_META, _stamp(work / STORE_CSV), _stamp(work / STORE_META))
     if any(call in code for call in WHOLE_STORE_CALLS):
         named = sorted(meta["indicators"])
