@@ -1,7 +1,8 @@
 """The embedded renderer: the book project rendered with pandoc and Typst from PyPI wheels.
 
 Pandoc reads the chapters' Markdown once into its JSON AST (render.DOCUMENT, which the final
-gate reads too); the three outputs are written from that at the same time, and the build's gate
+gate reads too; a chapter read before is taken from the reading cache, markdown_read.py); the three
+outputs are written from that at the same time, and the build's gate
 runs as soon as the HTML is written (`html_ready`), while the PDF is still being made.
 HTML: the document -> pandoc -> one self-contained report.html (the style sheet, the images
 (html_embed) and the charts' CSV data inlined, a skip link, the contents as a navigation beside
@@ -38,6 +39,7 @@ from annualreport.errors import RenderError
 from annualreport.render import DOCUMENT
 from annualreport.render.front import FRONT, body_fonts
 from annualreport.render.html_embed import embed_images, style_block
+from annualreport.render.markdown_read import ReadingCache, book_markdown, read_book
 from annualreport.render.notebook_md import notebook_to_markdown
 from annualreport.render.pdf_outline import open_outline
 from annualreport.render.pdf_row_headers import mark_row_headers, read_counts
@@ -76,9 +78,14 @@ def _template(name: str) -> str:
     return str(resources.files("annualreport") / "templates" / name)
 
 
+# Pandoc (a Haskell program) is built to start with a 64 MB heap; reading a chapter then spends most
+# of its time asking the system for it. A smaller first heap gives the same bytes, sooner.
+RTS = ["+RTS", "-H16m", "-RTS"]
+
+
 def _run_pandoc(args: list[str], cwd: Path, step: str, timeout: float, env: dict[str, str] | None = None) -> None:
     try:
-        proc = subprocess.run([_pandoc(), *args], cwd=cwd, capture_output=True, text=True, timeout=timeout,
+        proc = subprocess.run([_pandoc(), *RTS, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout,
                               env={**os.environ, **env} if env else None)
     except subprocess.TimeoutExpired:
         raise RenderError(f"{step} with pandoc took longer than {timeout:g} s and was stopped") from None
@@ -146,7 +153,12 @@ class EmbeddedRenderer:
         return f"{pandoc_version}; typst-py {metadata.version('typst')}"
 
     def combined_markdown(self, project: Path) -> tuple[str, dict]:
-        """The whole book as one Markdown document, with the book's title in its metadata.
+        """The whole book as one Markdown document (as pandoc reads it), and the book's settings."""
+        parts, book = self.chapter_markdown(project)
+        return book_markdown(parts), book
+
+    def chapter_markdown(self, project: Path) -> tuple[list[str], dict]:
+        """Each chapter's Markdown, in book order, and the book's settings (its title, its chapters).
 
         RenderError naming the chapter when the book would hold more than the limit's Markdown
         (a chapter that printed hundreds of megabytes is refused before pandoc reads it).
@@ -172,18 +184,18 @@ class EmbeddedRenderer:
                                   f"Markdown) the book holds more than the {_megabytes(limit)} it may hold; "
                                   f"does a cell print too much?")
             parts.append(text)
-        return "\n\n".join(parts), book
+        return parts, book
 
     def render(self, project: Path, draft: bool = False, year_end: int = 2000,
                html_ready: Callable[[], None] | None = None, cache: RenderCache | None = None) -> list[Path]:
-        markdown, book = self.combined_markdown(project)
-        work = sandbox(project, markdown)
+        parts, book = self.chapter_markdown(project)
+        work = sandbox(project, book_markdown(parts))
         try:
             key = cache.key(work / "root", {"book": book, "draft": draft, "year_end": year_end}) if cache else ""
             kept = cache.get(key) if cache else None
             if kept is not None:
                 return self._kept(project, kept, html_ready)
-            outputs = self._render(project, work, book, draft, year_end, html_ready)
+            outputs = self._render(project, work, parts, book, draft, year_end, html_ready, cache)
             if cache:
                 cache.put(key, {"report.json": project / DOCUMENT, **{p.name: p for p in outputs}})
             return outputs
@@ -206,19 +218,28 @@ class EmbeddedRenderer:
             shutil.copyfile(kept / name, project / name)
         return [project / "report.html", project / "report.pdf", project / "report.docx"]
 
-    def _render(self, project: Path, work: Path, book: dict, draft: bool, year_end: int,
-                html_ready: Callable[[], None] | None) -> list[Path]:
-        root = work / "root"
-        # Pandoc reads the Markdown once, through the safety filter (nothing unsafe reaches any
-        # writer), into its JSON AST: the document every output is written from, and the one the
-        # final gate reads the PDF's and Word's tables from (DOCUMENT).
+    def read(self, parts: list[str], root: Path, book: dict, readings: ReadingCache | None = None) -> None:
+        """Pandoc's reading of the book (the chapters' Markdown `parts`; root/report.md holds them as
+        one document) into its JSON AST, root/report.json: the document every output is written from,
+        and the one the final gate reads the PDF's and Word's tables from (DOCUMENT). Through the
+        safety filter, so nothing unsafe reaches any writer. Chapters read before are taken from
+        `readings` (markdown_read.py)."""
+        safety = _template("safety.lua")
         read = [
-            "--from", MARKDOWN, "--lua-filter", _template("safety.lua"),
+            "--from", MARKDOWN, "--lua-filter", safety,
             "--metadata", f"title={book['title']}", "--metadata", f"subtitle={book['subtitle']}",
             "--metadata", "lang=en-GB", "--metadata", "toc-title=Contents",
         ]
         if (root / FRONT / "metadata.yml").is_file():
             read += ["--metadata-file", f"{FRONT}/metadata.yml"]
+        settings = f"{MARKDOWN}\n" + Path(safety).read_text(encoding="utf-8")  # what decides a chapter's reading
+        timeout = self.limits.pandoc_seconds
+        read_book(parts, root, read, settings, lambda args, step: _run_pandoc(args, root, step, timeout),
+                  readings, self.workers)
+
+    def _render(self, project: Path, work: Path, parts: list[str], book: dict, draft: bool, year_end: int,
+                html_ready: Callable[[], None] | None, cache: RenderCache | None) -> list[Path]:
+        root = work / "root"
         write = [
             "--from", "json", "--standalone", "--toc", "--toc-depth=2", "--number-sections",
             "--lua-filter", _template("quarto_compat.lua"), "--lua-filter", _template("tables.lua"),
@@ -267,7 +288,7 @@ class EmbeddedRenderer:
             mark_row_headers(work / "report.pdf", read_counts(counts))
             open_outline(work / "report.pdf")
 
-        _run_pandoc([*read, "--to", "json", "report.md", "-o", "report.json"], root, "reading the Markdown", timeout)
+        self.read(parts, root, book, cache.readings if cache else None)
         # The three outputs are independent: written at the same time (up to `workers` at once), each
         # by its own process, the PDF's (the longest: pandoc, then Typst) first. A fault is reported as
         # the HTML's first (its message names the step), then html_ready's, then the PDF's, then Word's.

@@ -27,6 +27,8 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from annualreport.render.markdown_read import ReadingCache
+
 if TYPE_CHECKING:
     from annualreport.store.store_cache import Faults
 
@@ -52,6 +54,9 @@ class RenderCache:
         self.faults = faults  # where a fault is reported, once for all the build's caches (ChapterCache)
         self.refresh = refresh
         self.reused = 0  # renders answered from the cache
+        # Chapters' readings by pandoc, beside the renders (build/.cache/reading/): a render of a book
+        # whose text changed in one chapter reads only that chapter again (markdown_read.py).
+        self.readings = ReadingCache(folder.with_name("reading"), environment, faults, refresh)
 
     def key(self, sandbox: Path, settings: dict) -> str:
         """The key of a render of the sandbox folder `sandbox` with `settings` (draft, dates, metadata)."""
