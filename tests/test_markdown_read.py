@@ -93,6 +93,16 @@ def test_example_lists_numbered_across_chapters_are_read_whole(tmp_path: Path) -
     assert reading(tmp_path / "cached", edited, kept)[0] == whole
 
 
+def test_a_citation_numbered_after_another_chapters_notes_makes_the_whole_book_be_read(tmp_path: Path) -> None:
+    kept = cache(tmp_path)
+    reading(tmp_path / "first", CHAPTERS, kept)
+    edited = [*CHAPTERS[:2], "# Three\n\nFollow @LancsSCB.\n"]  # a handle is a citation to pandoc
+    whole, _ = reading(tmp_path / "whole", edited)
+    alone, _ = reading(tmp_path / "alone", edited[2:])
+    assert json.dumps(whole["blocks"][-1]) != json.dumps(alone["blocks"][-1])  # its note number counts the book's
+    assert reading(tmp_path / "cached", edited, kept)[0] == whole
+
+
 def test_a_damaged_kept_reading_is_read_again(tmp_path: Path) -> None:
     kept = cache(tmp_path)
     first, _ = reading(tmp_path / "first", CHAPTERS, kept)

@@ -18,6 +18,7 @@ from typing import Iterator
 
 from annualreport.publication.cell_registry import Ref, TableCells, read_cells
 from annualreport.publication.html_reading import HtmlReading, html_pages
+from annualreport.render.pandoc_ast import plain_text
 
 
 @dataclass(frozen=True)
@@ -35,27 +36,6 @@ def number(text: str) -> float | None:
         return float(text.strip().replace(",", "").replace("£", "").rstrip("%"))
     except ValueError:
         return None
-
-
-def _text(blocks: object) -> str:
-    """The text of pandoc JSON inlines/blocks."""
-    out: list[str] = []
-
-    def walk(node: object) -> None:
-        if isinstance(node, dict):
-            kind = node.get("t")
-            if kind == "Str":
-                out.append(node["c"])
-            elif kind in ("Space", "SoftBreak", "LineBreak"):
-                out.append(" ")
-            elif "c" in node:
-                walk(node["c"])
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(blocks)
-    return " ".join("".join(out).split())
 
 
 # Blocks that hold only inline text: no table can be inside one, so the search skips them.
@@ -81,8 +61,8 @@ def markdown_tables(markdown: str | dict) -> dict[str, tuple[list[str], list[lis
                 return
             if node.get("t") == "Table":
                 attr, _, _, head, bodies, _ = node["c"]
-                header = [_text(cell[4]) for cell in head[1][-1][1]] if head[1] else []
-                body = [[_text(cell[4]) for cell in row[1]] for b in bodies for row in b[3]]
+                header = [plain_text(cell[4]) for cell in head[1][-1][1]] if head[1] else []
+                body = [[plain_text(cell[4]) for cell in row[1]] for b in bodies for row in b[3]]
                 if attr[0]:
                     tables[attr[0]] = (header, body)
             for value in node.values():

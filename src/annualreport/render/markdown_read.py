@@ -15,8 +15,8 @@ to another. So the pieces are used only when none of that can happen; otherwise 
 read again (`splice_problem` says why):
 - an identifier in two chapters: pandoc makes a heading's identifier unique across the document
   ("summary", then "summary-1");
-- a footnote label in two chapters, a reference link definition, or an example list (`(@)`,
-  numbered across the document): each is resolved across the document;
+- a footnote label in two chapters, a reference link definition, an example list (`(@)`) or a
+  citation (`@name`, which a Twitter handle is too): each is resolved or numbered across the document;
 - bracketed text in one chapter naming a heading in another: pandoc makes it a link to that heading;
 - a chapter that sets metadata (a YAML block), or that leaves a div open (it would run on into the
   next chapter: its marker does not come out last), or that holds a marker itself.
@@ -32,6 +32,8 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
+
+from annualreport.render.pandoc_ast import plain_text
 
 if TYPE_CHECKING:
     from annualreport.store.store_cache import Faults
@@ -64,41 +66,21 @@ def _loose(text: str) -> str:
     return re.sub(r"[\W_]+", "", text.lower()) or " ".join(text.lower().split())
 
 
-def _text(inlines: Any) -> str:
-    """The words of a heading's inlines (pandoc's JSON)."""
-    out: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            kind = node.get("t")
-            if kind == "Str":
-                out.append(node["c"])
-            elif kind in ("Code", "Math"):
-                out.append(node["c"][1])
-            elif kind in ("Space", "SoftBreak", "LineBreak"):
-                out.append(" ")
-            elif "c" in node:
-                walk(node["c"])
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(inlines)
-    return "".join(out)
-
-
 def piece(blocks: list) -> dict:
-    """A chapter's reading: its blocks, every identifier set on one of its elements, and the text of
-    each of its headings (loosely, `_loose`): what `splice_problem` compares across chapters."""
+    """A chapter's reading: its blocks, every identifier set on one of its elements, the text of each
+    of its headings (loosely, `_loose`) and whether it cites (`@name`): what `splice_problem` looks at."""
     ids: set[str] = set()
     headings: set[str] = set()
+    cites = False
 
     def walk(node: Any) -> None:
+        nonlocal cites
         if isinstance(node, dict):
             kind, content = node.get("t"), node.get("c")
+            cites = cites or kind == "Cite"
             if kind == "Header":
                 ids.add(content[1][0])
-                headings.add(_loose(_text(content[2])))
+                headings.add(_loose(plain_text(content[2])))
             elif kind in ATTR_FIRST:
                 ids.add(content[0][0])
             if content is not None:
@@ -109,7 +91,7 @@ def piece(blocks: list) -> dict:
 
     walk(blocks)
     ids.discard("")
-    return {"blocks": blocks, "ids": sorted(ids), "headings": sorted(headings)}
+    return {"blocks": blocks, "ids": sorted(ids), "headings": sorted(headings), "cites": cites}
 
 
 def splice_problem(parts: list[str], pieces: list[dict]) -> str | None:
@@ -122,6 +104,8 @@ def splice_problem(parts: list[str], pieces: list[dict]) -> str | None:
             return f"chapter {i + 1} defines a reference link"
         if EXAMPLE.search(text):
             return f"chapter {i + 1} has an example list"
+        if reading["cites"]:
+            return f"chapter {i + 1} cites (@name)"
         for x in reading["ids"]:
             if seen_ids.setdefault(x, i) != i:
                 return f"identifier '{x}' is in chapters {seen_ids[x] + 1} and {i + 1}"
@@ -176,7 +160,7 @@ class ReadingCache:
             os.utime(path)  # recently used: kept longest
         except (OSError, ValueError):
             return None  # none, or a damaged one: the chapter is read again
-        return reading if isinstance(reading, dict) and set(reading) == {"blocks", "ids", "headings"} else None
+        return reading if isinstance(reading, dict) and set(reading) == {"blocks", "ids", "headings", "cites"} else None
 
     def put(self, entries: dict[str, dict]) -> None:
         """Keep the chapter readings `entries` (key -> `piece`), each file written whole."""
