@@ -51,8 +51,9 @@ def _true_values(private: Path, frames: dict[str, pd.DataFrame]) -> dict[tuple, 
         values |= {("store", *k): v for k, v in store_cells(Store.load(private).frame).items()}
     for name, frame in frames.items():
         dataset = DATASET_BY_NAME[name]
+        keys = row_key(frame, dataset)
         for m in dataset.measures:
-            for key, v in zip(row_key(frame, dataset), frame[m.name]):
+            for key, v in zip(keys, frame[m.name]):
                 values[("local", name, m.name, *key)] = None if v != v else float(v)
     return values
 

@@ -42,7 +42,6 @@ from annualreport.render.html_embed import embed_images, style_block
 from annualreport.render.markdown_read import ReadingCache, book_markdown, read_book
 from annualreport.render.notebook_md import notebook_to_markdown
 from annualreport.render.pdf_outline import open_outline
-from annualreport.render.pdf_row_headers import mark_row_headers, read_counts
 from annualreport.render.render_cache import RenderCache
 from annualreport.render.typst_compile import compile_pdf
 
@@ -271,6 +270,10 @@ class EmbeddedRenderer:
                          "-o", "report.docx"], root, "writing Word", timeout, {"SOURCE_DATE_EPOCH": epoch})
 
         def pdf() -> None:
+            # pikepdf is imported here, in the PDF's thread while pandoc writes the Typst, not before
+            # the render starts (a thirtieth of a second on every build's critical path).
+            from annualreport.render.pdf_row_headers import mark_row_headers, read_counts
+
             counts = work / "row-headers.txt"
             _run_pandoc([*write, *typst_header, "--to", "typst", "--template", _template("report.typst"),
                          "--metadata-file", _template("typst.yaml"), "report.json", "-o", "report.typ"],

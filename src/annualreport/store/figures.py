@@ -483,6 +483,7 @@ class Store:
         self.time_period: int = meta["time_period"]
         self.periods: list[int] = meta["periods"]
         self._index: dict[tuple[str, str, int], list[dict]] | None = None
+        self._public: Store | None = None  # the public view, made once (kept in the store cache with the store)
 
     @classmethod
     def load(cls, folder: Path | str, table: str = STORE_CSV) -> "Store":
@@ -545,12 +546,15 @@ class Store:
         return f[(f.indicator == indicator_id) & (f.area_type.isin(list(area_types)))].copy()
 
     def public(self) -> "Store":
-        """The view that may be published: small counts and what would reveal them suppressed."""
+        """The view that may be published: small counts and what would reveal them suppressed.
+        Made once per store (a store is not changed once built)."""
         from annualreport.publication.suppression import public_view
 
-        threshold = self.meta["thresholds"]["suppress_below"]
-        decided = [tuple(k) for k in self.meta.get("local_hidden", [])]
-        return Store(public_view(self.frame, self.meta["indicators"], threshold, decided), self.meta)
+        if getattr(self, "_public", None) is None:  # a store pickled before the view was kept has none
+            threshold = self.meta["thresholds"]["suppress_below"]
+            decided = [tuple(k) for k in self.meta.get("local_hidden", [])]
+            self._public = Store(public_view(self.frame, self.meta["indicators"], threshold, decided), self.meta)
+        return self._public  # type: ignore[return-value]
 
 
 KEYS_DIR = ".keys"  # in the build's working folder while chapters run; removed before the report is swapped in

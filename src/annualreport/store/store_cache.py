@@ -117,6 +117,8 @@ class StoreCache:
             return None
 
     def _put(self, key: str, work: Path, written: list[Path], store: "Store") -> None:
+        store.public()  # kept with the store: a rebuild does not make the public view again
+
         def fill(tmp: Path) -> None:
             copy_files(written, work, tmp / FILES)
             with open(tmp / OBJECT, "wb") as f:
