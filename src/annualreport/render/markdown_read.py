@@ -170,9 +170,13 @@ class ReadingCache:
             self.folder.mkdir(parents=True, exist_ok=True)
             for key, reading in entries.items():
                 fd, tmp = tempfile.mkstemp(prefix=".", suffix=".json", dir=self.folder)
-                with os.fdopen(fd, "w", encoding="utf-8") as f:
-                    f.write(_json(reading))
-                os.replace(tmp, self.folder / f"{key}.json")
+                try:
+                    with os.fdopen(fd, "w", encoding="utf-8") as f:
+                        f.write(_json(reading))
+                    os.replace(tmp, self.folder / f"{key}.json")
+                except OSError:
+                    Path(tmp).unlink(missing_ok=True)
+                    raise
             kept = sorted((p.stat().st_mtime_ns, p) for p in self.folder.glob("*.json") if not p.name.startswith("."))
             for _, old in kept[:max(0, len(kept) - KEEP)]:
                 old.unlink(missing_ok=True)
@@ -194,25 +198,34 @@ def read_book(parts: list[str], root: Path, read: list[str], settings: str, run:
     taken from it and only the others are read, each on its own, when that gives the same reading
     (see the module docstring); otherwise, and without a cache, the whole book is read.
     """
-    keys = [cache.key(settings, text) for text in parts] if cache else []
-    kept = [cache.get(k) for k in keys] if cache else [None] * len(parts)
+    if cache is None:
+        _read_whole(root, read, run, len(parts))
+        return
+    keys = [cache.key(settings, text) for text in parts]
+    kept = [cache.get(k) for k in keys]
     missing = [i for i, reading in enumerate(kept) if reading is None]
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         empty = pool.submit(_empty, root, read, run)  # the book's metadata, read beside the chapters
-        if cache and sum(len(parts[i]) for i in missing) <= sum(map(len, parts)) // 2:
+        if sum(len(parts[i]) for i in missing) <= sum(map(len, parts)) // 2:
             readings = dict(zip(missing, pool.map(lambda i: _read_alone(parts[i], i, root, read, run), missing)))
             document = _put_together(parts, kept, readings, empty.result())
             if document is not None:
                 (root / "report.json").write_text(_json(document), encoding="utf-8")
                 cache.put({keys[i]: kept[i] for i in missing})  # type: ignore[misc]
                 return
-        run([*read, "--to", "json", "report.md", "-o", "report.json"], "reading the Markdown")
-        document = json.loads((root / "report.json").read_text(encoding="utf-8"))
-        pieces = split_reading(document, len(parts))
-        (root / "report.json").write_text(_json(document), encoding="utf-8")
-        if cache and pieces is not None and document["meta"] == empty.result()["meta"] \
-                and splice_problem(parts, pieces) is None:
+        meta, pieces = _read_whole(root, read, run, len(parts))
+        if pieces is not None and meta == empty.result()["meta"] and splice_problem(parts, pieces) is None:
             cache.put(dict(zip(keys, pieces)))
+
+
+def _read_whole(root: Path, read: list[str], run: Run, count: int) -> tuple[dict, list[dict] | None]:
+    """The whole book (root/report.md) read at once into root/report.json, the markers taken out: its
+    metadata, and the chapters' readings (None when it does not hold `count` chapters)."""
+    run([*read, "--to", "json", "report.md", "-o", "report.json"], "reading the Markdown")
+    document = json.loads((root / "report.json").read_text(encoding="utf-8"))
+    pieces = split_reading(document, count)
+    (root / "report.json").write_text(_json(document), encoding="utf-8")
+    return document["meta"], pieces
 
 
 def _empty(root: Path, read: list[str], run: Run) -> dict:
