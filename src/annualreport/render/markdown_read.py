@@ -120,9 +120,9 @@ def splice_problem(parts: list[str], pieces: list[dict]) -> str | None:
     return None
 
 
-def split_reading(document: dict, count: int) -> list[dict] | None:
-    """The chapters' readings between the markers of a whole-book reading (the markers are taken out
-    of `document`), or None when it does not hold `count` chapters (one ran into the next)."""
+def split_reading(document: dict, count: int) -> list[list] | None:
+    """The blocks of each chapter between the markers of a whole-book reading (the markers are taken
+    out of `document`), or None when it does not hold `count` chapters (one ran into the next)."""
     chapters: list[list] = [[]]
     for block in document["blocks"]:
         if _is_marker(block):
@@ -130,7 +130,7 @@ def split_reading(document: dict, count: int) -> list[dict] | None:
         else:
             chapters[-1].append(block)
     document["blocks"] = [b for blocks in chapters for b in blocks]
-    return [piece(blocks) for blocks in chapters] if len(chapters) == count else None
+    return chapters if len(chapters) == count else None
 
 
 def _is_marker(block: dict) -> bool:
@@ -213,19 +213,22 @@ def read_book(parts: list[str], root: Path, read: list[str], settings: str, run:
                 (root / "report.json").write_text(_json(document), encoding="utf-8")
                 cache.put({keys[i]: kept[i] for i in missing})  # type: ignore[misc]
                 return
-        meta, pieces = _read_whole(root, read, run, len(parts))
-        if pieces is not None and meta == empty.result()["meta"] and splice_problem(parts, pieces) is None:
+        meta, chapters = _read_whole(root, read, run, len(parts))
+        if chapters is None or meta != empty.result()["meta"]:
+            return
+        pieces = [piece(blocks) for blocks in chapters]
+        if splice_problem(parts, pieces) is None:
             cache.put(dict(zip(keys, pieces)))
 
 
-def _read_whole(root: Path, read: list[str], run: Run, count: int) -> tuple[dict, list[dict] | None]:
+def _read_whole(root: Path, read: list[str], run: Run, count: int) -> tuple[dict, list[list] | None]:
     """The whole book (root/report.md) read at once into root/report.json, the markers taken out: its
-    metadata, and the chapters' readings (None when it does not hold `count` chapters)."""
+    metadata, and each chapter's blocks (None when it does not hold `count` chapters)."""
     run([*read, "--to", "json", "report.md", "-o", "report.json"], "reading the Markdown")
     document = json.loads((root / "report.json").read_text(encoding="utf-8"))
-    pieces = split_reading(document, count)
+    chapters = split_reading(document, count)
     (root / "report.json").write_text(_json(document), encoding="utf-8")
-    return document["meta"], pieces
+    return document["meta"], chapters
 
 
 def _empty(root: Path, read: list[str], run: Run) -> dict:
