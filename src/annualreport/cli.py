@@ -20,6 +20,7 @@ from annualreport.project import Project, find_project
 
 if TYPE_CHECKING:
     from annualreport.inputs.params import ReportParams
+    from annualreport.store.figures import Store
 
 # When the command ends, Python's last garbage collection walks every object the command imported
 # or made (pandas alone makes hundreds of thousands): a tenth of a second after every build has
@@ -175,6 +176,23 @@ def _params_or_exit(project_dir: str | None, partnership: str, year: str) -> "tu
         sys.exit(2)
 
 
+def _store_or_exit(project: "Project", params: "ReportParams") -> "Store":
+    """The partnership-year's indicator store, computed now; the national datasets come through the
+    user's cache as a build's do (store/national_cache.py), so these commands do not parse the
+    national files again each time."""
+    from annualreport.build import environment_digest
+    from annualreport.inputs.result_cache import cache_dir
+    from annualreport.store import national_cache
+    from annualreport.store.figures import build_store
+
+    try:
+        national_cache.use(cache_dir() / "national", environment_digest(project))
+        return build_store(project, params)
+    except AnnualReportError as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(2)
+
+
 PROJECT_OPTION = click.option("--project", "project_dir", type=click.Path(file_okay=False), default=None,
                               help="Project folder (holding params/ and notebooks/). Default: found from the current folder.")
 
@@ -239,15 +257,9 @@ def template(partnership: str, year: str, project_dir: str | None) -> None:
               help="Include small counts that public outputs suppress (for internal use only).")
 def indicators(partnership: str, year: str, unsuppressed: bool, project_dir: str | None) -> None:
     """Write the indicator store of a partnership-year as CSV to standard output."""
-    from annualreport.store.figures import build_store
     from annualreport.store.indicators_csv import indicators_csv
 
-    project, params = _params_or_exit(project_dir, partnership, year)
-    try:
-        store = build_store(project, params)
-    except AnnualReportError as e:
-        click.echo(f"error: {e}", err=True)
-        sys.exit(2)
+    store = _store_or_exit(*_params_or_exit(project_dir, partnership, year))
     if unsuppressed:
         click.echo("warning: unsuppressed figures: for internal use only, do not publish", err=True)
     click.echo(indicators_csv(store if unsuppressed else store.public()), nl=False)
@@ -261,11 +273,10 @@ def placeholders(partnership: str, year: str, meaning: bool, project_dir: str | 
     (or, with --meaning, what it stands for)."""
     from annualreport.inputs.narrative import meanings
     from annualreport.inputs.narrative import placeholders as placeholder_values
-    from annualreport.store.figures import build_store
 
-    project, params = _params_or_exit(project_dir, partnership, year)
+    computed = _store_or_exit(*_params_or_exit(project_dir, partnership, year))
     try:
-        store = build_store(project, params).public()
+        store = computed.public()
         values = placeholder_values(store)
     except AnnualReportError as e:
         click.echo(f"error: {e}", err=True)

@@ -98,22 +98,14 @@ class Published:
         self.catalog = load_catalog(national_dir)
         self.dataset = src.dataset
         self.filters = src.filters
-        frame = dataset_frame(national_dir, src.dataset)
-        for col, wanted in src.filters.items():
-            frame = frame[frame[col] == wanted] if col in frame.columns else frame.iloc[0:0]
         self.offset = src.period_offset
         self.column = src.column
-        self.cells: dict[tuple[str, str, int], tuple[str, str]] = {}  # raw text, parsed when asked for
-        self.la_regions: dict[tuple[str, int], str] = {}
-        if src.column not in frame.columns:
-            frame = frame.iloc[0:0].assign(**{src.column: ""})
-        rows = zip(*(frame[c].tolist() for c in ("level", "code", "region", "time_period", src.column, "source")))
-        for level, code, region, period, raw, source in rows:
-            if level == "Local authority" and region:
-                self.la_regions[(code, int(period))] = region
-            if not isinstance(raw, str):  # NaN: this release has no such column (e.g. no rate published)
-                continue
-            self.cells[(level, code, int(period))] = (raw, source)
+        frame = _source_rows(national_dir, indicator, ["level", "code", "time_period", "source"])
+        frame = frame[frame[src.column].notna()]  # NaN: this release has no such column (e.g. no rate published)
+        keys = zip(frame["level"].tolist(), frame["code"].tolist(), frame["time_period"].astype(int).tolist())
+        # raw text, parsed when asked for, and the file it came from
+        self.cells: dict[tuple[str, str, int], tuple[str, str]] = dict(
+            zip(keys, zip(frame[src.column].tolist(), frame["source"].tolist())))
 
     def get(self, level: str, code: str, period: int) -> tuple[Cell, str] | None:
         found = self.cells.get((level, code, period + self.offset))
@@ -154,6 +146,36 @@ class Published:
             return (_NOT_AVAILABLE, f"no data for {area.name} in {year_label(period)}: the national files "
                     f"held for {title} cover {year_label(years[0] - self.offset)} to {year_label(years[-1] - self.offset)}")
         return _NOT_AVAILABLE, f"no data for {area.name} in {year_label(period)} ({release[0].label})"
+
+
+def _source_rows(national_dir: Path, indicator: Indicator, columns: list[str]) -> pd.DataFrame:
+    """`columns` and the indicator's column, of the rows of its dataset that its filters select (no
+    rows when the dataset has no such column or no column a filter names)."""
+    src = indicator.source
+    assert src is not None
+    frame = dataset_frame(national_dir, src.dataset)
+    if any(col not in frame.columns for col in src.filters):
+        frame = frame.iloc[0:0]
+    else:
+        keep = pd.Series(True, index=frame.index)
+        for col, wanted in src.filters.items():
+            keep &= frame[col] == wanted
+        frame = frame.loc[keep, [c for c in (*columns, src.column) if c in frame.columns]]
+    if src.column not in frame.columns:
+        frame = frame.iloc[0:0].assign(**{src.column: ""})
+    return frame
+
+
+@lru_cache(maxsize=16)
+def la_regions(national_dir: Path, indicator_id: str) -> dict[tuple[str, int], str]:
+    """The region of each local authority in each year, (code, time_period) -> region, as the rows
+    of an indicator's source give them."""
+    frame = _source_rows(national_dir, INDICATORS[indicator_id], ["level", "code", "region", "time_period"])
+    regions: dict[tuple[str, int], str] = {}
+    for level, code, region, period in zip(*(frame[c].tolist() for c in ("level", "code", "region", "time_period"))):
+        if level == "Local authority" and region:
+            regions[(code, int(period))] = region
+    return regions
 
 
 @lru_cache(maxsize=256)
@@ -298,7 +320,8 @@ class _Builder:
                     previous = f
 
     def _region(self) -> str:
-        regions = published(self.national, "referrals").la_regions
+        with READING:
+            regions = la_regions(self.national, "referrals")
         for period in sorted(self.periods, reverse=True):
             if (self.members[0], period) in regions:
                 return regions[(self.members[0], period)]

@@ -15,8 +15,9 @@ tables read the same public table, so a cell is never shown in one place and hid
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Hashable
 
 import pandas as pd
 
@@ -36,6 +37,14 @@ class _Table:
     true: pd.DataFrame
     public: pd.DataFrame
     summed: bool  # the partnership's rows are the members' sum, added by us
+    # `true`'s rows as (index label, {column: value}): a figure picks its rows from these in Python,
+    # as a few hundred pandas masks over a small table would cost a tenth of a second per store
+    rows: list[tuple[Hashable, dict[str, Any]]] = field(init=False)
+    has_partnership: bool = field(init=False)  # the table has Partnership rows (given or summed)
+
+    def __post_init__(self) -> None:
+        self.rows = list(zip(self.true.index, self.true.to_dict("records")))
+        self.has_partnership = any(row["geographic_level"] == PARTNERSHIP for _, row in self.rows)
 
 
 @dataclass
@@ -86,7 +95,7 @@ class LocalFigures:
     def areas(self, ind: LocalIndicator) -> list[tuple[str, str, str]]:
         """(area_type, code, name): the members whose file has rows, in params order, then the partnership."""
         table = self.table(ind.dataset)
-        present = set(table.true.la_code[table.true.geographic_level != PARTNERSHIP]) if table else set()
+        present = {row["la_code"] for _, row in table.rows if row["geographic_level"] != PARTNERSHIP} if table else set()
         return ([("member", code, name) for code, name in self.members.items() if code in present]
                 + [("partnership", "partnership", self.partnership)])
 
@@ -96,29 +105,34 @@ class LocalFigures:
         if table is None:
             return LocalFigure(None, State.NOT_AVAILABLE.value, f"not available for {period_label(period)}: the partnership's "
                                f"{title[:1].lower() + title[1:]} were not provided")
-        true = table.true
-        select = (true.time_period == time_period_code(period_label(period))) & (true.time_identifier == ANNUAL)
-        if area_type == "member":
-            select &= (true.geographic_level != PARTNERSHIP) & (true.la_code == code)
-        elif (true.geographic_level == PARTNERSHIP).any():
-            select &= true.geographic_level == PARTNERSHIP
-        for column, values in ind.where:
-            select &= true[column].isin(values)
-        rows = true.index[select]
+        when = time_period_code(period_label(period))
+        member = area_type == "member"
+
+        def wanted(row: dict[str, Any]) -> bool:
+            if row["time_period"] != when or row["time_identifier"] != ANNUAL:
+                return False
+            partnership_row = row["geographic_level"] == PARTNERSHIP
+            if member and (partnership_row or row["la_code"] != code):
+                return False
+            if not member and table.has_partnership and not partnership_row:
+                return False
+            return all(row[column] in values for column, values in ind.where)
+
+        picked = [(label, row) for label, row in table.rows if wanted(row)]
         expected = 1
         for _, values in ind.where:
             expected *= len(values)
-        if len(rows) != expected:
+        if len(picked) != expected:
             return LocalFigure(None, State.NOT_AVAILABLE.value,
                                f"not available for {period_label(period)}: the local file {ind.dataset}.csv has no figure for that year")
-        states = [true.at[r, ind.measure + STATE] for r in rows]  # type: ignore[operator]
+        states = [row[ind.measure + STATE] for _, row in picked]  # type: ignore[operator]
         bad = next((s for s in states if s != State.VALUE.value), None)
         if bad is not None:
             return LocalFigure(None, bad, f"given as {'c (suppressed)' if bad == 'suppressed' else 'x'} in {ind.dataset}.csv "
                                           f"for {period_label(period)}")
-        hidden = any(table.public.at[r, ind.measure + STATE] == "suppressed" for r in rows)  # type: ignore[operator]
+        hidden = any(table.public.at[label, ind.measure + STATE] == "suppressed" for label, _ in picked)  # type: ignore[operator]
         how = ("the sum of the member councils' rows in " if area_type == "partnership" and table.summed else "")
-        return LocalFigure(float(sum(true.at[r, ind.measure] for r in rows)), State.VALUE.value,  # type: ignore[misc]
+        return LocalFigure(float(sum(row[ind.measure] for _, row in picked)), State.VALUE.value,  # type: ignore[misc]
                            source=f"{LOCAL_SOURCE}: {how}{ind.describe()}", hidden=hidden)
 
     def figure(self, ind: LocalIndicator, area_type: str, code: str, period: int) -> LocalFigure:
