@@ -350,6 +350,11 @@ def _kill(pid: int) -> None:
         pass
 
 
+# What a kernel imports as it starts, after the fork: its debugger (debugpy, about 0.1 CPU-second),
+# IPython's history database and object inspector. Imported here, once, for every kernel.
+KERNEL_IMPORTS = ("ipykernel.ipkernel", "ipykernel.debugger", "IPython.core.history", "IPython.core.oinspect", "sqlite3")
+
+
 def warm() -> None:
     """Import what every kernel imports, as a kernel has them (ipykernel, then the chapters' modules)."""
     import gc
@@ -358,8 +363,10 @@ def warm() -> None:
     from annualreport.execution.kernel_state import WARM_IMPORTS
 
     os.environ["MPLBACKEND"] = os.environ.get("MPLBACKEND") or INLINE  # as ipykernel sets it before any import
+    # debugpy's import warns that breakpoints may be missed under frozen modules: no one debugs these kernels
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     importlib.import_module("ipykernel.kernelapp")
-    for name in WARM_IMPORTS:
+    for name in KERNEL_IMPORTS + WARM_IMPORTS:
         importlib.import_module(name)
     # What the imports made lives as long as every kernel: out of the garbage collector's sight, so
     # that a kernel's collections do not go through it (nor write to, and so copy, its pages).
