@@ -97,6 +97,19 @@ def sha256(path: Path) -> str:
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    items[:] = slow_modules_first(items)
+    keep_xdist_groups(config, items)
+
+
+def slow_modules_first(items: list[pytest.Item]) -> list[pytest.Item]:
+    """The modules that have a test marked slow first, each module's tests together and in their
+    order (so a module's fixtures are made once). The workers take the long work first, and the run
+    ends on short tests: not on one worker finishing a long build while the other core waits."""
+    slow = {item.nodeid.split("::")[0] for item in items if item.get_closest_marker("slow")}
+    return sorted(items, key=lambda item: item.nodeid.split("::")[0] not in slow)
+
+
+def keep_xdist_groups(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Keep `--dist loadgroup` grouping by `xdist_group` on pytest 9.2, whose node ids are structured:
     pytest-xdist (3.8) marks a test's group by assigning `item._nodeid`, which pytest 9.2 no longer
     reads, so every group was silently spread over both workers and its module's build made on each

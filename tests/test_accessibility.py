@@ -78,6 +78,7 @@ def axe_violations(html: Path, work: Path) -> list[dict]:
     return json.loads(html_module.unescape(found.group(1)))
 
 
+@pytest.mark.slow
 def test_axe_finds_no_violation(report: Path, tmp_path: Path) -> None:
     assert AXE.is_file(), "axe-core is not installed: run `make browser`"
     assert Path(CHROMIUM).exists(), "Chromium is not installed: run `make browser`"

@@ -107,6 +107,7 @@ def test_a_failing_report_stops_no_other(local_batch: tuple[Path, str, int]) -> 
     assert (project / "build" / "bad" / f"{YEAR}.failed" / "chapters" / "local_context.ipynb").is_file()
 
 
+@pytest.mark.slow
 @pytest.mark.xdist_group("batch")  # these share one module-scoped batch: one worker
 def test_dask_local_cluster_builds_the_same_bytes(local_batch: tuple[Path, str, int], tmp_path: Path) -> None:
     local, _, _ = local_batch

@@ -6,12 +6,14 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from conftest import run_cli, seed_cache
 from test_build_end_to_end import pdf_text
 
 LOCAL = Path("data/local/lancashire/2013-14")
 
 
+@pytest.mark.slow
 def test_a_draft_counts_empty_and_placeholder_inputs_as_not_provided(project: Path, lancashire_build: Path) -> None:
     seed_cache(project, lancashire_build)  # the unchanged chapters are reused; the changed one is executed
     local = project / LOCAL

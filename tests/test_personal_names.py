@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from conftest import run_cli, seed_cache
 
 from annualreport.publication.personal_names import names_in, scan_public
@@ -29,6 +30,7 @@ def test_the_example_names_nobody(lancashire_build: Path) -> None:
     assert scan_public(lancashire_build / "public", []) == []
 
 
+@pytest.mark.slow
 def test_a_final_report_naming_someone_in_the_challenge_log_is_refused(project: Path, lancashire_build: Path) -> None:
     seed_cache(project, lancashire_build)  # the unchanged chapters are reused; the changed one is executed
     year = project / YEAR

@@ -62,6 +62,7 @@ def outputs(executed: Path) -> list:
     return json.loads(re.sub(r"ipykernel_\d+", "ipykernel_PID", json.dumps([c.get("outputs") for c in nb.cells if c.cell_type == "code"])))
 
 
+@pytest.mark.slow
 def test_chapters_on_one_warm_kernel_are_byte_identical_to_fresh_kernels(store_folder: Path, tmp_path: Path,
                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     chapters = ["front_door", "allegations", "looked_after"]  # charts, local inputs, tables

@@ -52,6 +52,7 @@ def test_nothing_changed_answers_from_the_manifest_without_heavy_imports(built: 
     assert target.resolve() == version and outputs(target) == before
 
 
+@pytest.mark.slow
 def test_a_damaged_output_or_a_changed_input_is_rebuilt(built: Path) -> None:
     target = built / "build" / "lancashire" / "2013-14"
     before = outputs(target)
