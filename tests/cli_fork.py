@@ -2,14 +2,14 @@
 
 Each test process (each xdist worker) starts one server the first time it runs a command. The
 server imports the command line and everything a build imports (pandas, nbclient, the store, the
-renderers: about 0.8 CPU-second per process), and then, for each command, forks a child that
-becomes that command, as the kernel server's children become kernels (execution/forked.py): standard
-input /dev/null, standard output and error to files, its own working folder, environment and
-`sys.path[0]`, `sys.argv` as `python -m annualreport` sets it. The child runs `annualreport.cli.main`
-and exits as the interpreter would (non-daemon threads joined, exit functions run, then its exit
-status). The server answers with the child's exit status, wall time
-and its own peak resident memory (`os.wait4`), so the time and memory bounds of the bad-input
-corpus still hold for the command alone.
+renderers, and IPython, which jupyter_client imports to find a kernel: about 1 CPU-second per
+process), and then, for each command, forks a child that becomes that command, as the kernel
+server's children become kernels (execution/forked.py): standard input /dev/null, standard output
+and error to files, its own working folder, environment and `sys.path[0]`, `sys.argv` as `python -m
+annualreport` sets it. The child runs `annualreport.cli.main` and exits as the interpreter would
+(non-daemon threads joined, exit functions run, then its exit status). The server answers with the
+child's exit status, wall time and its own peak resident memory (`os.wait4`), so the time and memory
+bounds of the bad-input corpus still hold for the command alone.
 
 Nothing of a command stays in the server: every child is forked from the same state, in which no
 command has run (no cache filled, no kernel started, one thread). A test that needs the real
@@ -129,10 +129,17 @@ def serve(answers_fd: int) -> None:
     """Import once, then fork a child for every request read on standard input."""
     import annualreport.build  # noqa: F401  - what every build imports
     import annualreport.cli  # noqa: F401
+    import annualreport.execution.batch  # noqa: F401
     import annualreport.execution.execute  # noqa: F401
+    import annualreport.execution.kernel_server  # noqa: F401
     import annualreport.execution.pool  # noqa: F401
     import annualreport.inputs.checks  # noqa: F401
     import annualreport.render.embedded  # noqa: F401
+    import annualreport.render.pdf_row_headers  # noqa: F401  - with pikepdf, as the PDF is made
+    import annualreport.render.quarto  # noqa: F401
+    import IPython.paths  # noqa: F401  - IPython, as jupyter_client looks for kernels: 0.18 s of every build that executes a chapter
+    import ipykernel.kernelspec  # noqa: F401
+    import psutil  # noqa: F401
 
     assert threading.active_count() == 1, "the command server must not fork with threads running"
     answers = os.fdopen(answers_fd, "w", encoding="utf-8")
