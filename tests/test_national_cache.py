@@ -4,13 +4,14 @@ emptied between calls so that each call is what a new process would do."""
 
 from __future__ import annotations
 
+import os
 import pickle
 import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import REPO
+from conftest import REPO, copy_project, run_cli
 from pandas.testing import assert_frame_equal
 
 from annualreport.inputs.result_cache import cache_dir
@@ -167,3 +168,28 @@ def test_the_default_warning_is_one_stderr_line(small: Path, tmp_path: Path, cap
 def test_nothing_is_written_unless_enabled(small: Path, cache: Path) -> None:
     read(small)
     assert not cache.parent.exists()
+
+
+def referrals_2013_14(csv: str) -> str:
+    """Lancashire's referrals in 2013-14, the line of `indicators`' CSV."""
+    return next(line for line in csv.splitlines() if line.startswith("referrals,") and ",Lancashire,2013-14,2014," in line)
+
+
+def test_the_indicators_and_placeholders_commands_read_the_datasets_through_the_cache(tmp_path: Path) -> None:
+    """`indicators` and `placeholders` keep the datasets as a build does, and read them back: a figure
+    changed in a kept entry (and only there) is what the next command shows."""
+    project = copy_project(tmp_path / "project")
+    env = {**os.environ, "ANNUALREPORT_CACHE_DIR": str(tmp_path / "cache")}
+    args = ("-p", "lancashire", "-y", "2013-14", "--project", str(project))
+    first = run_cli(project, "indicators", *args, env=env)
+    assert first.returncode == 0, first.stderr
+    assert ",19460," in referrals_2013_14(first.stdout)
+    [entry] = sorted((tmp_path / "cache" / "national").glob("referrals-*.pickle"))  # each dataset kept once
+    frame = pickle.loads(entry.read_bytes())
+    frame.loc[(frame.code == "888") & (frame.time_period == 2014), "referral_count"] = "19461"
+    entry.write_bytes(pickle.dumps(frame, protocol=5))
+    again = run_cli(project, "indicators", *args, env=env)
+    assert ",19461," in referrals_2013_14(again.stdout)
+    shown = run_cli(project, "placeholders", *args, env=env)
+    assert shown.returncode == 0, shown.stderr
+    assert next(line for line in shown.stdout.splitlines() if line.startswith("{{ referrals.value }}")).split()[-1] == "19,461"
