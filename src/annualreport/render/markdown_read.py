@@ -28,11 +28,11 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
+from annualreport.inputs.result_cache import write_whole
 from annualreport.render.pandoc_ast import plain_text
 
 if TYPE_CHECKING:
@@ -163,21 +163,14 @@ class ReadingCache:
         return reading if isinstance(reading, dict) and set(reading) == {"blocks", "ids", "headings", "cites"} else None
 
     def put(self, entries: dict[str, dict]) -> None:
-        """Keep the chapter readings `entries` (key -> `piece`), each file written whole."""
+        """Keep the chapter readings `entries` (key -> `piece`), each file written whole (write_whole)."""
         if self.faults.off or not entries:
             return
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
             for key, reading in entries.items():
-                fd, tmp = tempfile.mkstemp(prefix=".", suffix=".json", dir=self.folder)
-                try:
-                    with os.fdopen(fd, "w", encoding="utf-8") as f:
-                        f.write(_json(reading))
-                    os.replace(tmp, self.folder / f"{key}.json")
-                except OSError:
-                    Path(tmp).unlink(missing_ok=True)
-                    raise
-            kept = sorted((p.stat().st_mtime_ns, p) for p in self.folder.glob("*.json") if not p.name.startswith("."))
+                text = _json(reading).encode("utf-8")
+                write_whole(self.folder / f"{key}.json", lambda f: f.write(text))
+            kept = sorted((p.stat().st_mtime_ns, p) for p in self.folder.glob("*.json"))
             for _, old in kept[:max(0, len(kept) - KEEP)]:
                 old.unlink(missing_ok=True)
         except OSError as e:
