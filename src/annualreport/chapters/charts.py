@@ -198,6 +198,9 @@ def bar_chart(data: pd.DataFrame, path: Path, xlabel: str) -> None:
 
 def _save(fig: plt.Figure, path: Path) -> None:
     fig.tight_layout()
+    # tight_layout leaves a placeholder layout engine on the figure, and savefig then lays the whole
+    # figure out once more (an undrawn pass) before drawing it. The layout is done: drop the engine.
+    fig.set_layout_engine(None)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, format="png", metadata={"Software": None})
     plt.close(fig)
