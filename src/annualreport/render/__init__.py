@@ -50,11 +50,14 @@ def get_renderer(name: str, workers: int | None = None) -> Renderer:
     """The renderer called `name` ('auto', 'quarto' or 'embedded'); `workers`: the processes the
     embedded renderer may run at once (by default one per core, up to one per output)."""
     from annualreport.render.embedded import EmbeddedRenderer
-    from annualreport.render.quarto import INSTALL_HINT, QuartoRenderer
 
     if name == "auto":
         name = "quarto" if shutil.which("quarto") else "embedded"
     if name == "quarto":
+        # Imported only here: it imports pikepdf (with lxml), which the embedded renderer imports
+        # in its PDF thread, off the build's critical path.
+        from annualreport.render.quarto import INSTALL_HINT, QuartoRenderer
+
         if shutil.which("quarto") is None:  # said before any chapter runs, not after the whole build
             raise RenderError(INSTALL_HINT)
         return QuartoRenderer()
