@@ -179,6 +179,12 @@ class BoundedEngine(NBClientEngine):
     Registered with papermill as "annualreport" (here and as a `papermill.engine` entry point)."""
 
     @classmethod
+    def execute_notebook(cls, nb: Any, kernel_name: str, **kwargs: Any) -> Any:  # type: ignore[override]
+        # The executed notebook is normalised here, in memory, before papermill writes it: one write
+        # per chapter instead of papermill's write, then our read and write again.
+        return without_run_details(super().execute_notebook(nb, kernel_name, **kwargs))
+
+    @classmethod
     def execute_managed_notebook(cls, nb_man: Any, kernel_name: str, log_output: bool = False, stdout_file: Any = None,
                                  stderr_file: Any = None, start_timeout: int = 60, execution_timeout: int | None = None,
                                  **kwargs: Any) -> Any:
@@ -221,10 +227,16 @@ def _cell_description(notebook: Path, source: str | None, index: int | None) -> 
 
 
 def normalise(notebook: Path) -> None:
+    """`without_run_details` for an executed notebook on disk (a failed chapter's, which papermill
+    writes with its error cells before raising)."""
+    nb = nbformat.read(notebook, as_version=4)
+    nbformat.write(without_run_details(nb), notebook)
+
+
+def without_run_details(nb: Any) -> Any:
     """Remove what differs between two runs of the same chapter, so executed notebooks are
     byte-identical: papermill's timings and paths, nbclient's timestamps, the random id of the
-    injected-parameters cell, and the kernel's machine-specific details."""
-    nb = nbformat.read(notebook, as_version=4)
+    injected-parameters cell, and the kernel's machine-specific details. Changes `nb` in place."""
     papermill_meta = nb.metadata.get("papermill", {})
     for key in ("start_time", "end_time", "duration", "input_path", "output_path", "environment_variables"):
         papermill_meta.pop(key, None)
@@ -238,7 +250,7 @@ def normalise(notebook: Path) -> None:
             del cell.metadata["tags"]
         if "injected-parameters" in cell.metadata.get("tags", []):
             cell.id = "injected-parameters"
-    nbformat.write(nb, notebook)
+    return nb
 
 
 def run_chapter(run: ChapterRun, workdir: Path, timeout: int, km: Any = None) -> ChapterResult:
@@ -291,7 +303,6 @@ def _execute(run: ChapterRun, workdir: Path, timeout: int, km: Any, start: float
             record_timing=False,
             km=km,
         )
-        normalise(run.output)
     except PapermillExecutionError as exc:
         normalise(run.output)
         return failed(_cell_description(run.source, exc.source, exc.cell_index), f"{exc.ename}: {exc.evalue}")
