@@ -286,7 +286,7 @@ def test_a_second_render_of_the_same_book_gives_the_same_bytes(examples: dict[st
 
 
 def test_pdf_and_word_data_links_go_to_the_data_location_named_in_params(tmp_path: Path) -> None:
-    """data_links.lua on its own: with `data-url` the PDF's link goes there; in HTML only the build's
+    """The writers' filter (writers.lua) on its own: with `data-url` the PDF's link goes there; in HTML only the build's
     own CSV files are embedded, and a link to a data file that is not there stops the render."""
     import pypandoc
 
@@ -299,7 +299,7 @@ def test_pdf_and_word_data_links_go_to_the_data_location_named_in_params(tmp_pat
                                         encoding="utf-8")
 
     def render(to: str, *extra: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([pypandoc.get_pandoc_path(), "report.md", "--lua-filter", _template("data_links.lua"),
+        return subprocess.run([pypandoc.get_pandoc_path(), "report.md", "--lua-filter", _template("writers.lua"),
                                "--to", to, *extra], cwd=tmp_path, capture_output=True, text=True)
 
     typst = render("typst", "--metadata", "data-url=https://www.example.org.uk/report/data/").stdout

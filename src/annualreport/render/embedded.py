@@ -242,8 +242,7 @@ class EmbeddedRenderer:
         root = work / "root"
         write = [
             "--from", "json", "--standalone", "--toc", "--toc-depth=2", "--number-sections",
-            "--lua-filter", _template("quarto_compat.lua"), "--lua-filter", _template("tables.lua"),
-            "--lua-filter", _template("data_links.lua"), "--resource-path", ".",
+            "--lua-filter", _template("writers.lua"), "--resource-path", ".",
         ]
         timeout = self.limits.pandoc_seconds
         cover = lambda name: ["--include-before-body", f"{FRONT}/{name}"] if (root / FRONT / name).is_file() else []  # noqa: E731

@@ -94,7 +94,7 @@ class Outputs:
 
 
 def data_link(path: str, what: str = "table") -> str:
-    """The link to a chart's or table's CSV; data_links.lua names the figure or table and, in HTML,
+    """The link to a chart's or table's CSV; writers.lua names the figure or table and, in HTML,
     embeds the CSV in the link, so it works wherever report.html is published."""
     return f"[Download the data for this {what} (CSV)]({path})."
 
@@ -130,7 +130,7 @@ def pipe_table(header: list[str], rows: list[list[str]], widths: list[int], capt
 
     Columns of figures are right-aligned and columns of text left-aligned (decided from the cells).
     The first `row_headers` columns label their rows (the indicator, the area): the HTML marks
-    them `<th scope="row">` (tables.lua), and they are never left blank on follow-on rows.
+    them `<th scope="row">` (writers.lua), and they are never left blank on follow-on rows.
     Header and cells are text, shown as typed (escaped: a `|` in a cell is a character, not a
     column break); the caption and note are Markdown written by the chapter's code.
     """

@@ -7,7 +7,7 @@ with scope Row, gives each an ID, and lists that ID among the /Headers of the ot
 row, the way PDF/UA-1 (ISO 14289-1, 7.5) and the PDF 1.7 Table attributes describe it.
 
 How many of each table's first columns are row headers comes from the Markdown, by way of
-tables.lua (one count per table, in document order, 0 for a table typed in narrative text). The
+writers.lua (one count per table, in document order, 0 for a table typed in narrative text). The
 tables of the structure tree are taken in the same order; if the two counts of tables differ the
 build stops with a RenderError rather than tagging the wrong cells. The file is written again
 with a content-derived /ID, so the same input gives the same bytes.
@@ -109,7 +109,7 @@ def mark_row_headers(path: Path, counts: list[int]) -> int:
 
 
 def read_counts(path: Path) -> list[int]:
-    """The counts tables.lua wrote: one whole number per line."""
+    """The counts writers.lua wrote: one whole number per line."""
     try:
         return [int(line) for line in path.read_text(encoding="utf-8").split()]
     except (OSError, ValueError) as exc:
