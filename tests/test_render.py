@@ -16,7 +16,7 @@ from test_text_safety import book
 
 from annualreport.execution.cache import ChapterCache
 from annualreport.render import DOCUMENT
-from annualreport.render.embedded import EmbeddedRenderer
+from annualreport.render.embedded import YIELD, EmbeddedRenderer, _run_pandoc
 from annualreport.render.notebook_md import notebook_to_markdown
 from annualreport.render.render_cache import RenderCache
 
@@ -100,6 +100,27 @@ def test_the_embedded_renderer_uses_the_wheels_pandoc_even_with_a_newer_one_on_p
     assert version.startswith("pandoc 3.") and "99.0" not in version
     assert "Text." in (project / "report.html").read_text(encoding="utf-8")
     assert (project / "report.pdf").read_bytes().startswith(b"%PDF")
+
+
+# pandoc's own priority (nice), as a Lua filter reads it from /proc/self/stat (field 19) while it runs
+NICE_FILTER = """local f = io.open("/proc/self/stat"); local stat = f:read("a"); f:close()
+local fields = {}
+for w in stat:match("%) (.*)"):gmatch("%S+") do fields[#fields + 1] = w end
+local out = io.open("nice.txt", "w"); out:write(fields[17]); out:close()
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").is_file(), reason="reads a process's priority from /proc (Linux)")
+def test_the_output_nobody_waits_for_is_written_at_a_lower_priority(tmp_path: Path) -> None:
+    (tmp_path / "nice.lua").write_text(NICE_FILTER, encoding="utf-8")
+    (tmp_path / "in.md").write_text("Some text.\n", encoding="utf-8")
+    seen = []
+    for background in (False, True):
+        _run_pandoc(["--lua-filter", "nice.lua", "in.md", "-o", "out.docx"], tmp_path, "writing Word", 60,
+                    background=background)
+        seen.append(int((tmp_path / "nice.txt").read_text(encoding="utf-8")))
+    own = os.getpriority(os.PRIO_PROCESS, 0)
+    assert seen == [own, min(19, own + YIELD)]
 
 
 def test_a_book_rendered_before_is_handed_over_from_the_cache_as_a_render_would(tmp_path: Path) -> None:
