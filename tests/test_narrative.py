@@ -9,7 +9,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from conftest import copy_built, run_cli
-from test_build_end_to_end import pdf_text
+from test_build_end_to_end import pdf_body
 from test_report import text_of
 
 # The tests change one built project in turn: they run on one worker, in order.
@@ -36,7 +36,7 @@ def edit_cell(project: Path, chapter: str, cell_id: str, text: str) -> None:
 def outputs_text(project: Path) -> tuple[str, str]:
     folder = project / "build" / "lancashire" / "2013-14"
     html = text_of((folder / "public" / "report.html").read_text(encoding="utf-8"))
-    pdf = " ".join(" ".join(pdf_text(folder / "public" / "report.pdf")).split())
+    pdf = pdf_body(folder / "public" / "report.pdf")
     return html, pdf
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import nbformat
 import yaml
 from conftest import REPO
-from test_build_end_to_end import pdf_text
+from test_build_end_to_end import pdf_body, pdf_text
 
 from annualreport.render.book import glossary_terms
 from annualreport.inputs.narrative import unknown_acronyms
@@ -82,7 +82,7 @@ def chapter_slice(text: str, chapter: str) -> str:
 
 def test_every_chapter_has_its_heading_and_a_figure_in_both_outputs(lancashire_build: Path) -> None:
     html = text_of((lancashire_build / "public" / "report.html").read_text(encoding="utf-8"))
-    pdf = one_line(" ".join(pdf_text(lancashire_build / "public" / "report.pdf")))
+    pdf = pdf_body(lancashire_build / "public" / "report.pdf")
     for chapter, figure in expected_figures().items():
         for name, text in (("HTML", html), ("PDF", pdf)):
             assert heading(chapter) in text, (name, chapter)
@@ -90,7 +90,7 @@ def test_every_chapter_has_its_heading_and_a_figure_in_both_outputs(lancashire_b
 
 
 def test_lado_chapter_reproduces_the_lado_report(lancashire_build: Path) -> None:
-    pdf = one_line(" ".join(pdf_text(lancashire_build / "public" / "report.pdf")))
+    pdf = pdf_body(lancashire_build / "public" / "report.pdf")
     html = text_of((lancashire_build / "public" / "report.html").read_text(encoding="utf-8"))
     for text in (pdf, html):
         lado = chapter_slice(text, "allegations")
