@@ -24,10 +24,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Callable
 
-from nbformat import NotebookNode
-
 from annualreport import __version__
-from annualreport.execution.notebook_io import code_sources, read_notebook, write_notebook
+from annualreport.execution.notebook_io import NotebookNode, code_sources, read_notebook, write_notebook
 from annualreport.provenance.hashes import sha256_file
 
 NOTEBOOK = "executed.ipynb"

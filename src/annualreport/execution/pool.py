@@ -33,7 +33,6 @@ Several builds (in threads, or one after another) can share one pool:
 from __future__ import annotations
 
 import ast
-import asyncio
 import os
 import queue
 import tempfile
@@ -158,7 +157,7 @@ class WarmKernel:
                     continue
                 if reply["parent_header"].get("msg_id") == msg_id:
                     break
-        except asyncio.TimeoutError:
+        except TimeoutError:  # asyncio's, since Python 3.11
             raise KernelUnavailable("the kernel did not answer") from None
         finally:
             kc.stop_channels()

@@ -21,10 +21,9 @@ import difflib
 import re
 from pathlib import Path
 
-import nbformat
-
 from annualreport.chapters.compare import compare_words, describe_change, target_words
 from annualreport.errors import AnnualReportError
+from annualreport.execution.notebook_io import NotebookNode, markdown_cell
 from annualreport.inputs.framework import framework_placeholders
 from annualreport.chapters.fmt import format_value, period_label
 from annualreport.render.markdown_text import inline
@@ -160,7 +159,7 @@ def narrative_files(folder: Path, chapters: list[str], label: str) -> dict[str, 
     return files
 
 
-def apply_file(nb: nbformat.NotebookNode, path: Path, label: str) -> None:
+def apply_file(nb: NotebookNode, path: Path, label: str) -> None:
     """Apply a narrative file's replace/after blocks and trailing text to a chapter notebook."""
     text = read_text(path, label, max_bytes=YAML_MAX_BYTES).text
     check_markdown(text, label)
@@ -177,9 +176,9 @@ def apply_file(nb: nbformat.NotebookNode, path: Path, label: str) -> None:
             cell.source = body.strip("\n")
         else:
             index = nb.cells.index(cell)
-            nb.cells.insert(index + 1, nbformat.v4.new_markdown_cell(body.strip("\n"), id=f"{cell.id}-after"))
+            nb.cells.insert(index + 1, markdown_cell(body.strip("\n"), f"{cell.id}-after"))
     if lead.strip():
-        nb.cells.append(nbformat.v4.new_markdown_cell(lead.strip("\n"), id=f"{path.stem}-narrative"))
+        nb.cells.append(markdown_cell(lead.strip("\n"), f"{path.stem}-narrative"))
 
 
 def glossary_text(terms: dict[str, str], used_in: str) -> str:

@@ -15,9 +15,8 @@ from importlib import resources
 from pathlib import Path
 
 import yaml
-from nbformat import NotebookNode
 
-from annualreport.execution.notebook_io import read_notebook, write_notebook
+from annualreport.execution.notebook_io import NotebookNode, read_notebook, write_notebook
 from annualreport.inputs import narrative
 from annualreport.inputs.framework import framework_for
 from annualreport.chapters.fmt import join_words
