@@ -55,30 +55,28 @@ class BoundedClient(PapermillNotebookClient):
 
     max_output_bytes = Integer(MAX_OUTPUT_BYTES).tag(config=True)
 
-    def __init__(self, *args: Any, **kw: Any) -> None:
+    def __init__(self, *args: Any, kc: Any = None, **kw: Any) -> None:
         super().__init__(*args, **kw)
+        self.shared_kc = kc  # with a pool's kernel (`km`): the kernel's own client (pool.WarmKernel)
         self.output_bytes = 0
         self.output_exceeded = False
         self.current_cell: Any = None
         self._watching: asyncio.Task | None = None  # nbclient's check that the kernel lives, for the cell running
 
     async def async_start_new_kernel_client(self) -> Any:
-        """The client of a pool's kernel (already running and reset: pool.py) is ready as soon as
-        its IOPub channel is: the first kernel_info whose idle status arrives there proves it.
-        jupyter_client's `wait_for_ready` then always waits 0.2 s more for IOPub to fall silent,
-        a fifth of a second for every chapter; stale messages need no flushing, since nbclient
-        takes only those whose parent is the cell it runs. A kernel of our own is left to nbclient."""
+        """A pool's kernel (already running and reset: pool.py) comes with its client, connected
+        once when the kernel started and used by each of its chapters: no channels opened and
+        closed per chapter. A kernel started for this notebook (run_chapter's) gets its client here,
+        ready as soon as IOPub is (`connect_client`). Messages left from before need no flushing,
+        since nbclient takes only those whose parent is the cell it runs."""
         if self.owns_km:
             return await super().async_start_new_kernel_client()
         assert self.km is not None
-        self.kc = self.km.client()
-        await ensure_async(self.kc.start_channels())
         try:
-            await _iopub_ready(self.kc, self.startup_timeout)
+            self.kc = self.shared_kc or await connect_client(self.km, self.startup_timeout)
         except Exception:
             await self._async_cleanup_kernel()
             raise
-        self.kc.allow_stdin = False
         await run_hook(self.on_notebook_start, notebook=self.nb)
         return self.kc
 
@@ -130,6 +128,21 @@ def join_streams(outputs: list) -> list:
         else:
             joined.append(out)
     return joined
+
+
+async def connect_client(km: Any, timeout: float) -> Any:
+    """A client of `km`'s running kernel with its shell, IOPub and control channels open, ready as
+    soon as IOPub is (`_iopub_ready`): jupyter_client's `wait_for_ready` would always wait 0.2 s
+    more for IOPub to fall silent."""
+    kc = km.client()
+    kc.start_channels(shell=True, iopub=True, stdin=False, hb=False, control=True)
+    try:
+        await _iopub_ready(kc, timeout)
+    except BaseException:
+        kc.stop_channels()
+        raise
+    kc.allow_stdin = False
+    return kc
 
 
 async def _iopub_ready(kc: Any, timeout: float) -> None:
@@ -203,8 +216,8 @@ class BoundedEngine(NBClientEngine):
                 raise ChapterTimeout(client.current_cell, execution_timeout) from None
             raise
         finally:
-            if not client.owns_km and client.kc is not None:  # a pool's kernel (pool.py) outlives its client
-                client.kc.stop_channels()
+            if not client.owns_km and client.kc is not None and client.kc is not client.shared_kc:
+                client.kc.stop_channels()  # run_chapter's kernel outlives the client; a pool's keeps its own
         if client.output_exceeded:
             raise OutputTooLarge(client.current_cell, client.max_output_bytes)
         return result
@@ -253,12 +266,13 @@ def without_run_details(nb: Any) -> Any:
     return nb
 
 
-def run_chapter(run: ChapterRun, workdir: Path, timeout: int, km: Any = None) -> ChapterResult:
+def run_chapter(run: ChapterRun, workdir: Path, timeout: int, km: Any = None, kc: Any = None) -> ChapterResult:
     """Execute one chapter notebook; never raises for a failure inside the notebook.
 
     `km`: the manager of a running kernel to execute it on (a warm kernel of pool.KernelPool, reset
-    for this chapter); by default a fresh kernel is started in `workdir` and shut down after. A
-    failed chapter's result carries what its kernel process printed meanwhile (`kernel_log`)."""
+    for this chapter), and `kc` its connected client; by default a fresh kernel is started in
+    `workdir` and shut down after. A failed chapter's result carries what its kernel process printed
+    meanwhile (`kernel_log`)."""
     from jupyter_core.utils import run_sync
 
     start = time.perf_counter()
@@ -275,7 +289,7 @@ def run_chapter(run: ChapterRun, workdir: Path, timeout: int, km: Any = None) ->
     if KERNELS.cancelled:
         return failed("kernel", "cancelled (interrupted)")
     try:
-        return _execute(run, workdir, timeout, km, start, failed)
+        return _execute(run, workdir, timeout, km, kc, start, failed)
     finally:
         if own and km.has_kernel:
             try:
@@ -284,7 +298,7 @@ def run_chapter(run: ChapterRun, workdir: Path, timeout: int, km: Any = None) ->
                 pass
 
 
-def _execute(run: ChapterRun, workdir: Path, timeout: int, km: Any, start: float,
+def _execute(run: ChapterRun, workdir: Path, timeout: int, km: Any, kc: Any, start: float,
              failed: Callable[[str, str], ChapterResult]) -> ChapterResult:
     try:
         pm.execute_notebook(
@@ -302,6 +316,7 @@ def _execute(run: ChapterRun, workdir: Path, timeout: int, km: Any, start: float
             extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
             record_timing=False,
             km=km,
+            kc=kc,
         )
     except PapermillExecutionError as exc:
         normalise(run.output)
