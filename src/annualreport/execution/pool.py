@@ -8,7 +8,7 @@ fresh kernel started in the chapter's build folder (kernel_state.reset). Chapter
 through papermill and our engine (execute.py: the same parameters, error reporting, time and
 output limits), which is handed the pool's kernel manager instead of starting one, and the
 kernel's client: connected once when the kernel starts, it serves the resets and every chapter
-(no channels opened and closed per chapter: a third less of a chapter's fixed cost).
+(no channels opened and closed per chapter: a quarter less of a chapter's fixed cost).
 
 A kernel is replaced by a fresh one (started and warmed again) when:
 - it died, or a chapter on it failed in any way (a cell's exception, a timeout: the cell may
