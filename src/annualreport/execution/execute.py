@@ -28,7 +28,6 @@ from concurrent.futures import Future, ThreadPoolExecutor, as_completed, wait
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-import nbformat
 import papermill as pm
 from nbclient.exceptions import CellTimeoutError
 from nbclient.util import ensure_async, run_hook, run_sync
@@ -42,6 +41,7 @@ from traitlets import Integer
 from annualreport.errors import ChapterFailed
 from annualreport.execution.chapter_run import ChapterResult, ChapterRun
 from annualreport.execution.kernel_manager import KERNELS, TrackedKernelManager, kill
+from annualreport.execution.notebook_io import read_notebook, write_notebook
 
 if TYPE_CHECKING:
     from annualreport.execution.pool import KernelPool
@@ -230,7 +230,7 @@ def _cell_description(notebook: Path, source: str | None, index: int | None) -> 
     """'code cell 5 (id ...: `ch.chart("cp_rate", ...`)': a cell by position among code cells of the source."""
     first_line = (source or "").strip().splitlines()[0] if (source or "").strip() else ""
     try:
-        nb = nbformat.read(notebook, as_version=4)
+        nb = read_notebook(notebook)
         code_cells = [c for c in nb.cells if c.cell_type == "code"]
         position = next(i for i, c in enumerate(code_cells, 1) if c.source == source)
         cell_id = code_cells[position - 1].get("id", "")
@@ -242,8 +242,7 @@ def _cell_description(notebook: Path, source: str | None, index: int | None) -> 
 def normalise(notebook: Path) -> None:
     """`without_run_details` for an executed notebook on disk (a failed chapter's, which papermill
     writes with its error cells before raising)."""
-    nb = nbformat.read(notebook, as_version=4)
-    nbformat.write(without_run_details(nb), notebook)
+    write_notebook(without_run_details(read_notebook(notebook)), notebook)
 
 
 def without_run_details(nb: Any) -> Any:

@@ -30,6 +30,7 @@
 -- two do what five did (a sixth of every writer's time).
 
 local html = FORMAT:match("html") ~= nil
+local typst = FORMAT:match("typst") ~= nil
 local numbers_captions = html or FORMAT:match("docx") ~= nil
 
 -- -- pass 1: figures, tables, headings, then the metadata ----------------------------------------
@@ -120,7 +121,7 @@ end
 local function Image(img)
   local alt = img.attributes["fig-alt"]
   img.attributes["fig-alt"] = nil
-  if FORMAT:match("typst") then
+  if typst then
     local args = typst_string(img.src) .. ", width: 100%"
     if alt then
       args = args .. ", alt: " .. typst_string(alt)
