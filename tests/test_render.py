@@ -16,8 +16,9 @@ from test_text_safety import book
 
 from annualreport.execution.cache import ChapterCache
 from annualreport.render import DOCUMENT
-from annualreport.render.embedded import YIELD, EmbeddedRenderer, _run_pandoc
+from annualreport.render.embedded import EmbeddedRenderer
 from annualreport.render.notebook_md import notebook_to_markdown
+from annualreport.render.pandoc_write import YIELD, Output, write_outputs
 from annualreport.render.render_cache import RenderCache
 
 
@@ -102,25 +103,57 @@ def test_the_embedded_renderer_uses_the_wheels_pandoc_even_with_a_newer_one_on_p
     assert (project / "report.pdf").read_bytes().startswith(b"%PDF")
 
 
-# pandoc's own priority (nice), as a Lua filter reads it from /proc/self/stat (field 19) while it runs
+# pandoc's own priority (nice), as a Lua filter reads it from /proc/self/stat (field 19) while it runs, for each output
 NICE_FILTER = """local f = io.open("/proc/self/stat"); local stat = f:read("a"); f:close()
 local fields = {}
 for w in stat:match("%) (.*)"):gmatch("%S+") do fields[#fields + 1] = w end
-local out = io.open("nice.txt", "w"); out:write(fields[17]); out:close()
+local out = io.open("nice-" .. FORMAT .. ".txt", "w"); out:write(fields[17]); out:close()
+return {}
 """
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").is_file(), reason="reads a process's priority from /proc (Linux)")
 def test_the_output_nobody_waits_for_is_written_at_a_lower_priority(tmp_path: Path) -> None:
     (tmp_path / "nice.lua").write_text(NICE_FILTER, encoding="utf-8")
-    (tmp_path / "in.md").write_text("Some text.\n", encoding="utf-8")
-    seen = []
-    for background in (False, True):
-        _run_pandoc(["--lua-filter", "nice.lua", "in.md", "-o", "out.docx"], tmp_path, "writing Word", 60,
-                    background=background)
-        seen.append(int((tmp_path / "nice.txt").read_text(encoding="utf-8")))
+    (tmp_path / "in.json").write_text('{"pandoc-api-version":[1,23,1],"meta":{},"blocks":[]}', encoding="utf-8")
+    outputs = [Output("html", "rendering HTML", "html5", "out.html"), Output("plain", "writing text", "plain", "out.txt"),
+               Output("docx", "writing Word", "docx", "out.docx", background=True)]
+    written: list[str] = []
+    write_outputs(tmp_path, "in.json", outputs, 60, {}, lambda out: written.append(out.name), str(tmp_path / "nice.lua"))
+    assert written == ["html", "plain", "docx"]
+    seen = [int((tmp_path / f"nice-{f}.txt").read_text(encoding="utf-8")) for f in ("html5", "plain", "docx")]
     own = os.getpriority(os.PRIO_PROCESS, 0)
-    assert seen == [own, min(19, own + YIELD)]
+    assert seen == [own, own, min(19, own + YIELD)]
+    assert (tmp_path / "out.docx").read_bytes().startswith(b"PK")
+
+
+def test_one_pandoc_writes_each_output_as_its_own_command_line_would(tmp_path: Path) -> None:
+    """templates/write-all.lua against `pandoc --from json --to FORMAT` with the same options: the same bytes."""
+    from annualreport.render.pandoc_run import pandoc_binary
+
+    (tmp_path / "report.md").write_text("---\ntitle: T\nlang: en-GB\n---\n\n# One\n\nText with a [link](https://"
+                                        "example.org).\n\n| Area | Count |\n|---|---|\n| North | 12 |\n\n## Two\n",
+                                        encoding="utf-8")
+    subprocess.run([pandoc_binary(), "report.md", "-o", "report.json"], cwd=tmp_path, check=True)
+    (tmp_path / "head.txt").write_text("<meta name=\"x\" content=\"y\">\n", encoding="utf-8")
+    (tmp_path / "meta.yml").write_text("fontsize: 11pt\ntitle: not this one\n", encoding="utf-8")
+    (tmp_path / "filter.lua").write_text("return {{Str = function(s) if s.text == 'Text' then return pandoc.Str(FORMAT) end end}}",
+                                         encoding="utf-8")
+    outputs = [Output("typst", "typst", "typst", "new.typ", metadata_files=["meta.yml"]),
+               Output("html", "html", "html5", "new.html", includes={"header-includes": ["head.txt"]},
+                      metadata={"pagetitle": "P", "document-css": False}, options={"wrap_text": "none"})]
+    write_outputs(tmp_path, "report.json", outputs, 60, {}, lambda out: None, str(tmp_path / "filter.lua"))
+    common = ["report.json", "--from", "json", "--standalone", "--toc", "--toc-depth=2", "--number-sections",
+              "--lua-filter", "filter.lua"]
+    subprocess.run([pandoc_binary(), *common, "--to", "typst", "--metadata-file", "meta.yml", "-o", "old.typ"],
+                   cwd=tmp_path, check=True)
+    subprocess.run([pandoc_binary(), *common, "--to", "html5", "--include-in-header", "head.txt", "--metadata",
+                    "pagetitle=P", "--metadata", "document-css=false", "--wrap=none", "-o", "old.html"], cwd=tmp_path, check=True)
+    for old, new in (("old.typ", "new.typ"), ("old.html", "new.html")):
+        assert (tmp_path / new).read_bytes() == (tmp_path / old).read_bytes(), new
+    assert "typst with" in (tmp_path / "new.typ").read_text(encoding="utf-8")  # the filter saw each FORMAT
+    assert "html5 with" in (tmp_path / "new.html").read_text(encoding="utf-8")
+    assert '<meta name="x" content="y">' in (tmp_path / "new.html").read_text(encoding="utf-8")
 
 
 def test_a_book_rendered_before_is_handed_over_from_the_cache_as_a_render_would(tmp_path: Path) -> None:

@@ -48,9 +48,9 @@ def markdown_tables(markdown: str | dict) -> dict[str, tuple[list[str], list[lis
     `markdown` is the document's text, or pandoc's reading of it already made (its JSON AST as a
     dict: what the embedded renderer leaves in render.DOCUMENT)."""
     if isinstance(markdown, str):
-        from annualreport.render.embedded import _pandoc
+        from annualreport.render.pandoc_run import pandoc_binary
 
-        proc = subprocess.run([_pandoc(), "--from", "markdown", "--to", "json"], input=markdown, capture_output=True,
+        proc = subprocess.run([pandoc_binary(), "--from", "markdown", "--to", "json"], input=markdown, capture_output=True,
                               text=True, check=True)
         markdown = json.loads(proc.stdout)
     tables: dict[str, tuple[list[str], list[list[str]]]] = {}

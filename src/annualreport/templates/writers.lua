@@ -105,7 +105,7 @@ end
 local function Meta(meta)
   data_url = meta["data-url"] and pandoc.utils.stringify(meta["data-url"]) or nil
   local path = os.getenv("ANNUALREPORT_ROW_HEADERS")
-  if path and path ~= "" then
+  if typst and path and path ~= "" then
     local f = assert(io.open(path, "w"))
     f:write(table.concat(row_header_counts, "\n"), "\n")
     f:close()
