@@ -18,8 +18,10 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib import ticker  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib import ticker  # noqa: E402
+from PIL import Image  # noqa: E402
 from afcharts.af_colours import get_af_colours  # noqa: E402
 
 from annualreport.chapters.fmt import format_value, join_words, period_label  # noqa: E402
@@ -202,5 +204,11 @@ def _save(fig: plt.Figure, path: Path) -> None:
     # figure out once more (an undrawn pass) before drawing it. The layout is done: drop the engine.
     fig.set_layout_engine(None)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, format="png", metadata={"Software": None})
+    # The pixels savefig would write (the figure's dpi, its opaque background), written as RGB: the
+    # alpha channel is opaque everywhere, and without it a chart is about 9% smaller and its PNG made
+    # in three quarters of the time (and Typst reads it sooner). No text chunks (savefig wrote one
+    # naming matplotlib unless told not to); the dpi is recorded as savefig records it.
+    fig.canvas.draw()
+    pixels = np.asarray(fig.canvas.buffer_rgba())[..., :3]  # type: ignore[attr-defined]
+    Image.fromarray(pixels).save(path, format="png", dpi=(fig.dpi, fig.dpi))
     plt.close(fig)
