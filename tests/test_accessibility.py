@@ -6,6 +6,7 @@ Lancashire 2013-14, Kingston and Richmond 2023-24 and the four-council HIPSS fix
   open, every Figure with /Alt, tables with header cells, headings that never skip a level;
 - every line chart's alt text describes the same change, in the same direction and years, as its
   caption, and every series colour has at least 3:1 contrast with the background it is drawn on;
+  nothing in any chart is drawn at its edge (a label cut off);
 - the generated sentences are short and plain (no sentence over 25 words or with more than three
   figures, no file names, no nested brackets, no "1 percentage points", 18 words on average at most).
 
@@ -211,6 +212,11 @@ def test_chart_alt_text_agrees_with_caption_and_colours_contrast(report: Path) -
         drawn = {"#%06X" % v for v in values}
         for area, colour in colours.items():
             assert colour.upper() in drawn, f"{path.stem}: {area}'s colour {colour} is not in the chart"
+    for path in charts:  # nothing is cut off: a frame 3 pixels wide round every chart is background only
+        pixels = (mpimg.imread(path)[..., :3] * 255).round().astype(np.int64)
+        frame = np.concatenate([pixels[:3].reshape(-1, 3), pixels[-3:].reshape(-1, 3), pixels[:, :3].reshape(-1, 3),
+                                pixels[:, -3:].reshape(-1, 3)])
+        assert (frame == 255).all(), f"{path.name}: something is drawn at the edge of the chart (a label cut off?)"
 
 
 # -- generated text ---------------------------------------------------------------------------

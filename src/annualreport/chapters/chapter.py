@@ -26,7 +26,7 @@ from annualreport.inputs.local_data import INPUTS, read_chapter_not_provided
 from annualreport.chapters.local_view import LocalView
 from annualreport.render.markdown_text import inline
 from annualreport.render.outputs import Outputs, data_link, pipe_table
-from annualreport.store.figures import KEYS_DIR, Store
+from annualreport.store.figures import AREA_ORDER, KEYS_DIR, Store
 
 COMPARATORS = ("england", "region", "sn_mean")
 FILE_IN_BRACKETS = re.compile(r"\s*\([^()]*(?:\.csv|\.xlsx|\.ods|release|statistical first)[^()]*\)", re.I)
@@ -184,13 +184,12 @@ class Chapter:
 
     # -- tables and charts ---------------------------------------------------------------
     def _series(self, indicator: str) -> pd.DataFrame:
-        data = self.store.series(indicator)
+        left_out = ["sn_median"]  # the mean is the neighbours' comparator shown
         if len(self.meta["members"]) == 1:  # the partnership's figures are its one council's
-            data = data[data.area_type != "member"]
-        data = data[data.area_type != "sn_median"]  # the mean is the neighbours' comparator shown
+            left_out.append("member")
         if self.store.indicator(indicator)["unit"] == "count":
-            data = data[data.area_type != "sn_mean"]
-        return data
+            left_out.append("sn_mean")
+        return self.store.series(indicator, [a for a in AREA_ORDER if a not in left_out])
 
     def table(self, indicators: list[str], caption: str) -> Markdown:
         """Each indicator by area (rows) and year (columns), as Markdown tables, with their CSVs.
