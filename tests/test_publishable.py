@@ -301,7 +301,7 @@ def test_pdf_and_word_data_links_go_to_the_data_location_named_in_params(tmp_pat
     own CSV files are embedded, and a link to a data file that is not there stops the render."""
     import pypandoc
 
-    from annualreport.render.embedded import _template
+    from annualreport.render.pandoc_run import template
 
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "front_door-1.csv").write_text("year,value\n2013-14,19460\n", encoding="utf-8")
@@ -310,7 +310,7 @@ def test_pdf_and_word_data_links_go_to_the_data_location_named_in_params(tmp_pat
                                         encoding="utf-8")
 
     def render(to: str, *extra: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([pypandoc.get_pandoc_path(), "report.md", "--lua-filter", _template("writers.lua"),
+        return subprocess.run([pypandoc.get_pandoc_path(), "report.md", "--lua-filter", template("writers.lua"),
                                "--to", to, *extra], cwd=tmp_path, capture_output=True, text=True)
 
     typst = render("typst", "--metadata", "data-url=https://www.example.org.uk/report/data/").stdout

@@ -29,7 +29,7 @@ import tempfile
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from importlib import metadata, resources
+from importlib import metadata
 from pathlib import Path
 from typing import Callable
 
@@ -41,7 +41,7 @@ from annualreport.render.front import FRONT, body_fonts
 from annualreport.render.html_embed import embed_images, style_block
 from annualreport.render.markdown_read import ReadingCache, book_markdown, read_book
 from annualreport.render.notebook_md import notebook_to_markdown
-from annualreport.render.pandoc_run import pandoc_binary, run_pandoc
+from annualreport.render.pandoc_run import pandoc_binary, run_pandoc, template
 from annualreport.render.pandoc_write import Output, write_outputs
 from annualreport.render.pdf_outline import open_outline
 from annualreport.render.render_cache import RenderCache
@@ -60,10 +60,6 @@ class RenderLimits:
     pandoc_seconds: float = 300
     typst_seconds: float = 300
     markdown_bytes: int = 32 * MB
-
-
-def _template(name: str) -> str:
-    return str(resources.files("annualreport") / "templates" / name)
 
 
 def _megabytes(n: int) -> str:
@@ -196,7 +192,7 @@ class EmbeddedRenderer:
         and the one the final gate reads the PDF's and Word's tables from (DOCUMENT). Through the
         safety filter, so nothing unsafe reaches any writer. Chapters read before are taken from
         `readings` (markdown_read.py)."""
-        safety = _template("safety.lua")
+        safety = template("safety.lua")
         read = [
             "--from", MARKDOWN, "--lua-filter", safety,
             "--metadata", f"title={book['title']}", "--metadata", f"subtitle={book['subtitle']}",
@@ -217,17 +213,17 @@ class EmbeddedRenderer:
         # document-css=false), the images in as data: URIs (html_embed): one self-contained file. No line
         # breaks inside a tag (wrap none), as in pandoc's embedded page.
         style = work / "style.html"
-        style.write_text(style_block(Path(_template("report.css")).read_text(encoding="utf-8")), encoding="utf-8")
+        style.write_text(style_block(Path(template("report.css")).read_text(encoding="utf-8")), encoding="utf-8")
+        watermark = [template("draft-watermark.typ")] if draft else []
         outputs = [  # the PDF's first (pandoc, then Typst: the longest), then the HTML, which the gate reads
-            Output("typst", "writing Typst for the PDF", "typst", "report.typ", _template("report.typst"),
-                   {"header-includes": [_template("report-header.typ"), *([_template("draft-watermark.typ")] if draft else [])],
-                    "include-before": cover("cover.typ")},
-                   metadata_files=[_template("typst.yaml")]),
-            Output("html", "rendering HTML", "html5", "report.html", _template("report.html5"),
-                   {"header-includes": [_template("csp.html"), str(style)],
+            Output("typst", "writing Typst for the PDF", "typst", "report.typ", template("report.typst"),
+                   {"header-includes": [template("report-header.typ"), *watermark], "include-before": cover("cover.typ")},
+                   metadata_files=[template("typst.yaml")]),
+            Output("html", "rendering HTML", "html5", "report.html", template("report.html5"),
+                   {"header-includes": [template("csp.html"), str(style)],
                     "include-before": cover("cover.html") + (cover("draft-banner.html") if draft else [])},  # front.py
                    metadata={"document-css": False, "pagetitle": book["title"]}, options={"wrap_text": "none"}),
-            Output("docx", "writing Word", "docx", "report.docx", options={"reference_doc": _template("reference.docx")},
+            Output("docx", "writing Word", "docx", "report.docx", options={"reference_doc": template("reference.docx")},
                    background=True),
         ]
         counts = work / "row-headers.txt"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import subprocess
+from importlib import resources
 from pathlib import Path
 
 from annualreport.errors import RenderError
@@ -26,6 +27,11 @@ def pandoc_binary() -> str:
         raise RenderError(f"pandoc from the pypandoc-binary wheel is not available ({binary or 'no pypandoc'}); "
                           "run `make setup`")
     return str(binary)
+
+
+def template(name: str) -> str:
+    """The path of one of annualreport's templates and filters (templates/NAME)."""
+    return str(resources.files("annualreport") / "templates" / name)
 
 
 def pandoc_failed(step: str, stderr: str) -> RenderError:

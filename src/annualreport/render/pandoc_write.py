@@ -15,11 +15,10 @@ import subprocess
 import tempfile
 import threading
 from dataclasses import asdict, dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Callable
 
-from annualreport.render.pandoc_run import RTS, pandoc_binary, pandoc_failed, pandoc_overran
+from annualreport.render.pandoc_run import RTS, pandoc_binary, pandoc_failed, pandoc_overran, template
 
 # The Word document is the output nobody waits for: the PDF (pandoc, Typst, then its row headers)
 # takes longest, and the final gate reads the HTML. Word's writer, the gate and Typst would share
@@ -48,15 +47,13 @@ class Output:
     format: str  # pandoc's writer: "typst", "html5", "docx"
     output: str  # the file written, in the folder pandoc runs in
     template: str | None = None  # --template
-    includes: dict[str, list[str]] = field(default_factory=dict)  # "header-includes" (--include-in-header), "include-before"
+    # The files whose contents a template variable holds: "header-includes" (--include-in-header),
+    # "include-before" (--include-before-body).
+    includes: dict[str, list[str]] = field(default_factory=dict)
     metadata: dict[str, object] = field(default_factory=dict)  # --metadata
     metadata_files: list[str] = field(default_factory=list)  # --metadata-file
     options: dict[str, object] = field(default_factory=dict)  # pandoc's writer options, by their Lua names
     background: bool = False  # nothing waits for it: written at a lower priority (YIELD)
-
-
-def _template(name: str) -> str:
-    return str(resources.files("annualreport") / "templates" / name)
 
 
 def write_outputs(root: Path, document: str, outputs: list[Output], timeout: float, env: dict[str, str],
@@ -68,7 +65,7 @@ def write_outputs(root: Path, document: str, outputs: list[Output], timeout: flo
 
     RenderError naming the output's step when pandoc fails, or when it has not finished after
     `timeout` seconds; an error raised by `written` stops pandoc and is raised here."""
-    settings = {"document": document, "filter": filter or _template("writers.lua"),
+    settings = {"document": document, "filter": filter or template("writers.lua"),
                 "outputs": [{**{k: v for k, v in asdict(out).items() if v is not None},
                              "includes": {k: v for k, v in out.includes.items() if v},
                              "wait": i + 1 < len(outputs) and outputs[i + 1].background}
@@ -78,9 +75,10 @@ def write_outputs(root: Path, document: str, outputs: list[Output], timeout: flo
     with tempfile.TemporaryDirectory(prefix="pandoc-write-") as folder:
         spec = Path(folder) / "settings.json"
         spec.write_text(json.dumps(settings), encoding="utf-8")
+        command = [pandoc_binary(), *RTS, "lua", template("write-all.lua"), str(spec)]
         with open(Path(folder) / "stderr", "w+", encoding="utf-8") as errors, \
-                subprocess.Popen([pandoc_binary(), *RTS, "lua", _template("write-all.lua"), str(spec)], cwd=root, stdin=subprocess.PIPE,
-                                 stdout=subprocess.PIPE, stderr=errors, text=True, env={**os.environ, **env}) as proc:
+                subprocess.Popen(command, cwd=root, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors,
+                                 text=True, env={**os.environ, **env}) as proc:
             overran = threading.Event()
 
             def stop() -> None:
@@ -92,7 +90,9 @@ def write_outputs(root: Path, document: str, outputs: list[Output], timeout: flo
             try:
                 for line in proc.stdout:  # type: ignore[union-attr]
                     what, _, name = line.strip().partition(" ")
-                    out = by_name[name]
+                    out = by_name.get(name)
+                    if out is None:  # not a line of write-all.lua's
+                        continue
                     if what == "start":
                         step = out.step
                         continue
