@@ -15,13 +15,14 @@ figures are that council's published figures.
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 import statistics
 from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 import pandas as pd
 
@@ -256,21 +257,25 @@ def la_value(national_dir: Path, indicator_id: str, code: str, period: int) -> f
 
 @lru_cache(maxsize=4096)
 def all_la_values(national_dir: Path, indicator_id: str, period: int) -> tuple[float, ...]:
-    """Every local authority's value of an indicator in a year, for quartiles."""
+    """Every local authority's value of an indicator in a year, in ascending order, for quartiles."""
     ind = INDICATORS[indicator_id]
     base = ind if not ind.computed else INDICATORS[ind.numerator]  # type: ignore[index]
     codes = published(national_dir, base.id).la_codes(period)
     values = (la_value(national_dir, indicator_id, c, period) for c in codes)
-    return tuple(v for v in values if v is not None)
+    return tuple(sorted(v for v in values if v is not None))
 
 
-def quartile(value: float, others: Iterable[float], polarity: str) -> int | None:
-    """1 for the best quarter of local authorities, 4 for the worst; None without a polarity."""
-    values = list(others)
-    if polarity == "none" or not values:
+def quartile(value: float, others: Sequence[float], polarity: str) -> int | None:
+    """1 for the best quarter of local authorities, 4 for the worst; None without a polarity.
+    `others`: every council's value, in ascending order (all_la_values), so the councils doing
+    better are counted by bisection, not by reading them all (a store of many councils asks often)."""
+    if polarity == "none" or not others:
         return None
-    better = sum(1 for v in values if (v > value if polarity == "high" else v < value))
-    return min(4, better * 4 // len(values) + 1)
+    if polarity == "high":
+        better = len(others) - bisect.bisect_right(others, value)
+    else:
+        better = bisect.bisect_left(others, value)
+    return min(4, better * 4 // len(others) + 1)
 
 
 def rag(value: float, england: float, polarity: str, tolerance: float) -> str:
