@@ -323,7 +323,7 @@ class Batch:
 def batch_figures(project: Project, size: int, row: Row) -> dict[int, Batch]:
     """A batch of `size` --every-la reports, each in a process of its own: local executor (key 0),
     then Dask with 1 and 2 workers (keys 1 and 2)."""
-    from annualreport.execution.batch import share
+    from annualreport.execution.batch import LOCAL_EXTRA, share
 
     batches: dict[int, Batch] = {}
     times = project.root.parent / "batch-times.json"
@@ -332,7 +332,8 @@ def batch_figures(project: Project, size: int, row: Row) -> dict[int, Batch]:
         measure = row(f"batch of {size}, " + (f"Dask {workers} worker(s)" if workers else "local"), [
             run_measured([sys.executable, __file__, "--batch-child", str(project.root), str(size),
                           "dask" if workers else "local", str(workers), str(times)])])
-        at_once = workers or share(os.cpu_count() or 1, None, size).reports  # a Dask worker: one thread, one report
+        # the local executor's reports at once; a Dask worker: one thread, one report
+        at_once = workers or share(os.cpu_count() or 1, None, size, LOCAL_EXTRA).reports
         batches[workers] = Batch(measure, json.loads(times.read_text(encoding="utf-8")), at_once)
     return batches
 

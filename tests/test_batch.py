@@ -18,7 +18,7 @@ import pytest
 from conftest import copy_project, run_cli
 
 from annualreport.errors import ParamsError
-from annualreport.execution.batch import Share, share
+from annualreport.execution.batch import LOCAL_EXTRA, Share, share
 from annualreport.inputs.every_la import NATIONAL_CHAPTERS, councils_in_year, every_la_params, report_id
 from annualreport.inputs.params import load_params
 from annualreport.inputs.reference import local_authorities
@@ -126,11 +126,17 @@ def test_dask_local_cluster_builds_the_same_bytes(local_batch: tuple[Path, str, 
 
 
 def test_a_batch_is_sized_by_its_cores() -> None:
-    assert share(2, None, 153) == Share(cores=2, reports=2, kernels=2)  # --every-la on two cores
-    assert share(2, None, 153).render_workers == 1  # two reports at once: one output at a time each
-    assert share(2, None, 1) == Share(2, 1, 2) and share(2, None, 1).render_workers == 2  # one report: both cores
-    assert share(1, None, 20) == Share(1, 1, 1)  # a Dask worker of one thread: one report, one kernel
-    assert share(4, 2, 3) == Share(4, 3, 2) and share(4, 2, 3).render_workers == 1  # --jobs 2
+    # the local executor: a report more than cores at once, a kernel each
+    assert share(2, None, 153, LOCAL_EXTRA) == Share(cores=2, reports=3, kernels=3)  # --every-la on two cores
+    assert share(2, None, 153, LOCAL_EXTRA).render_workers == 1  # three reports at once: one output at a time each
+    alone = share(2, None, 1, LOCAL_EXTRA)
+    assert alone == Share(2, 1, 2) and alone.render_workers == 2  # one report: both cores
+    assert share(2, None, 2, LOCAL_EXTRA) == Share(2, 2, 2)  # two reports: no more at once than there are
+    jobs = share(4, 2, 3, LOCAL_EXTRA)
+    assert jobs == Share(4, 3, 2) and jobs.render_workers == 1  # --jobs 2
+    # a Dask worker: a report per thread
+    assert share(1, None, 1) == Share(1, 1, 1)  # one thread: one report, one kernel
+    assert share(2, None, 2) == Share(2, 2, 2) and share(2, None, 2).render_workers == 1
 
 
 @pytest.mark.xdist_group("batch")  # these share one module-scoped batch: one worker
