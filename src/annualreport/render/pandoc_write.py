@@ -65,11 +65,13 @@ def write_outputs(root: Path, document: str, outputs: list[Output], timeout: flo
 
     RenderError naming the output's step when pandoc fails, or when it has not finished after
     `timeout` seconds; an error raised by `written` stops pandoc and is raised here."""
+    # After these outputs pandoc waits while its priority is lowered for the next, a background one.
+    before_background = {out.name for out, after in zip(outputs, outputs[1:]) if after.background}
     settings = {"document": document, "filter": filter or template("writers.lua"),
                 "outputs": [{**{k: v for k, v in asdict(out).items() if v is not None},
                              "includes": {k: v for k, v in out.includes.items() if v},
-                             "wait": i + 1 < len(outputs) and outputs[i + 1].background}
-                            for i, out in enumerate(outputs)]}
+                             "wait": out.name in before_background}
+                            for out in outputs]}
     by_name = {out.name: out for out in outputs}
     step = "writing the outputs"
     with tempfile.TemporaryDirectory(prefix="pandoc-write-") as folder:
@@ -96,8 +98,7 @@ def write_outputs(root: Path, document: str, outputs: list[Output], timeout: flo
                     if what == "start":
                         step = out.step
                         continue
-                    following = outputs.index(out) + 1
-                    if following < len(outputs) and outputs[following].background:
+                    if name in before_background:
                         yield_cpu(proc.pid)
                         proc.stdin.write("\n")  # type: ignore[union-attr]
                         proc.stdin.flush()  # type: ignore[union-attr]

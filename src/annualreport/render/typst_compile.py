@@ -4,8 +4,10 @@ typst-py compiles in-process and cannot be interrupted, so the embedded renderer
 in a Python of its own and kills it when it overruns. The child is Python in isolated mode without
 `site` (`python -I -S`), with only the folder holding typst-py on its path: it starts in a quarter of
 the time `python -m` takes with the whole environment (10 against 40 ms, on the PDF's path in every
-build), and it can import nothing but typst and the standard library. The document sees only `root` (a folder holding the .typ and the
-charts it shows), and Typst packages come from `packages`, an empty folder. Typst would download
+build), and it can import nothing but typst and the standard library.
+
+The document sees only `root` (a folder holding the .typ and the charts it shows), and Typst
+packages come from `packages`, an empty folder. Typst would download
 a package it does not find there, so the child's proxy is set to a closed local port: an
 `#import "@preview/..."` fails at once, and nothing is fetched.
 
