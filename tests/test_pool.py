@@ -15,7 +15,8 @@ import pytest
 from annualreport.errors import AnnualReportError
 from annualreport.execution.execute import ChapterRun, run_chapter
 from annualreport.execution.pool import KernelPool
-from annualreport.store.figures import KEYS_DIR, write_public_store
+from annualreport.store import KEYS_DIR
+from annualreport.store.figures import write_public_store
 
 REPO = Path(__file__).resolve().parents[1]
 PARAMS = {"partnership": "lancashire", "year": "2013-14", "build_dir": "."}

@@ -171,7 +171,8 @@ def test_a_final_build_fails_on_a_small_count_planted_in_a_year_per_column_table
 # -- local tables: members against the partnership, half-years against the year ----------------
 
 from annualreport.publication.disclosure_audit import narrow_cells as _narrow  # noqa: E402
-from annualreport.inputs.local_data import STATE, local_lines, public_local  # noqa: E402
+from annualreport.inputs.local_data import STATE  # noqa: E402
+from annualreport.inputs.local_tables import local_lines, public_local  # noqa: E402
 from annualreport.inputs.local_schema import DATASET_BY_NAME  # noqa: E402
 
 
@@ -243,7 +244,7 @@ def test_public_view_leaves_every_hidden_member_at_least_threshold_values(member
 
 from hypothesis import assume  # noqa: E402
 
-from annualreport.inputs.local_data import public_table, published_rows  # noqa: E402
+from annualreport.inputs.local_tables import public_table, published_rows  # noqa: E402
 
 OUTCOMES = ("Substantiated", "Unfounded", "False")  # councils' Substantiated and Total rows are published
 

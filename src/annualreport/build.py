@@ -11,11 +11,13 @@ read-only folder, a full disk) stops with one message and leaves the previous re
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import shutil
 import sys
 import textwrap
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +32,7 @@ from annualreport.inputs.local_data import INPUTS, NOT_PROVIDED, copy_local_inpu
 from annualreport.inputs.framework import inputs_of
 from annualreport.inputs.local_schema import DATASET_BY_NAME, TEXT_BY_NAME
 from annualreport.inputs.names import check_names
+from annualreport.inputs.narrative import placeholders
 from annualreport.inputs.params import ReportParams, load_params
 from annualreport.inputs.result_cache import cache_dir
 from annualreport.execution.pool import KernelPool, LazyPool
@@ -39,12 +42,12 @@ from annualreport.provenance.manifest import MANIFEST, dirty_files, lock_path, m
 from annualreport.publication.public_folder import PUBLIC, assemble_public, unexpected_public_files
 from annualreport.publication.html_reading import html_pages
 from annualreport.publication.personal_names import scan_public
-from annualreport.publication.gate import small_counts
 from annualreport.render import DOCUMENT, get_renderer
 from annualreport.render.render_cache import RenderCache
 from annualreport.store import national_cache
-from annualreport.store.figures import KEYS_DIR, PUBLIC_STORE, build_store, chapter_store_file, write_public_store
-from annualreport.store.store_cache import StoreCache, store_key
+from annualreport.store import KEYS_DIR, PUBLIC_STORE
+from annualreport.store.chapter_part import chapter_store_file
+from annualreport.store.store_cache import StoreCache, StoreSummary, store_key
 from annualreport.provenance import uptodate
 from annualreport.provenance.uptodate import record_path, write_record
 from annualreport.provenance.swap import clean_stale, failed_dir, locked, new_version, swap_in
@@ -122,6 +125,8 @@ def gate_small_numbers(public: Path, private: Path, params: ReportParams, meta: 
     folder while the PDF is rendered, before assemble_public moves them to public/), `private` the build's
     records and inputs; `document` pandoc's reading of the Markdown the PDF and Word were made
     from (render.DOCUMENT), when the renderer left one: their tables are checked too."""
+    from annualreport.publication.gate import small_counts  # pandas: imported here, beside the PDF's render
+
     read = json.loads(document.read_text(encoding="utf-8")) if document is not None and document.is_file() else None
     pages = html_pages(public)  # read once for both checks
     problems = small_counts(public, private, meta["indicators"], params.report.thresholds.suppress_below, read, pages)
@@ -132,6 +137,23 @@ def gate_small_numbers(public: Path, private: Path, params: ReportParams, meta: 
         raise InputProblems(names, "a final report may not name people outside the partner updates and foreword")
     for p in problems + names:
         progress.say(label, f"warning (draft only): {p}")
+
+
+def import_gate_meanwhile() -> None:
+    """Import the final gate (it reads tables with pandas: a fifth of a second) in a thread of its
+    own, when no chapter was executed and so nothing has imported pandas yet: started as the render
+    begins, it imports while the main thread waits for pandoc, and the gate does not wait for it.
+    A fault is the gate's own import's to report (gate_small_numbers imports it again)."""
+    if "pandas" in sys.modules:
+        return
+
+    def load() -> None:
+        try:
+            importlib.import_module("annualreport.publication.gate")
+        except Exception:
+            pass
+
+    threading.Thread(target=load, name="import-gate").start()
 
 
 def chapter_records(runs: list[ChapterRun], results: list[ChapterResult]) -> dict[str, dict]:
@@ -150,7 +172,7 @@ def _keep_failed(work: Path, target: Path) -> Path:
 
 
 def chapter_inputs(run: ChapterRun, work: Path) -> list[Path]:
-    """The files a chapter reads: its part of the store (store.chapter_store_file), its part of the
+    """The files a chapter reads: its part of the store (chapter_part.chapter_store_file), its part of the
     inputs-not-provided list (local_data.write_chapter_not_provided), its own local inputs, and for a
     summary the records of the chapters it summarises."""
     from annualreport.execution.notebook_io import code_sources
@@ -162,6 +184,15 @@ def chapter_inputs(run: ChapterRun, work: Path) -> list[Path]:
     files += [work / INPUTS / t.name for t in TEXT_BY_NAME.values() if t.chapter == run.chapter]
     files += [work / "records" / f"{c}.json" for c in run.parameters.get("chapters", [])]
     return files
+
+
+def make_store(project: Project, params: ReportParams, work: Path) -> StoreSummary:
+    """Build the store into `work` (store.csv, store.json) from the national files and the build's
+    copy of the local inputs; what the rest of the build needs of it."""
+    from annualreport.store.figures import build_store  # pandas: only when the store is made, not reused
+
+    store = build_store(project, params, work, work / INPUTS)
+    return StoreSummary(len(store.frame), store.meta, placeholders(store.public()))
 
 
 def environment_digest(project: Project) -> str:
@@ -199,6 +230,7 @@ def run_wave(runs: list[ChapterRun], work: Path, cache: ChapterCache, environmen
 
     if to_run:
         from annualreport.execution.execute import run_chapters  # papermill: only when a chapter executes
+        from annualreport.store.figures import write_public_store  # pandas, likewise
 
         if not (work / PUBLIC_STORE).is_file():
             write_public_store(work)  # the store's public view, made once for the chapters that execute
@@ -292,9 +324,9 @@ def build_report(project: Project, partnership: str, year: str, renderer: str = 
             kernels.warm(1)
         copy_inputs(project, params, work, missing)
         # Local figures are read from the build's own copy of the inputs (copied above).
-        store, reused = stores.store(key, work, lambda: build_store(project, params, work, work / INPUTS), force)
+        store, reused = stores.store(key, work, lambda: make_store(project, params, work), force)
         lap("store")
-        progress.say(label, f"indicator store: {len(store.frame)} figures" + (" (unchanged: reused)" if reused else ""))
+        progress.say(label, f"indicator store: {store.figures} figures" + (" (unchanged: reused)" if reused else ""))
         chapters = params.report.chapters
         runs = _chapter_runs(project, params, work, chapters)
         (work / "chapters").mkdir()
@@ -324,7 +356,7 @@ def build_report(project: Project, partnership: str, year: str, renderer: str = 
         members = [m["name"] for m in store.meta["members"]]
         narrative_dir = project.params_dir / params.partnership_id / params.report.year / "narrative"
         head = manifest_head(project, params, render.name, render.version(), sources)
-        book = write_book(work, params, chapters, members, store.public(), narrative_dir, project.rel(narrative_dir),
+        book = write_book(work, params, chapters, members, store.placeholders, narrative_dir, project.rel(narrative_dir),
                           {"provenance": provenance_text(head)})
         if book.unknown_acronyms:
             progress.say(label, "acronyms not in the glossary: " + ", ".join(book.unknown_acronyms))
@@ -340,6 +372,7 @@ def build_report(project: Project, partnership: str, year: str, renderer: str = 
 
         # A book rendered before with the same tools is not rendered again; --force renders it (render_cache.py).
         renders = RenderCache(project.build_dir / ".cache" / "render", environment, cache, refresh=force)
+        import_gate_meanwhile()
         outputs = render.render(work, draft=params.report.status == "draft", year_end=params.report.time_period,
                                 html_ready=gate, cache=renders)
         if not gated:

@@ -26,7 +26,8 @@ from annualreport.inputs.local_data import INPUTS, read_chapter_not_provided
 from annualreport.chapters.local_view import LocalView
 from annualreport.render.markdown_text import inline
 from annualreport.render.outputs import Outputs, data_link, pipe_table
-from annualreport.store.figures import AREA_ORDER, KEYS_DIR, Store
+from annualreport.store import KEYS_DIR
+from annualreport.store.figures import AREA_ORDER, Store
 
 COMPARATORS = ("england", "region", "sn_mean")
 FILE_IN_BRACKETS = re.compile(r"\s*\([^()]*(?:\.csv|\.xlsx|\.ods|release|statistical first)[^()]*\)", re.I)

@@ -20,15 +20,8 @@ from annualreport.chapters.charts import bar_alt_text, bar_chart
 from annualreport.chapters.fmt import format_value
 from annualreport.errors import AnnualReportError
 from annualreport.inputs.framework import input_title, inputs_of
-from annualreport.inputs.local_data import (
-    STATE,
-    partnership_rows,
-    public_table,
-    read_items,
-    read_local,
-    read_not_provided,
-    row_key,
-)
+from annualreport.inputs.local_data import STATE, read_items, read_not_provided
+from annualreport.inputs.local_tables import partnership_rows, public_table, read_local, row_key
 from annualreport.inputs.local_schema import (
     DATASET_BY_NAME,
     TEXT_BY_NAME,
@@ -74,7 +67,7 @@ class LocalView:
         """The public (suppressed) rows of the partnership for a dataset, or None.
 
         Suppression runs over the whole table's published cells (the partnership's rows and the
-        council cells the store's per-council figures show; see local_data.public_local) before the
+        council cells the store's per-council figures show; see local_tables.public_local) before the
         partnership's rows are taken, so no published figure is a difference of others."""
         self._check(name)
         if name not in self._frames:

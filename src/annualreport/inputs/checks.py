@@ -15,10 +15,12 @@ import re
 from collections import defaultdict
 from dataclasses import asdict, dataclass
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
 
 from annualreport.chapters.fmt import round_half_up
+from annualreport.errors import InputError
 from annualreport.inputs.framework import input_title, inputs_of
 from annualreport.inputs.local_data import text_items
 from annualreport.inputs.local_schema import (
@@ -41,7 +43,7 @@ from annualreport.inputs.textfile import YAML_MAX_BYTES, TextFile, TextFileError
 from annualreport.inputs.yamlfile import parse_yaml
 
 if TYPE_CHECKING:
-    from annualreport.store.sources import Catalog
+    from annualreport.store.catalog import Catalog
 
 ALL_INPUTS = "*"
 # Problems that mean an input is not there yet: a draft is built without it (and says so), a final
@@ -296,16 +298,35 @@ def check_totals(ctx: Context, t: Table) -> list[Problem]:
     return problems
 
 
+POPULATION = "ons_mid-year_population_estimates_2012_to_2024.csv"
+
+
+@lru_cache(maxsize=4)
+def _council_populations(path: Path) -> dict[tuple[int, str], list[str]]:
+    """The ONS file's estimates for each council, by (mid-year, old LA code), as published (read with
+    the csv module: checking a build's inputs needs no pandas)."""
+    if not path.is_file():
+        raise InputError(f"{path}: national statistics file missing")
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        rows = csv.reader(f)
+        header = [name.strip() for name in next(rows, [])]
+        found: dict[tuple[int, str], list[str]] = {}
+        for row in rows:
+            r = dict(zip(header, row))
+            if r.get("geographic_level") == "Local authority":
+                found.setdefault((int(r["time_period"]), r["old_la_code"]), []).append(r["population_estimate"])
+    return found
+
+
 def _population(ctx: Context, la_codes: Iterable[str], time_period: str) -> Decimal | None:
     """Children aged 0 to 17 for the areas, for a financial year given as '201314'."""
-    from annualreport.store.national import read_ees
-
-    frame = read_ees(ctx.project.national_dir / "ons_mid-year_population_estimates_2012_to_2024.csv")
     mid_year = int(time_period[:4])  # mid-2013 estimate for 2013-14, as DfE's rates use
-    rows = frame[(frame.geographic_level == "Local authority") & (frame.time_period == mid_year) & (frame.old_la_code.isin(list(la_codes)))]
-    if len(rows) != len(set(la_codes)):
+    by_council = _council_populations(ctx.project.national_dir / POPULATION)
+    codes = set(la_codes)
+    estimates = [v for code in codes for v in by_council.get((mid_year, code), [])]
+    if len(estimates) != len(codes):
         return None
-    return sum((Decimal(v) for v in rows.population_estimate), Decimal(0))
+    return sum((Decimal(v) for v in estimates), Decimal(0))
 
 
 def check_derived(ctx: Context, t: Table) -> list[Problem]:
@@ -419,10 +440,9 @@ def check_national(project: Project) -> list[Problem]:
     Reading every national file takes seconds, so the result is remembered (inputs/result_cache.py)
     under the SHA-256 of the catalog, of every catalogued file and of this library's code: any
     change to one of them checks the files again."""
-    from annualreport.errors import InputError
     from annualreport.execution.cache import code_digest, sha256_file
     from annualreport.inputs.result_cache import remember
-    from annualreport.store.sources import CATALOG, load_catalog
+    from annualreport.store.catalog import CATALOG, load_catalog
 
     try:
         catalog = load_catalog(project.national_dir)

@@ -8,7 +8,7 @@ averaged over councils). The store (store/local_figures.py) computes each for ev
 whose file has rows and for the partnership; chapters, narrative placeholders, the summary at a
 glance and `annualreport indicators` read them from there, so one figure has one value everywhere.
 Publication decides which council rows are published from these declarations (see
-local_data.published_rows): a council's cell is published only where an indicator is made of it.
+local_tables.published_rows): a council's cell is published only where an indicator is made of it.
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ from __future__ import annotations
 import difflib
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from annualreport.chapters.compare import compare_words, describe_change, target_words
 from annualreport.errors import AnnualReportError
@@ -28,8 +29,10 @@ from annualreport.inputs.framework import framework_placeholders
 from annualreport.chapters.fmt import format_value, period_label
 from annualreport.render.markdown_text import inline
 from annualreport.inputs.narrative_check import unsafe_markdown
-from annualreport.store.figures import Store
 from annualreport.inputs.textfile import YAML_MAX_BYTES, read_text
+
+if TYPE_CHECKING:  # a build stitching its book has the values already (store_cache.StoreSummary): no pandas
+    from annualreport.store.figures import Store
 
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][\w.]*)\s*\}\}")
 MARKER = re.compile(r"^<!--\s*(replace|after):\s*([\w-]+)\s*-->\s*$", re.M)

@@ -25,7 +25,7 @@ from annualreport.store.indicators import INDICATORS
 from annualreport.inputs.params import ReportParams
 from annualreport.project import Project
 from annualreport.inputs.reference import SN_MODELS
-from annualreport.store.sources import CATALOG, load_catalog
+from annualreport.store.catalog import CATALOG, load_catalog
 from annualreport.provenance.vcs import repository_state
 from annualreport.render.markdown_text import inline
 from annualreport.inputs.yamlfile import read_yaml

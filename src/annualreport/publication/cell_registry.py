@@ -8,7 +8,7 @@ figure it shows, as a reference:
 
     ["store", indicator, area_type, area_code, time_period]      a figure of the indicator store
     ["local", dataset, measure, *row key]                          a cell of a local input
-                                                                   (row key: see local_data.row_key)
+                                                                   (row key: see local_tables.row_key)
 
 The registry lives in `records/<chapter>-cells-<stem>.json` (never published). The final gate
 (`publication`) reads it to find small counts whatever a table's layout, and the audit of what

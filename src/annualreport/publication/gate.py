@@ -27,7 +27,7 @@ import pandas as pd
 from annualreport.publication.cell_registry import read_cells
 from annualreport.publication.html_reading import HtmlReading
 from annualreport.inputs.checks import Problem
-from annualreport.inputs.local_data import row_key
+from annualreport.inputs.local_tables import row_key
 from annualreport.inputs.local_schema import DATASET_BY_NAME, DATASETS
 from annualreport.publication.published_audit import audit_published, local_frames
 from annualreport.publication.published_cells import number, published_cells, read_csv_rows

@@ -4,7 +4,7 @@ Each registered count cell (see `cell_registry`) is related to its true value: a
 store (`store.csv`) or a cell of a local input (`inputs/`, with the partnership's rows added as
 the report adds them). A cell is shown if any published form shows it as a number, hidden if it
 was published only as a symbol; cells never published are unknown to a reader. The lines a reader
-knows (`suppression.store_lines`, `local_data.local_lines`) then give each hidden cell its
+knows (`suppression.store_lines`, `local_tables.local_lines`) then give each hidden cell its
 feasible range (`disclosure_audit`).
 """
 
@@ -20,7 +20,8 @@ import pandas as pd
 
 from annualreport.publication.cell_registry import Ref
 from annualreport.publication.disclosure_audit import AuditResult, Line, feasible_ranges, holding_lines
-from annualreport.inputs.local_data import INPUTS, local_lines, read_local, row_key, with_partnership_rows
+from annualreport.inputs.local_data import INPUTS
+from annualreport.inputs.local_tables import local_lines, read_local, row_key, with_partnership_rows
 from annualreport.inputs.local_schema import DATASET_BY_NAME
 from annualreport.publication.published_cells import PublishedCell, number, published_cells
 from annualreport.store.figures import STORE_CSV, STORE_META, Store

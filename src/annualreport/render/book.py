@@ -23,7 +23,6 @@ from annualreport.chapters.fmt import join_words
 from annualreport.render.front import signatures_markdown, write_front
 from annualreport.render.markdown_text import inline
 from annualreport.inputs.params import ReportParams
-from annualreport.store.figures import Store
 
 
 @dataclass(frozen=True)
@@ -104,16 +103,17 @@ def stitch_chapter(nb: NotebookNode, chapter: str, values: dict[str, str], narra
                 tags.append("remove-input")
 
 
-def write_book(folder: Path, params: ReportParams, chapters: list[str], members: list[str], store: Store,
+def write_book(folder: Path, params: ReportParams, chapters: list[str], members: list[str], placeholders: dict[str, str],
                narrative_dir: Path, narrative_label: str, extra: dict[str, str] | None = None) -> BookInfo:
     """Stitch the executed notebooks in folder/chapters/ and write `_quarto.yml` and `index.qmd`.
 
-    `extra` adds placeholders (the build adds `provenance`). Raises NarrativeError for an unknown
+    `placeholders`: the narrative's values (narrative.placeholders of the public store); `extra`
+    adds more (the build adds `provenance`). Raises NarrativeError for an unknown
     placeholder or narrative name, or a narrative file for a chapter that is not in the report.
     """
     title, subtitle = report_title(params)
     files = narrative.narrative_files(narrative_dir, chapters, narrative_label)
-    values = placeholders_with_glossary_slot(store) | (extra or {})
+    values = placeholders | {"glossary": GLOSSARY_SLOT} | (extra or {})  # the glossary once every chapter is known
     books = {}
     for ch in chapters:
         path = folder / "chapters" / f"{ch}.ipynb"
@@ -161,7 +161,3 @@ def write_book(folder: Path, params: ReportParams, chapters: list[str], members:
 
 GLOSSARY_SLOT = "\x00glossary\x00"
 
-
-def placeholders_with_glossary_slot(store: Store) -> dict[str, str]:
-    """The placeholder values, with {{ glossary }} kept for after every chapter is known."""
-    return narrative.placeholders(store) | {"glossary": GLOSSARY_SLOT}

@@ -24,7 +24,7 @@ from annualreport.errors import AnnualReportError
 from annualreport.store.national import MANDATORY_COLUMNS, SYMBOLS
 from annualreport.project import Project
 from annualreport.inputs.reference import local_authorities
-from annualreport.store.sources import CATALOG, Catalog, FileEntry, load_catalog, parse_catalog
+from annualreport.store.catalog import CATALOG, Catalog, FileEntry, load_catalog, parse_catalog
 
 RELEASES = "releases"
 GEOGRAPHY = {"time_period", "time_identifier", "geographic_level", "country_code", "country_name", "region_code",

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import bisect
 import json
-import re
 import statistics
 from dataclasses import dataclass, fields
 from functools import lru_cache
@@ -34,10 +33,10 @@ from annualreport.store.national import Cell, State
 from annualreport.inputs.params import ReportParams
 from annualreport.project import Project
 from annualreport.inputs.reference import local_authorities, statistical_neighbours
-from annualreport.store.sources import READING, dataset_frame, load_catalog
+from annualreport.store import PUBLIC_STORE, STORE_CSV, STORE_META
+from annualreport.store.catalog import load_catalog
+from annualreport.store.sources import READING, dataset_frame
 
-STORE_CSV = "store.csv"
-STORE_META = "store.json"
 COLUMNS = ["indicator", "area_type", "area_code", "area_name", "time_period", "value", "state", "note",
            "direction", "judgement", "quartile", "rag", "source"]
 COMPUTED = "computed by us"
@@ -511,7 +510,7 @@ class Store:
         self.time_period: int = meta["time_period"]
         self.periods: list[int] = meta["periods"]
         self._index: dict[tuple[str, str, int], list[dict]] | None = None
-        self._public: Store | None = None  # the public view, made once (kept in the store cache with the store)
+        self._public: Store | None = None  # the public view, made once
         self._by_indicator: dict[str, Any] | None = None  # Store._positions
 
     @classmethod
@@ -578,7 +577,7 @@ class Store:
     def _positions(self) -> dict[str, Any]:
         """Where each indicator's rows are in the table, in order: a chapter takes a series dozens of
         times, and comparing the whole indicator column each time took most of a chart's data time."""
-        if getattr(self, "_by_indicator", None) is None:  # a store pickled before has none
+        if self._by_indicator is None:
             self._by_indicator = self.frame.groupby("indicator", sort=False).indices
         return self._by_indicator
 
@@ -587,15 +586,11 @@ class Store:
         Made once per store (a store is not changed once built)."""
         from annualreport.publication.suppression import public_view
 
-        if getattr(self, "_public", None) is None:  # a store pickled before the view was kept has none
+        if self._public is None:
             threshold = self.meta["thresholds"]["suppress_below"]
             decided = [tuple(k) for k in self.meta.get("local_hidden", [])]
             self._public = Store(public_view(self.frame, self.meta["indicators"], threshold, decided), self.meta)
-        return self._public  # type: ignore[return-value]
-
-
-KEYS_DIR = ".keys"  # in the build's working folder while chapters run; removed before the report is swapped in
-PUBLIC_STORE = f"{KEYS_DIR}/store-public.csv"  # the store's public view, made once for all the chapters
+        return self._public
 
 
 def write_public_store(work: Path) -> None:
@@ -605,47 +600,3 @@ def write_public_store(work: Path) -> None:
     path = work / PUBLIC_STORE
     path.parent.mkdir(parents=True, exist_ok=True)
     Store.load(work).public().frame.to_csv(path, index=False, float_format="%.10g", lineterminator="\n")
-WHOLE_STORE_CALLS = ("summary_table", ".frame", ".series(", ".meta[\"indicators\"]")
-DATASETS_CALLS = ("methodology",)  # reads which national files and releases were read, not figures
-
-
-def _stamp(path: Path) -> tuple[int, int, int]:
-    st = path.stat()
-    return st.st_size, st.st_mtime_ns, st.st_ino
-
-
-@lru_cache(maxsize=2)
-def _store_as_text(csv: Path, meta: Path, *stamps: tuple[int, int, int]) -> tuple[pd.DataFrame, dict]:
-    """A store's table (every cell as text) and settings, read once for all its chapters' keys
-    (`stamps`: the files' size, time and inode, so a rewritten store is read again). Not to be changed."""
-    return pd.read_csv(csv, dtype=str, keep_default_na=False), json.loads(meta.read_text(encoding="utf-8"))
-
-
-def chapter_store_file(work: Path, chapter: str, code: str) -> Path:
-    """Write (and return) the part of the store a chapter reads, for its cache key (`code`: its
-    code cells' sources, joined).
-
-    A chapter names the indicators it shows as string literals in its code cells; its key covers
-    the store rows of those indicators and the store's settings (members, thresholds, targets...),
-    so a new national file re-executes only the chapters whose figures it changes. A chapter that
-    reads figures it does not name (the summary reads what other chapters recorded) has the whole
-    store in its key; the appendix's methodology has the files and releases read (`datasets`).
-    """
-    frame, meta = _store_as_text(work / STORE_CSV, work / STORE_META, _stamp(work / STORE_CSV), _stamp(work / STORE_META))
-    if any(call in code for call in WHOLE_STORE_CALLS):
-        named = sorted(meta["indicators"])
-        settings = meta
-    else:
-        literals = set(re.findall(r"[\"']([a-z0-9_]+)[\"']", code))
-        named = sorted(i for i in meta["indicators"] if i in literals)
-        skip = ("indicators", "local_hidden") + (() if any(call in code for call in DATASETS_CALLS) else ("datasets",))
-        settings = {k: v for k, v in meta.items() if k not in skip}
-        settings["indicators"] = {i: meta["indicators"][i] for i in named}
-        settings["local_hidden"] = [k for k in meta.get("local_hidden", []) if k[0] in named]
-    rows = frame[frame["indicator"].isin(named)]
-    out = work / KEYS_DIR / f"store-{chapter}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"settings": settings, "rows": rows.to_csv(index=False, lineterminator="\n")},
-                              sort_keys=True), encoding="utf-8")
-    return out
-

@@ -2,13 +2,13 @@
 
 For each local indicator (inputs/local_indicators.py), each year of the store and each area: every
 member council whose file has rows, and the partnership (the file's Partnership rows; else the
-members' sum, as local_data.with_partnership_rows adds them; a percentage is always recomputed from
+members' sum, as local_tables.with_partnership_rows adds them; a percentage is always recomputed from
 the area's counts). Each figure has its direction and judgement against the previous year and, in
 the report year, a RAG rating against the partnership's target where params set one (green: met,
 red: not met). The source column names the local file.
 
 Which figures a published view hides is decided here once, from the local table's one suppression
-(local_data.public_table): a figure is hidden when a cell it is made of is hidden. The store keeps
+(local_tables.public_table): a figure is hidden when a cell it is made of is hidden. The store keeps
 the true values and records the decision (`hidden`); Store.public() applies it, and the chapters'
 tables read the same public table, so a cell is never shown in one place and hidden in another.
 """
@@ -24,7 +24,8 @@ import pandas as pd
 from annualreport.chapters.compare import judge_change
 from annualreport.chapters.fmt import period_label, round_half_up
 from annualreport.errors import AnnualReportError
-from annualreport.inputs.local_data import ANNUAL, PARTNERSHIP, STATE, public_table, read_local
+from annualreport.inputs.local_data import ANNUAL, PARTNERSHIP, STATE
+from annualreport.inputs.local_tables import public_table, read_local
 from annualreport.inputs.local_indicators import LOCAL_BY_ID, LocalIndicator
 from annualreport.inputs.local_schema import DATASET_BY_NAME, time_period_code
 from annualreport.store.national import State

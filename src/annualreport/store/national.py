@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from annualreport.errors import InputError
+
+if TYPE_CHECKING:  # imported where a file is read: the states and symbols need no pandas
+    import pandas as pd
 
 MANDATORY_COLUMNS = ("time_period", "time_identifier", "geographic_level", "country_code", "country_name")
 
@@ -72,6 +74,8 @@ def read_csv_cells(path: Path) -> pd.DataFrame:
 
     A file that is missing, not UTF-8, or has a row with more fields than its header raises
     InputError naming the file and the row, never a pandas traceback."""
+    import pandas as pd
+
     if not path.is_file():
         raise InputError(f"{path}: national statistics file missing")
     try:

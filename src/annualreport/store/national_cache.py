@@ -26,12 +26,13 @@ import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
-
-import pandas as pd
+from typing import TYPE_CHECKING, Callable
 
 from annualreport.inputs.result_cache import write_whole
 from annualreport.provenance.hashes import sha256_file
+
+if TYPE_CHECKING:  # pandas is imported where a frame is read: setting the cache up needs none
+    import pandas as pd
 
 VERSION = "national-cache-1"  # changed when what an entry holds changes
 KEEP = 4  # entries kept per dataset (a few environments, e.g. two checkouts, without growing forever)
@@ -81,6 +82,8 @@ def dataset_frame(national_dir: Path, dataset: str, files: list[Path], compute: 
     except OSError:  # a file missing or unreadable: reading it says what is wrong
         return compute()
     if not settings.refresh:
+        import pandas as pd
+
         try:
             with open(path, "rb") as f:
                 found = pickle.load(f)

@@ -12,31 +12,49 @@ computing it again. The key is the SHA-256 of what the store can depend on:
 - the environment: the lock file, this library's code and Python (build.environment_digest).
 
 An entry holds the files the store's build wrote into the build folder (store.csv, store.json,
-byte for byte) and the store as it was in memory (a pickle; the environment is in the key), so a
-reused store gives the same report, byte for byte, as one built afresh. Like the chapter cache it
-only saves time: entries are written to a temporary folder and renamed into place, and a cache
-that cannot be read or written is left out after one warning (execution.cache.ChapterCache.fault).
+byte for byte) and what the rest of the build needs of the store in memory (StoreSummary: its size,
+its settings and the narrative's placeholder values), as JSON: a rebuild that executes no chapter
+(a narrative edit) needs no pandas, and a reused store gives the same report, byte for byte, as one
+built afresh (a fresh store's summary goes through the same JSON). Chapters that execute read the
+store from store.csv. Like the chapter cache it only saves time: entries are written to a temporary
+folder and renamed into place, and a cache that cannot be read or written is left out after one
+warning (execution.cache.ChapterCache.fault).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import pickle
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Protocol
+from typing import Callable, Protocol
 
 from annualreport.execution.cache import copy_files, write_entry
 from annualreport.inputs.params import ReportParams
 from annualreport.project import Project
 from annualreport.provenance.hashes import sha256_file
 
-if TYPE_CHECKING:
-    from annualreport.store.figures import Store
-
-OBJECT = "store.pickle"
+SUMMARY = "store-summary.json"
 FILES = "files"
-VERSION = "store-cache-1"  # changed when an entry's layout changes
+VERSION = "store-cache-2"  # changed when an entry's layout changes
+
+
+@dataclass(frozen=True)
+class StoreSummary:
+    """What a build needs of its store beside the files: the number of figures, the settings
+    (store.json's content) and the narrative's placeholder values (narrative.placeholders of the
+    public view)."""
+
+    figures: int
+    meta: dict
+    placeholders: dict[str, str]
+
+    def as_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> "StoreSummary":
+        return cls(**json.loads(text))
 
 
 class Faults(Protocol):
@@ -81,47 +99,44 @@ class StoreCache:
     def has(self, key: str) -> bool:
         """Whether the cache holds the store for `key` (as far as can be told without reading it)."""
         try:
-            return not self.faults.off and (self._entry(key) / OBJECT).is_file()
+            return not self.faults.off and (self._entry(key) / SUMMARY).is_file()
         except OSError:
             return False
 
-    def store(self, key: str, work: Path, build: Callable[[], "Store"], force: bool = False) -> tuple["Store", bool]:
+    def store(self, key: str, work: Path, build: Callable[[], StoreSummary], force: bool = False) -> tuple[StoreSummary, bool]:
         """The store for `key` in the build folder `work`: copied from the cache, or made by `build`
-        (which writes its files into `work`) and then cached. Returns the store and whether it was reused."""
+        (which writes its files into `work` and returns their summary) and then cached. Returns the
+        store's summary and whether it was reused."""
         if not force and not self.faults.off:
             found = self._restore(key, work)
             if found is not None:
                 return found, True
         before = _files(work)
-        store = build()
+        text = build().as_json()
         if not self.faults.off:
             try:
-                self._put(key, work, sorted(_files(work) - before), store)
+                self._put(key, work, sorted(_files(work) - before), text)
             except OSError as e:
                 self.faults.fault(e)
-        return store, False
+        return StoreSummary.from_json(text), False
 
-    def _restore(self, key: str, work: Path) -> "Store | None":
+    def _restore(self, key: str, work: Path) -> StoreSummary | None:
         entry = self._entry(key)
         try:
-            if not (entry / OBJECT).is_file():
+            if not (entry / SUMMARY).is_file():
                 return None
-            with open(entry / OBJECT, "rb") as f:
-                store = pickle.load(f)
+            summary = StoreSummary.from_json((entry / SUMMARY).read_text(encoding="utf-8"))
             copy_files(sorted(p for p in (entry / FILES).rglob("*") if p.is_file()), entry / FILES, work)
-            return store
+            return summary
         except OSError as e:
             self.faults.fault(e)
             return None
-        except (pickle.UnpicklingError, EOFError, AttributeError, ImportError):  # a damaged entry: built again
+        except (ValueError, TypeError):  # a damaged entry: built again
             return None
 
-    def _put(self, key: str, work: Path, written: list[Path], store: "Store") -> None:
-        store.public()  # kept with the store: a rebuild does not make the public view again
-
+    def _put(self, key: str, work: Path, written: list[Path], summary: str) -> None:
         def fill(tmp: Path) -> None:
             copy_files(written, work, tmp / FILES)
-            with open(tmp / OBJECT, "wb") as f:
-                pickle.dump(store, f, protocol=pickle.HIGHEST_PROTOCOL)
+            (tmp / SUMMARY).write_text(summary, encoding="utf-8")
 
-        write_entry(self._entry(key), OBJECT, fill)
+        write_entry(self._entry(key), SUMMARY, fill)
