@@ -2,8 +2,8 @@
 
 Each test process (each xdist worker) starts one server the first time it runs a command. The
 server imports the command line and everything a build imports (pandas, nbclient, the store, the
-renderers, and IPython, which jupyter_client imports to find a kernel: about 1 CPU-second per
-process), and then, for each command, forks a child that becomes that command, as the kernel
+final gate, the renderers, and IPython, which jupyter_client imports to find a kernel: about 1
+CPU-second per process), and then, for each command, forks a child that becomes that command, as the kernel
 server's children become kernels (execution/forked.py): standard input /dev/null, standard output
 and error to files, its own working folder, environment and `sys.path[0]`, `sys.argv` as `python -m
 annualreport` sets it. The child runs `annualreport.cli.main` and exits as the interpreter would
@@ -134,9 +134,11 @@ def serve(answers_fd: int) -> None:
     import annualreport.execution.kernel_server  # noqa: F401
     import annualreport.execution.pool  # noqa: F401
     import annualreport.inputs.checks  # noqa: F401
+    import annualreport.publication.gate  # noqa: F401  - with pandas, as every build's final gate reads tables
     import annualreport.render.embedded  # noqa: F401
     import annualreport.render.pdf_row_headers  # noqa: F401  - with pikepdf, as the PDF is made
     import annualreport.render.quarto  # noqa: F401
+    import annualreport.store.figures  # noqa: F401  - the store, made or read when a chapter executes
     import IPython.paths  # noqa: F401  - IPython, as jupyter_client looks for kernels: 0.18 s of every build that executes a chapter
     import ipykernel.kernelspec  # noqa: F401
     import psutil  # noqa: F401
