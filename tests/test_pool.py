@@ -208,6 +208,11 @@ def test_kernels_start_only_as_chapters_need_them(store_folder: Path, tmp_path: 
     sources = tmp_path / "notebooks"
     sources.mkdir()
     pid = notebook(sources / "pid.ipynb", "import os\nprint(os.getpid())")
+    # Two chapters that wait for each other (up to 30 s): both end at once only on two kernels at once
+    # (two trivial chapters could end before the pool needed a second kernel, on a busy machine).
+    meet = notebook(sources / "meet.ipynb", "import os, time, uuid\nos.makedirs('meet', exist_ok=True)\n"
+                    "open(f'meet/{uuid.uuid4()}', 'w').close()\nstart = time.monotonic()\n"
+                    "while len(os.listdir('meet')) < 2 and time.monotonic() - start < 30:\n    time.sleep(0.02)")
     folder = fresh_folder(store_folder, tmp_path / "warm")
     pool = KernelPool(2)
     try:
@@ -215,8 +220,8 @@ def test_kernels_start_only_as_chapters_need_them(store_folder: Path, tmp_path: 
         for _ in range(2):  # one chapter at a time: one kernel is enough
             assert pool.submit(chapter(pid, folder), folder, 60).result().error is None
         assert pool.counts["started"] == 1
-        both = [pool.submit(chapter(pid, folder), folder, 60) for _ in range(2)]  # two at once: the second kernel
+        both = [pool.submit(chapter(meet, folder), folder, 60) for _ in range(2)]  # two at once: the second kernel
         assert all(f.result().error is None for f in both)
-        assert pool.counts["started"] == 2
+        assert pool.counts["started"] == 2 and len(list((folder / "meet").iterdir())) == 2
     finally:
         pool.close()
