@@ -141,8 +141,9 @@ def gate_small_numbers(public: Path, private: Path, params: ReportParams, meta: 
 
 def import_gate_meanwhile() -> None:
     """Import the final gate (it reads tables with pandas: a fifth of a second) in a thread of its
-    own, when no chapter was executed and so nothing has imported pandas yet: started as the render
-    begins, it imports while the main thread waits for pandoc, and the gate does not wait for it.
+    own, when no chapter was executed and so nothing has imported pandas yet: started when the render
+    begins waiting for pandoc to write the outputs (the renderer's `meanwhile`), it imports while the
+    main thread only waits, and the gate, once the HTML is written, does not wait for it.
     A fault is the gate's own import's to report (gate_small_numbers imports it again)."""
     if "pandas" in sys.modules:
         return
@@ -372,9 +373,8 @@ def build_report(project: Project, partnership: str, year: str, renderer: str = 
 
         # A book rendered before with the same tools is not rendered again; --force renders it (render_cache.py).
         renders = RenderCache(project.build_dir / ".cache" / "render", environment, cache, refresh=force)
-        import_gate_meanwhile()
         outputs = render.render(work, draft=params.report.status == "draft", year_end=params.report.time_period,
-                                html_ready=gate, cache=renders)
+                                html_ready=gate, cache=renders, meanwhile=import_gate_meanwhile)
         if not gated:
             raise AnnualReportError(f"the {render.name} renderer did not hand the HTML to the final gate")
         if renders.reused:

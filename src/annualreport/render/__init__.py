@@ -27,7 +27,8 @@ class Renderer(Protocol):
     name: str
 
     def render(self, project: Path, draft: bool = False, year_end: int = 2000,
-               html_ready: Callable[[], None] | None = None, cache: "RenderCache | None" = None) -> list[Path]:
+               html_ready: Callable[[], None] | None = None, cache: "RenderCache | None" = None,
+               meanwhile: Callable[[], None] | None = None) -> list[Path]:
         """Render the book in `project`; return the files written (report.html, report.pdf).
         A renderer that reads the book as one Markdown document also writes `project / DOCUMENT`.
 
@@ -35,7 +36,9 @@ class Renderer(Protocol):
         same inputs give the same bytes. `html_ready` is called once, before render returns, as soon
         as `project` holds the HTML (report.html, and _book/ for Quarto) and DOCUMENT: the build's
         final gate reads only those, so it runs while the PDF is still being made. An exception it
-        raises stops the render and is raised by render.
+        raises stops the render and is raised by render. `meanwhile` is called once, before
+        `html_ready`, when the render starts waiting for its tools to write the outputs: work of
+        the build's own that can run beside them (the build imports the final gate's modules then).
 
         `cache` (render_cache.py): the embedded renderer takes the outputs of a book it rendered
         before from there, and keeps what it renders; Quarto always renders.

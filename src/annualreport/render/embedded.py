@@ -155,15 +155,18 @@ class EmbeddedRenderer:
         return parts, book
 
     def render(self, project: Path, draft: bool = False, year_end: int = 2000,
-               html_ready: Callable[[], None] | None = None, cache: RenderCache | None = None) -> list[Path]:
+               html_ready: Callable[[], None] | None = None, cache: RenderCache | None = None,
+               meanwhile: Callable[[], None] | None = None) -> list[Path]:
         parts, book = self.chapter_markdown(project)
         work = sandbox(project, book_markdown(parts))
         try:
             key = cache.key(work / "root", {"book": book, "draft": draft, "year_end": year_end}) if cache else ""
             kept = cache.get(key) if cache else None
             if kept is not None:
+                if meanwhile is not None:
+                    meanwhile()
                 return self._kept(project, kept, html_ready)
-            outputs = self._render(project, work, parts, book, draft, year_end, html_ready, cache)
+            outputs = self._render(project, work, parts, book, draft, year_end, html_ready, cache, meanwhile)
             if cache:
                 cache.put(key, {"report.json": project / DOCUMENT, **{p.name: p for p in outputs}})
             return outputs
@@ -206,7 +209,8 @@ class EmbeddedRenderer:
                   readings, self.workers)
 
     def _render(self, project: Path, work: Path, parts: list[str], book: dict, draft: bool, year_end: int,
-                html_ready: Callable[[], None] | None, cache: RenderCache | None) -> list[Path]:
+                html_ready: Callable[[], None] | None, cache: RenderCache | None,
+                meanwhile: Callable[[], None] | None = None) -> list[Path]:
         root = work / "root"
         cover = lambda name: [f"{FRONT}/{name}"] if (root / FRONT / name).is_file() else []  # noqa: E731
         # The style sheet goes in the page's head (instead of pandoc's own, which it would add without
@@ -267,6 +271,8 @@ class EmbeddedRenderer:
                         html_ready()
 
             try:
+                if meanwhile is not None:  # pandoc writes the Typst first: the main thread only waits
+                    meanwhile()
                 write_outputs(root, "report.json", outputs, self.limits.pandoc_seconds, env, written)
                 if made:
                     made[0].result()

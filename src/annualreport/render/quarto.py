@@ -50,13 +50,16 @@ class QuartoRenderer:
         return f"quarto {proc.stdout.strip()}"
 
     def render(self, project: Path, draft: bool = False, year_end: int = 2000,
-               html_ready: Callable[[], None] | None = None, cache: Any = None) -> list[Path]:
+               html_ready: Callable[[], None] | None = None, cache: Any = None,
+               meanwhile: Callable[[], None] | None = None) -> list[Path]:
         """Render the book to HTML (a website in _book/) and Typst PDF, then collect them.
 
         A Quarto book's HTML is a website of several pages in _book/, so report.html is a page
         that opens it; the embedded renderer is the one that writes a single self-contained file.
         """
         exe = self._quarto()
+        if meanwhile is not None:
+            meanwhile()
         for fmt in ("typst", "html"):
             proc = subprocess.run([exe, "render", str(project), "--to", fmt], cwd=project, capture_output=True, text=True)
             if proc.returncode != 0:
