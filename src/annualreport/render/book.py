@@ -160,4 +160,3 @@ def write_book(folder: Path, params: ReportParams, chapters: list[str], members:
 
 
 GLOSSARY_SLOT = "\x00glossary\x00"
-
