@@ -13,14 +13,14 @@
 -- "done NAME" once its file is written. After an output with `wait` set, the next waits for a line
 -- on standard input (the build lowers this process's priority in between).
 
-local settings = pandoc.json.decode(assert(io.open(arg[1], "rb")):read("a"), false)
-
 local function read_file(path)
   local f = assert(io.open(path, "rb"))
   local content = f:read("a")
   f:close()
   return content
 end
+
+local settings = pandoc.json.decode(read_file(arg[1]), false)
 
 local function say(line)
   io.stdout:write(line, "\n")
