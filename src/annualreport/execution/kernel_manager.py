@@ -14,7 +14,9 @@ So kernels talk over ZeroMQ's `ipc` transport: Unix sockets in a folder of their
 (a kernel starts in another working folder than ours; a relative ipc path would name another
 socket, and the client would wait for ever). Nothing is chosen and then released, so there is
 nothing to race for. The folder is removed when the kernel is shut down; one left by a process
-that was killed is removed by the next process that starts a kernel (`sweep`).
+that was killed is removed by the next process that starts a kernel (`sweep`). The connection
+file (the sockets and the key signing the kernel's messages) is kept there too, not left in the
+temporary folder when a build is killed.
 
 What the kernel process itself prints (ipykernel's warnings, a thread's traceback; not the
 chapter's output, which arrives as messages) goes to a log file in that folder rather than the
@@ -35,6 +37,7 @@ from jupyter_client.manager import AsyncKernelManager
 from traitlets import CaselessStrEnum
 
 LOG = "kernel.log"
+CONNECTION = "kernel.json"  # the connection file (ports and key): in the folder, and gone with it
 LOG_TAIL = 4000  # characters of a kernel's log shown with a failed chapter
 SOCKETS = "k"  # the sockets are <folder>/k-1 ... k-5: short, as a Unix socket path is at most 107 bytes
 SOCKET_PATH_MAX = 100  # bytes: room for "-NNNNN" within the 107 of sockaddr_un
@@ -130,6 +133,8 @@ class TrackedKernelManager(AsyncKernelManager):
             self.folder = private_folder()
         if self.transport == "ipc":
             self.ip = str(self.folder / SOCKETS)
+        if not self.connection_file:  # else jupyter_client writes it to the temporary folder (mkstemp)
+            self.connection_file = str(self.folder / CONNECTION)
         if self._log is None:
             self._log = open(self.folder / LOG, "ab")
         kw.setdefault("stdout", self._log)
