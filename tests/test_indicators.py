@@ -98,24 +98,21 @@ def test_every_la_every_year_has_figures_or_a_reason(every_council: Store) -> No
     national = [i for i, info in every_council.meta["indicators"].items() if not info.get("local")]
     members = every_council.frame[every_council.frame.area_type == "member"]
     assert sorted(members.area_code.unique()) == sorted(las)
-    without = []
-    for (code, end), year in members.groupby(["area_code", "time_period"]):
-        assert FIRST <= end <= LAST
-        assert len(year) == len(national)  # no local inputs here: the national indicators only
-        for row in year.itertuples():
-            if row.state == "value":
-                assert row.value == row.value  # not NaN
-            else:  # no data for the council that year, a symbol the publisher gave instead, a series
-                # or breakdown not published that year, or a council that did not exist: each with its reason
-                label = f"{end - 1}-{str(end)[2:]}"
-                period = f"{las[code].name} in {label}"
-                reasons = (f"no data for {period}", f"published as {row.state} for {period}",
-                           f"not available for {label}: ", f"DfE published no figure for {label}")
-                changed = (f" did not exist in {label}: it ", f" no longer existed in {label}: it ")
-                assert row.note.startswith(reasons) or any(c in row.note for c in changed), row
-        if not (year.state == "value").any():
-            without.append((code, end))
-    assert len(members.groupby(["area_code", "time_period"])) == len(las) * (LAST - FIRST + 1)
+    sizes = members.groupby(["area_code", "time_period"]).size()
+    assert len(sizes) == len(las) * (LAST - FIRST + 1) and members.time_period.between(FIRST, LAST).all()
+    assert (sizes == len(national)).all()  # no local inputs here: the national indicators only
+    values = members[members.state == "value"]
+    assert values.value.notna().all()
+    for code, end, state, note in zip(members.area_code, members.time_period, members.state, members.note):
+        if state != "value":  # no data for the council that year, a symbol the publisher gave instead, a series
+            # or breakdown not published that year, or a council that did not exist: each with its reason
+            label = f"{end - 1}-{str(end)[2:]}"
+            period = f"{las[code].name} in {label}"
+            reasons = (f"no data for {period}", f"published as {state} for {period}",
+                       f"not available for {label}: ", f"DfE published no figure for {label}")
+            changed = (f" did not exist in {label}: it ", f" no longer existed in {label}: it ")
+            assert note.startswith(reasons) or any(c in note for c in changed), (code, end, state, note)
+    without = set(sizes.index) - set(zip(values.area_code, values.time_period))
     # Councils that were replaced have no figures after they stopped, each with its reason above.
     assert ("928", 2022) in without  # Northamptonshire, split in 2021
     assert ("909", 2024) in without  # Cumbria, reorganised in 2023
