@@ -291,8 +291,11 @@ def run_chapter(run: ChapterRun, workdir: Path, timeout: int, km: Any = None, kc
         return _execute(run, workdir, timeout, km, kc, start, failed)
     finally:
         if own and km.has_kernel:
+            # Stopped, as a pool stops its kernels: the outputs are saved, and nothing is left for the
+            # kernel to do. Asked to shut down, about one in eight kept running for jupyter_client's
+            # 2.5 s grace period (its SIGTERM then ended it).
             try:
-                run_sync(km.shutdown_kernel)()
+                run_sync(km.shutdown_kernel)(now=True)
             except Exception:  # already gone
                 pass
 
