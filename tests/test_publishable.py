@@ -20,7 +20,7 @@ import yaml
 from docx import Document
 from docx.oxml.ns import qn
 
-from pdf_layout import html_table_rows, layout_problems
+from pdf_layout import layout_problems
 
 CHROMIUM = Path("/usr/bin/chromium")
 EXAMPLES = {"lancashire": "2013-14", "kingston-richmond": "2023-24", "hipss": "2022-23"}

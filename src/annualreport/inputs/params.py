@@ -319,7 +319,7 @@ def _check_threshold(partnership: Partnership, report: ReportYear, path: Path, p
     if threshold >= minimum:
         return ()
     line = lines.get(("thresholds", "suppress_below"))
-    problem = (f"key 'thresholds.suppress_below'" + (f" (line {line})" if line else "") + f": {threshold} is below the "
+    problem = ("key 'thresholds.suppress_below'" + (f" (line {line})" if line else "") + f": {threshold} is below the "
                f"partnership's minimum_suppression of {minimum} ({project.rel(partnership_file)}); counts from "
                f"{threshold} to {minimum - 1} would be published")
     if report.status == "final":
