@@ -12,7 +12,8 @@ from conftest import REPO
 from annualreport.inputs.params import load_params
 from annualreport.project import Project
 from annualreport.publication.suppression import SUPPRESSED
-from annualreport.store.figures import PUBLIC_STORE, STORE_CSV, STORE_META, Store, build_store, write_public_store
+from annualreport.store import PUBLIC_STORE, STORE_CSV, STORE_META
+from annualreport.store.figures import Store, build_store, write_public_store
 
 C1 = "c1_children_in_need_referrals_and_rereferrals_2013_to_2025.csv"
 D5 = "d5_cpps_at31march_by_duration_2013_to_2025.csv"

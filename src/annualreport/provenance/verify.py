@@ -36,7 +36,7 @@ from annualreport.execution.progress import Progress
 from annualreport.project import Project, find_project
 from annualreport.provenance.manifest import environment, environment_drift
 from annualreport.provenance.vcs import head_commit
-from annualreport.store.figures import STORE_CSV, STORE_META
+from annualreport.store import STORE_CSV, STORE_META
 
 
 EXIT_IDENTICAL, EXIT_DIFFERENT, EXIT_NOT_REBUILT = 0, 1, 2

@@ -31,7 +31,8 @@ from annualreport.inputs.local_tables import row_key
 from annualreport.inputs.local_schema import DATASET_BY_NAME, DATASETS
 from annualreport.publication.published_audit import audit_published, local_frames
 from annualreport.publication.published_cells import number, published_cells, read_csv_rows
-from annualreport.store.figures import STORE_CSV, STORE_META, Store
+from annualreport.store import STORE_CSV, STORE_META
+from annualreport.store.figures import Store
 from annualreport.publication.suppression import store_cells
 
 NOT_COUNTS = re.compile(r"%|percent|rate|per 10,000|£|year|decimals|time_period", re.IGNORECASE)

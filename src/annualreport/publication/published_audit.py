@@ -24,7 +24,8 @@ from annualreport.inputs.local_data import INPUTS
 from annualreport.inputs.local_tables import local_lines, read_local, row_key, with_partnership_rows
 from annualreport.inputs.local_schema import DATASET_BY_NAME
 from annualreport.publication.published_cells import PublishedCell, number, published_cells
-from annualreport.store.figures import STORE_CSV, STORE_META, Store
+from annualreport.store import STORE_CSV, STORE_META
+from annualreport.store.figures import Store
 from annualreport.publication.suppression import store_cells, store_lines
 
 
