@@ -173,8 +173,10 @@ def run_local(project: Project, specs: list[ReportSpec], options: BuildOptions, 
     # Kernels start when a report first needs one (build_report warms them up for a first build):
     # a rebuild that only re-renders (a narrative edit) starts none.
     pool = KernelPool(size.kernels)
-    if len(specs) > 1:  # one report: nothing to gain from it, and its full collection costs 0.05 s
+    if len(specs) > 1:
         freeze_imports()
+    else:  # one report: frozen as it is, without freeze_imports' full collection (0.05 s) first
+        gc.freeze()  # (the collections a build makes walked the imports: 0.08 s of a narrative-only rebuild)
     lock = threading.Lock()
     queue: Iterator[tuple[int, ReportSpec | None]] = iter(enumerate(specs, 1))
     stop = threading.Event()
