@@ -18,6 +18,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -94,6 +95,22 @@ def run_cli(project: Path, *args: str, env: dict[str, str] | None = None) -> sub
 
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Remove the temporary folders of earlier runs that pytest would remove when this run ends (all
+    but the newest few: tmp_path_retention_count), in the background while the tests run. At the end
+    they took about 3.5 s (a run leaves some 28,000 files), after the last test, both cores idle.
+    pytest's own cleanup, the same function, still runs at the end; the two may meet and each leaves
+    the other's folders alone (its locks)."""
+    if os.environ.get("PYTEST_XDIST_WORKER") or session.config.option.basetemp:
+        return  # the workers' folders are in the run's own; a --basetemp is the user's to keep
+    from _pytest.pathlib import LOCK_TIMEOUT, cleanup_numbered_dir
+
+    base = session.config._tmp_path_factory.getbasetemp()  # this run's pytest-N (the name pytest-xdist uses too)
+    keep = max(1, int(session.config.getini("tmp_path_retention_count")))
+    threading.Thread(target=cleanup_numbered_dir, name="old-temporary-folders", daemon=True,
+                     args=(base.parent, "pytest-", keep, base.stat().st_mtime - LOCK_TIMEOUT)).start()
 
 
 @pytest.hookimpl(trylast=True)
