@@ -97,20 +97,33 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+CLEANUP = pytest.StashKey[threading.Thread]()
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
     """Remove the temporary folders of earlier runs that pytest would remove when this run ends (all
     but the newest few: tmp_path_retention_count), in the background while the tests run. At the end
     they took about 3.5 s (a run leaves some 28,000 files), after the last test, both cores idle.
-    pytest's own cleanup, the same function, still runs at the end; the two may meet and each leaves
-    the other's folders alone (its locks)."""
+    The run waits for it at its end (pytest_sessionfinish), so no folder is left half removed."""
     if os.environ.get("PYTEST_XDIST_WORKER") or session.config.option.basetemp:
         return  # the workers' folders are in the run's own; a --basetemp is the user's to keep
     from _pytest.pathlib import LOCK_TIMEOUT, cleanup_numbered_dir
 
     base = session.config._tmp_path_factory.getbasetemp()  # this run's pytest-N (the name pytest-xdist uses too)
     keep = max(1, int(session.config.getini("tmp_path_retention_count")))
-    threading.Thread(target=cleanup_numbered_dir, name="old-temporary-folders", daemon=True,
-                     args=(base.parent, "pytest-", keep, base.stat().st_mtime - LOCK_TIMEOUT)).start()
+    cleanup = threading.Thread(target=cleanup_numbered_dir, name="old-temporary-folders", daemon=True,
+                               args=(base.parent, "pytest-", keep, base.stat().st_mtime - LOCK_TIMEOUT))
+    cleanup.start()
+    session.config.stash[CLEANUP] = cleanup
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Wait for the removal pytest_sessionstart started (no wait unless the run was shorter), before
+    pytest's own cleanup, which would skip the folders it is removing (their locks)."""
+    cleanup = session.config.stash.get(CLEANUP, None)
+    if cleanup is not None:
+        cleanup.join()
 
 
 @pytest.hookimpl(trylast=True)
