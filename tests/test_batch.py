@@ -148,3 +148,35 @@ def test_a_report_built_in_a_batch_is_the_report_built_alone(local_batch: tuple[
     alone, together = tree_hashes(project / "build" / "camden" / YEAR), tree_hashes(batch / "build" / "camden" / YEAR)
     assert "public/report.pdf" in alone and "store.csv" in alone and "manifest.json" in alone
     assert alone == together, sorted(k for k in alone.keys() | together.keys() if alone.get(k) != together.get(k))
+
+
+def test_collections_after_reports_skip_what_the_first_reports_imported() -> None:
+    """After a report, a batch collects its garbage; modules imported since the last freeze (what the
+    first report needed) are frozen then, so later collections do not walk them again, and what a
+    later report leaves in cycles is still collected. In a process of its own: the freeze is for life."""
+    import subprocess
+    import sys
+
+    program = """
+import gc, sys, weakref
+from annualreport.execution import batch
+class Node: pass
+def cycle():
+    a, b = Node(), Node(); a.b, b.a = b, a
+    return weakref.ref(a)
+batch.freeze_imports()
+frozen = gc.get_freeze_count()
+import xml.dom.minidom  # a module imported by the first report
+garbage = cycle()
+batch.collect_after_report()
+assert garbage() is None, "the first report's cycles were not collected"
+assert gc.get_freeze_count() > frozen, "the modules the first report imported were not frozen"
+frozen = gc.get_freeze_count()
+garbage = cycle()
+batch.collect_after_report()
+assert garbage() is None, "a later report's cycles were not collected"
+assert gc.get_freeze_count() <= frozen, "frozen again with nothing newly imported"
+print("ok")
+"""
+    proc = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr

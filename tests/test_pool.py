@@ -225,3 +225,39 @@ def test_kernels_start_only_as_chapters_need_them(store_folder: Path, tmp_path: 
         assert pool.counts["started"] == 2 and len(list((folder / "meet").iterdir())) == 2
     finally:
         pool.close()
+
+
+def test_kernel_memory_counts_the_processes_below_it(tmp_path: Path) -> None:
+    """A kernel's memory (what recycles it) includes every process below it: read from /proc's
+    children files, the same processes psutil finds by scanning the machine, grandchildren too."""
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+
+    from annualreport.execution.pool import _descendants
+
+    # A parent that starts a child from a second thread, and a child that starts its own child.
+    script = ("import subprocess, sys, threading, time\n"
+              "t = threading.Thread(target=lambda: subprocess.Popen(['sleep', '30']))\n"
+              "t.start(); t.join()\n"
+              "subprocess.Popen(['bash', '-c', 'sleep 30 & wait'])\n"
+              "print('ready', flush=True); time.sleep(30)\n")
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        assert parent.stdout is not None and parent.stdout.readline().strip() == "ready"
+        expected = sorted(p.pid for p in psutil.Process(parent.pid).children(recursive=True))
+        for _ in range(50):  # bash may not have started its sleep yet
+            if len(expected) == 3:
+                break
+            time.sleep(0.05)
+            expected = sorted(p.pid for p in psutil.Process(parent.pid).children(recursive=True))
+        assert len(expected) == 3
+        assert sorted(_descendants(parent.pid) or []) == expected
+    finally:
+        for p in psutil.Process(parent.pid).children(recursive=True):
+            p.kill()
+        parent.kill()
+        parent.wait()
+    assert _descendants(parent.pid) is None  # gone: psutil's answer (no process) is used

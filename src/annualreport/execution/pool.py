@@ -70,6 +70,35 @@ class KernelUnavailable(Exception):
     """A kernel could not be started, warmed or reset."""
 
 
+def _descendants(pid: int) -> list[int] | None:
+    """The processes below `pid`, read from Linux's /proc/PID/task/TID/children (a few small files),
+    or None where there is no such file: psutil finds children by reading the status of every
+    process on the machine, milliseconds after every chapter (more on a busy server)."""
+    found: list[int] = []
+    todo = [pid]
+    while todo:
+        parent = todo.pop()
+        try:
+            tasks = os.listdir(f"/proc/{parent}/task")
+        except OSError:  # gone, or no /proc
+            if parent == pid:
+                return None
+            continue
+        for task in tasks:
+            try:
+                with open(f"/proc/{parent}/task/{task}/children", encoding="ascii") as f:
+                    kids = [int(k) for k in f.read().split()]
+            except FileNotFoundError:
+                if parent == pid and task == str(pid):  # a kernel built without it
+                    return None
+                continue  # the thread has ended
+            except OSError:
+                continue
+            found += kids
+            todo += kids
+    return found
+
+
 class WarmKernel:
     """One kernel of a pool; used only by the pool thread that owns it."""
 
@@ -123,10 +152,13 @@ class WarmKernel:
         try:
             process = psutil.Process(pid)
             total = process.memory_info().rss
-            for child in process.children(recursive=True):
+            children = _descendants(pid)
+            if children is None:
+                children = [child.pid for child in process.children(recursive=True)]
+            for child in children:
                 try:
-                    total += child.memory_info().rss
-                except psutil.Error:
+                    total += psutil.Process(child).memory_info().rss
+                except psutil.Error:  # it has ended
                     pass
         except psutil.Error:
             return 0.0

@@ -26,11 +26,13 @@ def _stamp(path: Path) -> tuple[int, int, int]:
     return st.st_size, st.st_mtime_ns, st.st_ino
 
 
-@lru_cache(maxsize=2)
+@lru_cache(maxsize=16)
 def _store_as_text(table: Path, meta: Path, *stamps: tuple[int, int, int]) -> tuple[list[list[str]], dict]:
     """A store's rows (the header first, every cell as text) and settings, read once for all its
     chapters' keys (`stamps`: the files' size, time and inode, so a rewritten store is read again).
-    Not to be changed."""
+    Not to be changed. Up to 16 stores are kept (a few megabytes each): a batch builds a report per
+    core and one more at once, and with two kept, three reports read each store twice (the summary's
+    wave came after the other reports had read theirs)."""
     with table.open(encoding="utf-8", newline="") as f:
         rows = list(csv.reader(f))
     return rows, json.loads(meta.read_text(encoding="utf-8"))
