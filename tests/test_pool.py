@@ -227,6 +227,25 @@ def test_kernels_start_only_as_chapters_need_them(store_folder: Path, tmp_path: 
         pool.close()
 
 
+def test_the_chapters_of_the_build_that_came_first_run_first(store_folder: Path, tmp_path: Path) -> None:
+    """Builds sharing a pool (a batch) take kernels in the order they sent their first chapter, so
+    they drift apart instead of all rendering, then all building their stores, at once."""
+    sources = tmp_path / "notebooks"
+    sources.mkdir()
+    log, release = tmp_path / "order.log", tmp_path / "release"
+    record = f"import os\nwith open({str(log)!r}, 'a') as f:\n    f.write(os.path.basename(os.getcwd()) + '\\n')"
+    wait = (f"import os, time\nstart = time.monotonic()\nwhile not os.path.exists({str(release)!r}) "
+            "and time.monotonic() - start < 30:\n    time.sleep(0.02)")
+    first = notebook(sources / "first.ipynb", wait, record)
+    later = notebook(sources / "later.ipynb", record)
+    a, b = fresh_folder(store_folder, tmp_path / "a"), fresh_folder(store_folder, tmp_path / "b")
+    with KernelPool(1) as pool:  # one kernel: the others wait in the queue while `first` holds it
+        futures = [pool.submit(chapter(first, a), a, 60), pool.submit(chapter(later, b), b, 60),
+                   pool.submit(chapter(later, a), a, 60), pool.submit(chapter(later, b), b, 60)]
+        release.touch()
+        assert all(f.result().error is None for f in futures)
+    assert log.read_text().split() == ["a", "a", "b", "b"]  # in the order sent, it would be a, b, a, b
+
 def test_kernel_memory_counts_the_processes_below_it(tmp_path: Path) -> None:
     """A kernel's memory (what recycles it) includes every process below it: read from /proc's
     children files, the same processes psutil finds by scanning the machine, grandchildren too."""
