@@ -115,13 +115,17 @@ def freeze_imports() -> None:
     import annualreport.render.embedded  # noqa: F401  # what every report imports, before it is frozen
     import annualreport.store.figures  # noqa: F401
 
+    _collect_and_freeze()
+
+
+_frozen_modules = 0  # how many modules had been imported when what the process held was last frozen
+
+
+def _collect_and_freeze() -> None:
     global _frozen_modules
     gc.collect()
     gc.freeze()
     _frozen_modules = len(sys.modules)
-
-
-_frozen_modules = 0  # how many modules had been imported when what the process held was last frozen
 
 
 def collect_after_report() -> None:
@@ -132,11 +136,10 @@ def collect_after_report() -> None:
     freeze, what is left after the collection is frozen too. Objects of reports still being built
     are frozen with it; those freed by their reference counts go as before (most do), only cycles
     among them wait for the process to end, once, for the two or three reports in flight."""
-    global _frozen_modules
-    gc.collect()
     if len(sys.modules) != _frozen_modules:
-        gc.freeze()
-        _frozen_modules = len(sys.modules)
+        _collect_and_freeze()
+    else:
+        gc.collect()
 
 
 OnDone = Callable[[ReportOutcome, int, int], None]  # (outcome, reports finished so far, reports in the batch)
