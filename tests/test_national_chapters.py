@@ -7,7 +7,10 @@ import json
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
+
+from annualreport.chapters.chapter import _areas
 
 
 # lancashire_build (2013-14) and lancashire_2017 (2017-18) are shared builds (conftest.py).
@@ -77,3 +80,17 @@ def test_appendix_names_each_release_and_the_store_each_figures_source(lancashir
     sources = {r["time_period"]: r["source"] for r in rows}
     assert sources["2014"].startswith("SFR36_CLA2014.csv (SFR36/2014")
     assert sources["2018"].startswith("cla_number_and_rate_per_10k_children.csv (") and "31 March 2022" in sources["2018"]
+
+
+def test_a_tables_areas_come_once_each_in_the_order_of_their_first_row() -> None:
+    """A table's rows: each area of the series once, where its first row is, named as that row names
+    it, as grouping the frame by area type and code (unsorted) gives them."""
+    series = pd.DataFrame({"area_type": ["member", "partnership", "member", "england", "member", "partnership"],
+                           "area_code": ["888", "partnership", "889", "E92000001", "888", "partnership"],
+                           "area_name": ["Lancashire", "Pennine", "Blackburn", "England", "Lancashire (old)",
+                                         "Pennine"]})
+    areas = list(_areas(series).items())
+    assert areas == [(("member", "888"), "Lancashire"), (("partnership", "partnership"), "Pennine"),
+                     (("member", "889"), "Blackburn"), (("england", "E92000001"), "England")]
+    assert areas == [(key, group.area_name.iloc[0])
+                     for key, group in series.groupby(["area_type", "area_code"], sort=False)]

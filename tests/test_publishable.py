@@ -321,3 +321,24 @@ def test_pdf_and_word_data_links_go_to_the_data_location_named_in_params(tmp_pat
     (tmp_path / "data" / "front_door-1.csv").unlink()
     failed = render("html5")
     assert failed.returncode != 0 and "data/front_door-1.csv is not one of the build's data files" in failed.stderr
+
+
+def test_the_html_embeds_each_csv_whole_whatever_its_length(tmp_path: Path) -> None:
+    """writers.lua's base64: files of every length modulo 3 (padded with one '=', two or none), empty,
+    and with bytes above 127 (UTF-8), each embedded exactly as Python's base64 encodes it."""
+    import pypandoc
+
+    from annualreport.render.pandoc_run import template
+
+    contents = [b"", b"a", b"ab", b"abc", b"year,value\n2013-14,19460\n",
+                "area,note\nSt Helens,\u00a3 \u2013 [c]\n".encode()]
+    (tmp_path / "data").mkdir()
+    lines = []
+    for i, content in enumerate(contents):
+        (tmp_path / "data" / f"t-{i}.csv").write_bytes(content)
+        lines.append(f"[Download the data for this table (CSV)](data/t-{i}.csv)\n")
+    (tmp_path / "report.md").write_text("\n".join(lines), encoding="utf-8")
+    html = subprocess.run([pypandoc.get_pandoc_path(), "report.md", "--lua-filter", template("writers.lua"),
+                           "--to", "html5"], cwd=tmp_path, capture_output=True, text=True, check=True).stdout
+    embedded = re.findall(r'href="data:text/csv;charset=utf-8;base64,([^"]*)"', html)
+    assert embedded == [base64.b64encode(content).decode() for content in contents]

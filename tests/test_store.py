@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import csv
+import gc
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from conftest import REPO
 
 from annualreport.inputs.params import load_params
 from annualreport.project import Project
 from annualreport.publication.suppression import SUPPRESSED
-from annualreport.store import PUBLIC_STORE, STORE_CSV, STORE_META
+from annualreport.store import KEYS_DIR, PUBLIC_STORE, STORE_CSV, STORE_META
+from annualreport.store.chapter_part import chapter_store_file
 from annualreport.store.figures import Store, build_store, write_public_store
 
 C1 = "c1_children_in_need_referrals_and_rereferrals_2013_to_2025.csv"
@@ -70,6 +73,29 @@ def test_store_round_trips_through_csv(lancashire: Store, tmp_path: Path) -> Non
         assert again.figure(ind, "sn_mean").value == pytest.approx(lancashire.figure(ind, "sn_mean").value)
 
 
+def test_figures_and_series_read_the_rows_of_the_table(tmp_path: Path) -> None:
+    """A figure is its row of the table (missing quartiles None, in the table's order); a series is a
+    new frame each time, so a chapter that changes one changes no other."""
+    project = Project(REPO)
+    build_store(project, load_params(project, "kingston-richmond", "2023-24"), tmp_path)
+    store = Store.load(tmp_path)
+    records = store.frame.to_dict("records")
+    for row in records[::37]:
+        f = store.figure(row["indicator"], row["area_type"], int(row["time_period"]), row["area_code"])
+        first = next(r for r in records if (r["indicator"], r["area_type"], r["time_period"], r["area_code"])
+                     == (row["indicator"], row["area_type"], row["time_period"], row["area_code"]))
+        assert (f.area_name, f.state, f.note) == (first["area_name"], first["state"], first["note"])
+        assert f.quartile == (None if pd.isna(first["quartile"]) else int(first["quartile"]))
+        assert f.value == (None if pd.isna(first["value"]) else float(first["value"]))
+    frame = store.frame
+    expected = frame[(frame.indicator == "cp_rate") & frame.area_type.isin(["partnership", "england"])]
+    taken = store.series("cp_rate", ["partnership", "england"])
+    pd.testing.assert_frame_equal(taken, expected)
+    taken.loc[:, "value"] = -1.0
+    pd.testing.assert_frame_equal(store.series("cp_rate", ["partnership", "england"]), expected)
+    assert set(store.series("cp_rate").area_type) == set(frame[frame.indicator == "cp_rate"].area_type)
+
+
 def test_partnership_of_two_councils_sums_counts_and_recomputes_rates(kingston_richmond: Store) -> None:
     referrals = [float(raw(C1, "referral_count", 2024, c)) for c in ("314", "318")]
     rereferrals = [float(raw(C1, "rereferral_count", 2024, c)) for c in ("314", "318")]
@@ -109,3 +135,17 @@ def test_the_public_view_written_for_the_chapters_is_the_one_they_would_make(exa
     assert (made.frame.state == SUPPRESSED).sum() > 0  # something is suppressed in both
     assert list(read.frame.dtypes) == list(made.frame.dtypes)
     assert read.frame.equals(made.frame) and read.meta == made.meta
+
+
+def test_the_store_rows_kept_for_the_chapters_keys_are_left_out_of_garbage_collections(tmp_path: Path) -> None:
+    """A batch keeps the rows of the last stores read (for the chapters' cache keys): as tuples of
+    text, which the garbage collector stops tracking, so its full collections do not walk them."""
+    (tmp_path / STORE_CSV).write_text("indicator,area_type,value\nreferrals,partnership,12\ncp_plans,england,7\n",
+                                      encoding="utf-8")
+    (tmp_path / STORE_META).write_text('{"indicators": {"referrals": {}, "cp_plans": {}}}', encoding="utf-8")
+    (tmp_path / KEYS_DIR).mkdir()
+    chapter_store_file(tmp_path, "front_door", 'ch.headline("referrals")')
+    gc.collect()
+    kept = [row for row in gc.get_objects() if type(row) in (list, tuple) and len(row) == 3
+            and all(type(cell) is str for cell in row) and tuple(row[:2]) == ("referrals", "partnership")]
+    assert not kept and "referrals,partnership,12" in (tmp_path / KEYS_DIR / "store-front_door.json").read_text()

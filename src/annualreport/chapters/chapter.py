@@ -80,6 +80,15 @@ def _years(periods: list[int]) -> str:
     return ", ".join(period_label(r[0]) if len(r) == 1 else f"{period_label(r[0])} to {period_label(r[-1])}" for r in runs)
 
 
+def _areas(series: pd.DataFrame) -> dict[tuple[str, str], str]:
+    """The areas of a series, (area type, area code) -> name, in the order they first come (as
+    grouping the frame by area would give them, for a fraction of its time)."""
+    areas: dict[tuple[str, str], str] = {}
+    for area_type, code, name in zip(series.area_type.tolist(), series.area_code.tolist(), series.area_name.tolist()):
+        areas.setdefault((area_type, code), name)
+    return areas
+
+
 class Chapter:
     """One chapter's view of the store and local inputs, with the helpers its notebook calls."""
 
@@ -211,13 +220,13 @@ class Chapter:
         for ind in indicators:
             title = self.store.indicator(ind)["title"]
             count = self.store.indicator(ind)["unit"] == "count"
-            for (area_type, code), group in self._series(ind).groupby(["area_type", "area_code"], sort=False):
+            for (area_type, code), area in _areas(self._series(ind)).items():
                 row = [self.text(ind, area_type, p, code) for p in periods]
                 refs.append([(j, len(csv_rows) + j + 1, ("store", ind, area_type, code, int(p)))
                              for j, p in enumerate(periods)] if count else [])
-                labels.append([group.area_name.iloc[0]] if by_indicator else [title, group.area_name.iloc[0]])
+                labels.append([area] if by_indicator else [title, area])
                 cells.append(row)
-                csv_rows += [{"indicator": ind, "area": group.area_name.iloc[0], "year": period_label(p), "value": v}
+                csv_rows += [{"indicator": ind, "area": area, "year": period_label(p), "value": v}
                              for p, v in zip(periods, row)]
         # A year in which no area has a figure would be a column of [x]: it is left out of the table
         # (not of the CSV), and the note says where the series begins.

@@ -18,7 +18,7 @@ was published (`published_audit`) to relate each published cell to its true valu
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 RECORDS = "records"
@@ -44,7 +44,8 @@ def write_cells(build_dir: Path, chapter: str, cells: TableCells) -> None:
     """Record the count cells of one table (overwriting an earlier record of the same table)."""
     path = registry_path(build_dir, chapter, cells.stem)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(asdict(cells), indent=1) + "\n", encoding="utf-8")
+    # Its fields as they are (vars), not copied deeply as dataclasses.asdict would: the same JSON.
+    path.write_text(json.dumps(vars(cells), indent=1) + "\n", encoding="utf-8")
 
 
 def read_cells(build_dir: Path) -> list[TableCells]:

@@ -27,14 +27,16 @@ def _stamp(path: Path) -> tuple[int, int, int]:
 
 
 @lru_cache(maxsize=16)
-def _store_as_text(table: Path, meta: Path, *stamps: tuple[int, int, int]) -> tuple[list[list[str]], dict]:
+def _store_as_text(table: Path, meta: Path, *stamps: tuple[int, int, int]) -> tuple[list[tuple[str, ...]], dict]:
     """A store's rows (the header first, every cell as text) and settings, read once for all its
     chapters' keys (`stamps`: the files' size, time and inode, so a rewritten store is read again).
     Not to be changed. Up to 16 stores are kept (a few megabytes each): a batch builds a report per
     core and one more at once, and with two kept, three reports read each store twice (the summary's
-    wave came after the other reports had read theirs)."""
+    wave came after the other reports had read theirs). Each row a tuple: the garbage collector stops
+    tracking a tuple of strings, and never a list, so kept as lists the stores' tens of thousands of
+    rows were walked by every full collection (half of a batch's collecting)."""
     with table.open(encoding="utf-8", newline="") as f:
-        rows = list(csv.reader(f))
+        rows = [tuple(row) for row in csv.reader(f)]
     return rows, json.loads(meta.read_text(encoding="utf-8"))
 
 

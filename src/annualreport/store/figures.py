@@ -509,9 +509,11 @@ class Store:
         self.meta = meta
         self.time_period: int = meta["time_period"]
         self.periods: list[int] = meta["periods"]
-        self._index: dict[tuple[str, str, int], list[dict]] | None = None
+        self._index: dict[tuple[str, str, int], list[int]] | None = None  # Store._rows
+        self._columns: dict[str, list] | None = None  # Store._row
         self._public: Store | None = None  # the public view, made once
-        self._by_indicator: dict[str, Any] | None = None  # Store._positions
+        self._positions: dict[str, Any] | None = None  # Store._indicator_rows
+        self._by_indicator: dict[str, pd.DataFrame] = {}  # likewise
 
     @classmethod
     def load(cls, folder: Path | str, table: str = STORE_CSV) -> "Store":
@@ -542,7 +544,7 @@ class Store:
         """One figure; period defaults to the report year."""
         self.indicator(indicator_id)
         period = self.time_period if period is None else period
-        rows = [r for r in self._rows().get((indicator_id, area_type, period), [])
+        rows = [r for r in map(self._row, self._rows().get((indicator_id, area_type, period), []))
                 if area_code is None or r["area_code"] == area_code]
         if not rows:
             return Figure(indicator_id, area_type, period, None, _NOT_AVAILABLE, "not in the store")
@@ -552,34 +554,45 @@ class Store:
         return Figure(indicator_id, row["area_name"], int(row["time_period"]), value, row["state"], row["note"],
                       row["direction"], row["judgement"], q, row["rag"], row.get("source", ""))
 
-    def _rows(self) -> dict[tuple[str, str, int], list[dict]]:
-        """The store's rows by (indicator, area type, time period), in the store's order: a figure is
-        looked up without scanning the whole table (a chapter asks for hundreds)."""
+    def _rows(self) -> dict[tuple[str, str, int], list[int]]:
+        """Where the store's rows of each (indicator, area type, time period) are, in the store's
+        order: a figure is looked up without scanning the whole table (a chapter asks for hundreds).
+        A chapter opens a store, so this runs per chapter: only the three key columns are read, and
+        a row is made when it is asked for (`_row`), not the thousands a chapter never asks for."""
         if self._index is None:
-            # The rows as DataFrame.to_dict("records") gives them (Python values, None for a missing
-            # quartile), made from whole columns at once: a chapter opens a store, so this runs per chapter.
-            names = list(self.frame.columns)
-            columns = [[None if v is pd.NA else v for v in self.frame[c].tolist()] for c in names]
-            index: dict[tuple[str, str, int], list[dict]] = {}
-            for values in zip(*columns):
-                row = dict(zip(names, values))
-                index.setdefault((row["indicator"], row["area_type"], int(row["time_period"])), []).append(row)
+            index: dict[tuple[str, str, int], list[int]] = {}
+            keys = zip(self.frame["indicator"].tolist(), self.frame["area_type"].tolist(),
+                       self.frame["time_period"].tolist())
+            for position, (indicator, area_type, period) in enumerate(keys):
+                index.setdefault((indicator, area_type, int(period)), []).append(position)
             self._index = index
         return self._index
 
+    def _row(self, position: int) -> dict:
+        """The row at `position` as DataFrame.to_dict("records") gives it (Python values, None for a
+        missing quartile)."""
+        if self._columns is None:
+            self._columns = {name: self.frame[name].tolist() for name in self.frame.columns}
+        return {name: None if column[position] is pd.NA else column[position] for name, column in self._columns.items()}
+
     def series(self, indicator_id: str, area_types: Iterable[str] = AREA_ORDER) -> pd.DataFrame:
         """All years of one indicator for the given area types, in report order (the store's rows,
-        with their index)."""
+        with their index): a new frame, which the caller may change."""
         self.indicator(indicator_id)
-        rows = self.frame.take(self._positions().get(indicator_id, []))
+        rows = self._indicator_rows(indicator_id)
         return rows[rows.area_type.isin(list(area_types))]
 
-    def _positions(self) -> dict[str, Any]:
-        """Where each indicator's rows are in the table, in order: a chapter takes a series dozens of
-        times, and comparing the whole indicator column each time took most of a chart's data time."""
-        if self._by_indicator is None:
-            self._by_indicator = self.frame.groupby("indicator", sort=False).indices
-        return self._by_indicator
+    def _indicator_rows(self, indicator_id: str) -> pd.DataFrame:
+        """Every row of one indicator, in the store's order, taken from the table once: a chapter
+        takes an indicator's series several times (its chart, its table, its sentences), and taking
+        rows from a frame of thirteen columns was most of a table's time. Never handed out (`series`
+        hands out a selection of it, a copy)."""
+        rows = self._by_indicator.get(indicator_id)
+        if rows is None:
+            if self._positions is None:  # every indicator's positions at once: comparing the column for each is slow
+                self._positions = self.frame.groupby("indicator", sort=False).indices
+            rows = self._by_indicator[indicator_id] = self.frame.take(self._positions.get(indicator_id, []))
+        return rows
 
     def public(self) -> "Store":
         """The view that may be published: small counts and what would reveal them suppressed.
