@@ -189,11 +189,12 @@ def chapter_inputs(run: ChapterRun, work: Path) -> list[Path]:
 
 def make_store(project: Project, params: ReportParams, work: Path) -> StoreSummary:
     """Build the store into `work` (store.csv, store.json) from the national files and the build's
-    copy of the local inputs; what the rest of the build needs of it."""
-    from annualreport.store.figures import build_store  # pandas: only when the store is made, not reused
+    copy of the local inputs, and its public view for the chapters (write_public_store, cached with
+    the store); what the rest of the build needs of it. The view is made once, for both."""
+    from annualreport.store.figures import build_store, write_public_store  # pandas: only when the store is made
 
     store = build_store(project, params, work, work / INPUTS)
-    return StoreSummary(len(store.frame), store.meta, placeholders(store.public()))
+    return StoreSummary(len(store.frame), store.meta, placeholders(write_public_store(work)))
 
 
 def environment_digest(project: Project) -> str:

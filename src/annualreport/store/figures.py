@@ -606,10 +606,13 @@ class Store:
         return self._public
 
 
-def write_public_store(work: Path) -> None:
-    """Write the public view of the store in `work` for its chapters (Store.load_public): made once
-    per build instead of once per chapter (a twentieth of a second each). Written as store.csv is,
-    from the store as read back from it, so a chapter reads the very view it would make itself."""
+def write_public_store(work: Path) -> Store:
+    """Write the public view of the store in `work` for its chapters (Store.load_public), and return
+    it: made once per build instead of once per chapter (a twentieth of a second each). Written as
+    store.csv is, from the store as read back from it, so a chapter reads the very view it would make
+    itself."""
     path = work / PUBLIC_STORE
     path.parent.mkdir(parents=True, exist_ok=True)
-    Store.load(work).public().frame.to_csv(path, index=False, float_format="%.10g", lineterminator="\n")
+    public = Store.load(work).public()
+    public.frame.to_csv(path, index=False, float_format="%.10g", lineterminator="\n")
+    return public
