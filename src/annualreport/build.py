@@ -235,7 +235,7 @@ def run_wave(runs: list[ChapterRun], work: Path, cache: ChapterCache, environmen
         from annualreport.store.figures import write_public_store  # pandas, likewise
 
         if not (work / PUBLIC_STORE).is_file():
-            write_public_store(work)  # the store's public view, made once for the chapters that execute
+            write_public_store(work)  # make_store writes it; a store cached by older code came without it
         run_chapters(to_run, work, kernels.jobs, timeout, executed, pool=kernels.get())
 
 

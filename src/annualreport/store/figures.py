@@ -510,7 +510,7 @@ class Store:
         self.time_period: int = meta["time_period"]
         self.periods: list[int] = meta["periods"]
         self._index: dict[tuple[str, str, int], list[int]] | None = None  # Store._rows
-        self._columns: dict[str, list] | None = None  # Store._row
+        self._columns: dict[str, list] | None = None  # Store._column_lists
         self._public: Store | None = None  # the public view, made once
         self._positions: dict[str, Any] | None = None  # Store._indicator_rows
         self._by_indicator: dict[str, pd.DataFrame] = {}  # likewise
@@ -557,12 +557,12 @@ class Store:
     def _rows(self) -> dict[tuple[str, str, int], list[int]]:
         """Where the store's rows of each (indicator, area type, time period) are, in the store's
         order: a figure is looked up without scanning the whole table (a chapter asks for hundreds).
-        A chapter opens a store, so this runs per chapter: only the three key columns are read, and
-        a row is made when it is asked for (`_row`), not the thousands a chapter never asks for."""
+        A chapter opens a store, so this runs per chapter: a row is made when it is asked for
+        (`_row`), not the thousands a chapter never asks for."""
         if self._index is None:
             index: dict[tuple[str, str, int], list[int]] = {}
-            keys = zip(self.frame["indicator"].tolist(), self.frame["area_type"].tolist(),
-                       self.frame["time_period"].tolist())
+            columns = self._column_lists()
+            keys = zip(columns["indicator"], columns["area_type"], columns["time_period"])
             for position, (indicator, area_type, period) in enumerate(keys):
                 index.setdefault((indicator, area_type, int(period)), []).append(position)
             self._index = index
@@ -571,9 +571,14 @@ class Store:
     def _row(self, position: int) -> dict:
         """The row at `position` as DataFrame.to_dict("records") gives it (Python values, None for a
         missing quartile)."""
+        return {name: None if column[position] is pd.NA else column[position]
+                for name, column in self._column_lists().items()}
+
+    def _column_lists(self) -> dict[str, list]:
+        """Each column of the table as a list of Python values, made once."""
         if self._columns is None:
             self._columns = {name: self.frame[name].tolist() for name in self.frame.columns}
-        return {name: None if column[position] is pd.NA else column[position] for name, column in self._columns.items()}
+        return self._columns
 
     def series(self, indicator_id: str, area_types: Iterable[str] = AREA_ORDER) -> pd.DataFrame:
         """All years of one indicator for the given area types, in report order (the store's rows,
@@ -589,7 +594,7 @@ class Store:
         hands out a selection of it, a copy)."""
         rows = self._by_indicator.get(indicator_id)
         if rows is None:
-            if self._positions is None:  # every indicator's positions at once: comparing the column for each is slow
+            if self._positions is None:  # every indicator's at once: comparing the column for each is slow
                 self._positions = self.frame.groupby("indicator", sort=False).indices
             rows = self._by_indicator[indicator_id] = self.frame.take(self._positions.get(indicator_id, []))
         return rows
