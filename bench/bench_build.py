@@ -3,6 +3,7 @@
     python bench/bench_build.py [--quick] [--runs 3] [--batch 20] [--partnership lancashire] [--year 2013-14]
     make bench ARGS=--quick
     make bench ARGS="--batch 20 --only-batches"     # the batch figures alone
+    make bench ARGS="--only-batches --dask-rounds 3"  # Dask 1 and 2 workers three times each, in turns
 
 Works in a temporary copy of the project (its params, notebooks, national and reference data,
 and the year's local inputs), so nothing of the checkout changes. Every figure is the wall time
@@ -19,7 +20,8 @@ of a whole process (imports included), the median of `runs`:
 - narrative: after editing one markdown cell (no notebook needs executing);
 - one input: after changing one local input file (only its chapter needs executing);
 - batch: `--every-la` reports for the first `batch` councils of 2023-24, built in one process
-  (local executor), then on a Dask LocalCluster of 1 and of 2 workers; with the peak memory of
+  (local executor), then on a Dask LocalCluster of 1 and of 2 workers, in turns, `--dask-rounds`
+  times each (the ratio is of the medians; each round's own is printed too); with the peak memory of
   the whole process tree (kernels and workers included); and beside them, how much two copies of a
   pure-Python loop get done at once against one (`core_scaling`): the most 2 workers can gain here.
   A batch's throughput is its rate once running, between its first report done and its last: the
@@ -69,6 +71,12 @@ class Measure:
     wall: float  # seconds
     cpu: float  # CPU seconds (user + system) of the process and every process it waited for (kernels, pandoc, typst)
     peak_mb: float = 0.0  # peak resident memory of the whole process tree
+
+
+def median_measure(measures: list[Measure]) -> Measure:
+    """The median wall and CPU of some runs of one thing, and their highest peak."""
+    return Measure(statistics.median(x.wall for x in measures), statistics.median(x.cpu for x in measures),
+                   max(x.peak_mb for x in measures))
 
 
 def children_cpu() -> float:
@@ -320,21 +328,25 @@ class Batch:
         return (self.finished[-1] - self.finished[k - 1]) / (n - k) if n > k else self.measure.wall / max(1, n)
 
 
-def batch_figures(project: Project, size: int, row: Row) -> dict[int, Batch]:
+def batch_figures(project: Project, size: int, rounds: int, row: Row) -> dict[int, list[Batch]]:
     """A batch of `size` --every-la reports, each in a process of its own: local executor (key 0),
-    then Dask with 1 and 2 workers (keys 1 and 2)."""
+    then Dask with 1 and 2 workers (keys 1 and 2), `rounds` times each, in turns (1, 2, then 2, 1,
+    ...): this machine's speed drifts by a third within minutes, and a ratio of two runs made one
+    after the other would measure the drift as much as the workers."""
     from annualreport.execution.batch import LOCAL_EXTRA, share
 
-    batches: dict[int, Batch] = {}
+    batches: dict[int, list[Batch]] = {0: [], 1: [], 2: []}
     times = project.root.parent / "batch-times.json"
-    for workers in (0, 1, 2):  # 0: the local executor
+    order = [0] + [w for r in range(rounds) for w in ((1, 2) if r % 2 == 0 else (2, 1))]
+    for workers in order:  # 0: the local executor
         shutil.rmtree(project.build_dir, ignore_errors=True)
-        measure = row(f"batch of {size}, " + (f"Dask {workers} worker(s)" if workers else "local"), [
+        name = f"batch of {size}, " + (f"Dask {workers} worker(s)" if workers else "local")
+        measure = row(f"{name}, run {len(batches[workers]) + 1}", [
             run_measured([sys.executable, __file__, "--batch-child", str(project.root), str(size),
                           "dask" if workers else "local", str(workers), str(times)])])
         # the local executor's reports at once; a Dask worker: one thread, one report
         at_once = workers or share(os.cpu_count() or 1, None, size, LOCAL_EXTRA).reports
-        batches[workers] = Batch(measure, json.loads(times.read_text(encoding="utf-8")), at_once)
+        batches[workers].append(Batch(measure, json.loads(times.read_text(encoding="utf-8")), at_once))
     return batches
 
 
@@ -375,6 +387,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="each figure once; batches of 4 councils")
     parser.add_argument("--runs", type=int, default=None, help="runs per figure (default 3, or 1 with --quick)")
     parser.add_argument("--batch", type=int, default=None, help="councils in the batch figures (default 20, or 4 with --quick)")
+    parser.add_argument("--dask-rounds", type=int, default=None,
+                        help="runs of each Dask batch, 1 and 2 workers in turns (default 2, or 1 with --quick)")
     parser.add_argument("--partnership", default="lancashire")
     parser.add_argument("--year", default="2013-14")
     parser.add_argument("--skip-batches", action="store_true", help="only the single-report figures")
@@ -390,11 +404,11 @@ def main() -> None:
         return
     runs = args.runs or (1 if args.quick else 3)
     size = args.batch or (4 if args.quick else 20)
+    rounds = args.dask_rounds or (1 if args.quick else 2)
     p, y = args.partnership, args.year
 
     def row(key: str, measures: list[Measure]) -> Measure:
-        m = Measure(statistics.median(x.wall for x in measures), statistics.median(x.cpu for x in measures),
-                    max(x.peak_mb for x in measures))
+        m = median_measure(measures)
         print(f"  {key}: {m.wall:.2f} s wall, {m.cpu:.2f} s CPU (walls: {', '.join(f'{x.wall:.2f}' for x in measures)})"
               + (f", peak {m.peak_mb:.0f} MB" if m.peak_mb else ""), file=sys.stderr, flush=True)
         return m
@@ -405,7 +419,7 @@ def main() -> None:
         print(f"benchmark: {p} {y}, {os.cpu_count()} cores, runs={runs}, batches of {size}, "
               f"load average before: {os.getloadavg()[0]:.1f}, machine speed {speed:.2f} CPU s", file=sys.stderr)
         single = None if args.only_batches else single_report_figures(project, p, y, runs, row, Path(tmp) / "work")
-        batches = {} if args.skip_batches else batch_figures(project, size, row)
+        batches = {} if args.skip_batches else batch_figures(project, size, rounds, row)
         scaling = 0.0 if args.skip_batches else core_scaling()
         load = os.getloadavg()[0]
 
@@ -423,7 +437,10 @@ def main() -> None:
     if single is not None:
         single.print_rows(line)
     if batches:
-        local, d1, d2 = batches[0], batches[1], batches[2]
+        local, d1 = batches[0][0], batches[1][0]
+        steady1, steady2 = (statistics.median(b.steady for b in batches[w]) for w in (1, 2))
+        # each round's ratio: its two runs were made one after the other
+        paired = [one.steady / two.steady for one, two in zip(batches[1], batches[2])]
         # every council: the first round (start-up and a report on each), then the rest at the steady rate
         every = local.first_round + (153 - local.at_once) * local.steady
         line(f"batch of {size} councils (`--every-la`), local executor", local.measure,
@@ -431,13 +448,17 @@ def main() -> None:
              f"{local.first_round:.1f} s; {local.measure.wall / size:.2f} s per report overall); "
              f"{local.measure.cpu / size:.2f} CPU s per report; peak {local.measure.peak_mb:.0f} MB",
              f"153 councils in 5 min: {every / 60:.1f} min at this rate")
-        line(f"batch of {size} councils, Dask 1 worker", d1.measure,
-             f"{d1.steady:.2f} s per report once running (first done at {d1.first_round:.1f} s); "
-             f"peak {d1.measure.peak_mb:.0f} MB")
-        line(f"batch of {size} councils, Dask 2 workers", d2.measure,
-             f"throughput {d1.steady / d2.steady:.2f} x that of 1 worker ({d2.steady:.2f} s per report once running; "
-             f"the whole command {d1.measure.wall / d2.measure.wall:.2f} x, with the cluster's start-up); "
-             f"peak {d2.measure.peak_mb:.0f} MB; the machine's own ceiling: {scaling:.2f} x (2 copies of a "
+        d1_measure, d2_measure = (median_measure([b.measure for b in batches[w]]) for w in (1, 2))
+        line(f"batch of {size} councils, Dask 1 worker", d1_measure,
+             f"{steady1:.2f} s per report once running, median of {len(batches[1])} "
+             f"({', '.join(f'{b.steady:.2f}' for b in batches[1])}; first done at {d1.first_round:.1f} s); "
+             f"peak {d1_measure.peak_mb:.0f} MB")
+        line(f"batch of {size} councils, Dask 2 workers", d2_measure,
+             f"throughput {steady1 / steady2:.2f} x that of 1 worker, from the medians (each round's: "
+             f"{', '.join(f'{r:.2f}' for r in paired)}; {steady2:.2f} s per report once running, median of "
+             f"{', '.join(f'{b.steady:.2f}' for b in batches[2])}; the whole command "
+             f"{d1_measure.wall / d2_measure.wall:.2f} x, with the cluster's start-up); "
+             f"peak {d2_measure.peak_mb:.0f} MB; the machine's own ceiling: {scaling:.2f} x (2 copies of a "
              f"pure-Python loop at once)", "throughput at least 1.8 x")
     if single is not None:
         print()
