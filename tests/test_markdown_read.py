@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from annualreport.execution.cache import ChapterCache
 from annualreport.render.embedded import EmbeddedRenderer
-from annualreport.render.markdown_read import ReadingCache, book_markdown
+from annualreport.render.markdown_read import ReadingCache, book_markdown, write_reading
+from annualreport.render.pandoc_run import pandoc_binary
 
 BOOK = {"title": "A report", "subtitle": "1 April 2013 to 31 March 2014"}
 
@@ -111,3 +113,24 @@ def test_a_damaged_kept_reading_is_read_again(tmp_path: Path) -> None:
     entries[0].write_text('{"blocks": [', encoding="utf-8")
     again, alone = reading(tmp_path / "again", CHAPTERS, kept)
     assert len(alone) == 1 and again == first
+
+
+def test_the_reading_lists_the_blocks_that_hold_an_image_or_a_link_and_is_written_as_before(tmp_path: Path) -> None:
+    """write_reading: report.json is the bytes json.dumps would write, and the blocks listed are those with
+    an image or a link anywhere inside them (a div, a table cell, a footnote, a caption); text that only
+    reads like one in JSON does not count; a link in the metadata lists none (every block must be visited)."""
+    text = ("# Plain\n\nWords only, and '{\"t\":\"Link\"' typed as text.\n\n"
+            "::: {.box}\nInside a [div](https://example.org).\n:::\n\n"
+            "| Area | Note |\n|---|---|\n| North | ![a chart](figures/x.png) |\n\n"
+            "A footnote.[^1]\n\n[^1]: With a [link](data/x.csv).\n\n"
+            "![A caption with a [link](https://example.org)](figures/y.png)\n\nThe end, café.\n")
+    (tmp_path / "in.md").write_text(text, encoding="utf-8")
+    subprocess.run([pandoc_binary(), "in.md", "-o", "in.json"], cwd=tmp_path, check=True)
+    document = json.loads((tmp_path / "in.json").read_text(encoding="utf-8"))
+    kinds = [block["t"] for block in document["blocks"]]
+    assert kinds == ["Header", "Para", "Div", "Table", "Para", "Figure", "Para"]
+    assert write_reading(tmp_path / "out.json", document) == [2, 3, 4, 5]
+    assert (tmp_path / "out.json").read_text(encoding="utf-8") == json.dumps(document, ensure_ascii=False,
+                                                                              separators=(",", ":"))
+    document["meta"]["title"] = {"t": "MetaInlines", "c": [{"t": "Link", "c": [["", [], []], [], ["https://x.org", ""]]}]}
+    assert write_reading(tmp_path / "out.json", document) is None

@@ -3,6 +3,7 @@ embedded renderer hands the HTML to the final gate before the PDF is made, and u
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -12,12 +13,15 @@ import nbformat
 import pytest
 from conftest import run_cli
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+from PIL import Image
 from test_text_safety import book
 
 from annualreport.execution.cache import ChapterCache
 from annualreport.render import DOCUMENT
 from annualreport.render.embedded import EmbeddedRenderer
+from annualreport.render.markdown_read import write_reading
 from annualreport.render.notebook_md import notebook_to_markdown
+from annualreport.render.pandoc_run import pandoc_binary
 from annualreport.render.pandoc_write import YIELD, Output, write_outputs
 from annualreport.render.render_cache import RenderCache
 
@@ -129,8 +133,6 @@ def test_the_output_nobody_waits_for_is_written_at_a_lower_priority(tmp_path: Pa
 
 def test_one_pandoc_writes_each_output_as_its_own_command_line_would(tmp_path: Path) -> None:
     """templates/write-all.lua against `pandoc --from json --to FORMAT` with the same options: the same bytes."""
-    from annualreport.render.pandoc_run import pandoc_binary
-
     (tmp_path / "report.md").write_text("---\ntitle: T\nlang: en-GB\n---\n\n# One\n\nText with a [link](https://"
                                         "example.org).\n\n| Area | Count |\n|---|---|\n| North | 12 |\n\n## Two\n",
                                         encoding="utf-8")
@@ -219,3 +221,33 @@ def test_anything_a_render_reads_changes_its_key_and_a_cache_that_cannot_be_writ
     unwritable.put("1" * 64, {"report.html": root / "report.md"})
     unwritable.put("2" * 64, {"report.html": root / "report.md"})
     assert faults.off and len(warnings) == 1 and "cannot be used" in warnings[0]
+
+
+def test_the_pass_over_images_and_links_visits_the_blocks_that_hold_them_with_the_same_bytes(tmp_path: Path) -> None:
+    """writers.lua's pass over images and links, run on the blocks markdown_read lists (write_reading)
+    instead of the whole document: the same Typst, HTML and Word; and it is those blocks that it changes
+    (listing none leaves the links as they were read)."""
+    (tmp_path / "report.md").write_text(
+        "---\ntitle: T\n---\n\n# One {#sec-one}\n\nWords.\n\n![Chart](figures/a.png){#fig-a fig-alt=\"A line\"}\n\n"
+        "[Data](data/a.csv)\n\n::: {.box}\nA [site](https://example.org) in a div.[^1]\n:::\n\n"
+        "[^1]: A note with [the data](data/a.csv).\n\n| Area | Count |\n|---|---|\n| North | 12 |\n\n"
+        "# Appendix {#sec-appendix}\n\nThe end.\n", encoding="utf-8")
+    (tmp_path / "figures").mkdir()
+    Image.new("RGB", (4, 3), "#12436D").save(tmp_path / "figures" / "a.png")
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "a.csv").write_text("area,count\nNorth,12\n", encoding="utf-8")
+    subprocess.run([pandoc_binary(), "report.md", "-o", "read.json"], cwd=tmp_path, check=True)
+    listed = write_reading(tmp_path / "report.json", json.loads((tmp_path / "read.json").read_text(encoding="utf-8")))
+    assert listed is not None and 0 < len(listed) < 6
+    env = {"SOURCE_DATE_EPOCH": "1700000000", "ANNUALREPORT_ROW_HEADERS": str(tmp_path / "rows.txt")}
+
+    for suffix, blocks in (("-all", None), ("-listed", listed), ("-none", [])):
+        outputs = [Output(name, name, fmt, f"out{suffix}.{ext}")
+                   for name, fmt, ext in (("typst", "typst", "typ"), ("html", "html5", "html"), ("docx", "docx", "docx"))]
+        write_outputs(tmp_path, "report.json", outputs, 60, env, lambda out: None, image_link_blocks=blocks)
+    for ext in ("typ", "html", "docx"):
+        assert (tmp_path / f"out-listed.{ext}").read_bytes() == (tmp_path / f"out-all.{ext}").read_bytes(), ext
+    html = (tmp_path / "out-all.html").read_text(encoding="utf-8")
+    assert "data:text/csv;charset=utf-8;base64," in html and 'alt="A line"' in html
+    assert (tmp_path / "out-none.html").read_bytes() != (tmp_path / "out-all.html").read_bytes()
+    assert "data/a.csv" in (tmp_path / "out-none.html").read_text(encoding="utf-8")

@@ -189,12 +189,12 @@ class EmbeddedRenderer:
             shutil.copyfile(kept / name, project / name)
         return [project / "report.html", project / "report.pdf", project / "report.docx"]
 
-    def read(self, parts: list[str], root: Path, book: dict, readings: ReadingCache | None = None) -> None:
+    def read(self, parts: list[str], root: Path, book: dict, readings: ReadingCache | None = None) -> list[int] | None:
         """Pandoc's reading of the book (the chapters' Markdown `parts`; root/report.md holds them as
         one document) into its JSON AST, root/report.json: the document every output is written from,
         and the one the final gate reads the PDF's and Word's tables from (DOCUMENT). Through the
         safety filter, so nothing unsafe reaches any writer. Chapters read before are taken from
-        `readings` (markdown_read.py)."""
+        `readings` (markdown_read.py). Returns the blocks that hold an image or a link (write_reading)."""
         safety = template("safety.lua")
         read = [
             "--from", MARKDOWN, "--lua-filter", safety,
@@ -205,8 +205,8 @@ class EmbeddedRenderer:
             read += ["--metadata-file", f"{FRONT}/metadata.yml"]
         settings = f"{MARKDOWN}\n" + Path(safety).read_text(encoding="utf-8")  # what decides a chapter's reading
         timeout = self.limits.pandoc_seconds
-        read_book(parts, root, read, settings, lambda args, step: run_pandoc(args, root, step, timeout),
-                  readings, self.workers)
+        return read_book(parts, root, read, settings, lambda args, step: run_pandoc(args, root, step, timeout),
+                         readings, self.workers)
 
     def _render(self, project: Path, work: Path, parts: list[str], book: dict, draft: bool, year_end: int,
                 html_ready: Callable[[], None] | None, cache: RenderCache | None,
@@ -251,7 +251,7 @@ class EmbeddedRenderer:
             mark_row_headers(work / "report.pdf", read_counts(counts))
             open_outline(work / "report.pdf")
 
-        self.read(parts, root, book, cache.readings if cache else None)
+        image_link_blocks = self.read(parts, root, book, cache.readings if cache else None)
         # One pandoc writes the three outputs in turn (pandoc_write.py). The PDF's Typst compiles as soon
         # as it is written, beside pandoc (with one worker, after it); the HTML goes to the final gate as
         # soon as it is written, while pandoc writes Word. A fault is reported as the first output's
@@ -273,7 +273,8 @@ class EmbeddedRenderer:
             try:
                 if meanwhile is not None:  # pandoc writes the Typst first: the main thread only waits
                     meanwhile()
-                write_outputs(root, "report.json", outputs, self.limits.pandoc_seconds, env, written)
+                write_outputs(root, "report.json", outputs, self.limits.pandoc_seconds, env, written,
+                              image_link_blocks=image_link_blocks)
                 if made:
                     made[0].result()
                 else:

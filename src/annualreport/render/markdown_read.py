@@ -20,6 +20,10 @@ read again (`splice_problem` says why):
 - bracketed text in one chapter naming a heading in another: pandoc makes it a link to that heading;
 - a chapter that sets metadata (a YAML block), or that leaves a div open (it would run on into the
   next chapter: its marker does not come out last), or that holds a marker itself.
+
+As it writes report.json, the reading also says which of its blocks hold an image or a link
+(`write_reading`): the writers' pass over images and links visits those blocks only
+(templates/write-all.lua), not every word of the book three times.
 """
 
 from __future__ import annotations
@@ -182,7 +186,7 @@ def _json(value: object) -> str:
 
 
 def read_book(parts: list[str], root: Path, read: list[str], settings: str, run: Run,
-              cache: ReadingCache | None, workers: int) -> None:
+              cache: ReadingCache | None, workers: int) -> list[int] | None:
     """Pandoc's reading of the book whose chapters' Markdown is `parts`, written to root/report.json.
 
     `read`: pandoc's arguments for reading Markdown (format, filters, metadata), run in `root` by
@@ -190,10 +194,10 @@ def read_book(parts: list[str], root: Path, read: list[str], settings: str, run:
     The book's Markdown is root/report.md (`book_markdown`). With `cache`, chapters read before are
     taken from it and only the others are read, each on its own, when that gives the same reading
     (see the module docstring); otherwise, and without a cache, the whole book is read.
+    Returns the blocks that hold an image or a link (`write_reading`).
     """
     if cache is None:
-        _read_whole(root, read, run, len(parts))
-        return
+        return _read_whole(root, read, run, len(parts))[2]
     keys = [cache.key(settings, text) for text in parts]
     kept = [cache.get(k) for k in keys]
     missing = [i for i, reading in enumerate(kept) if reading is None]
@@ -203,25 +207,46 @@ def read_book(parts: list[str], root: Path, read: list[str], settings: str, run:
             readings = dict(zip(missing, pool.map(lambda i: _read_alone(parts[i], i, root, read, run), missing)))
             document = _put_together(parts, kept, readings, empty.result())
             if document is not None:
-                (root / "report.json").write_text(_json(document), encoding="utf-8")
+                found = write_reading(root / "report.json", document)
                 cache.put({keys[i]: kept[i] for i in missing})  # type: ignore[misc]
-                return
-        meta, chapters = _read_whole(root, read, run, len(parts))
+                return found
+        meta, chapters, found = _read_whole(root, read, run, len(parts))
         if chapters is None or meta != empty.result()["meta"]:
-            return
+            return found
         pieces = [piece(blocks) for blocks in chapters]
         if splice_problem(parts, pieces) is None:
             cache.put(dict(zip(keys, pieces)))
+        return found
 
 
-def _read_whole(root: Path, read: list[str], run: Run, count: int) -> tuple[dict, list[list] | None]:
+def _read_whole(root: Path, read: list[str], run: Run, count: int) -> tuple[dict, list[list] | None, list[int] | None]:
     """The whole book (root/report.md) read at once into root/report.json, the markers taken out: its
-    metadata, and each chapter's blocks (None when it does not hold `count` chapters)."""
+    metadata, each chapter's blocks (None when it does not hold `count` chapters), and the blocks
+    that hold an image or a link (`write_reading`)."""
     run([*read, "--to", "json", "report.md", "-o", "report.json"], "reading the Markdown")
     document = json.loads((root / "report.json").read_text(encoding="utf-8"))
     chapters = split_reading(document, count)
-    (root / "report.json").write_text(_json(document), encoding="utf-8")
-    return document["meta"], chapters
+    return document["meta"], chapters, write_reading(root / "report.json", document)
+
+
+# What an image or a link looks like in pandoc's JSON as _json writes it. Text that merely reads
+# like this is written escaped ('{\"t\":...') and does not match.
+IMAGE_OR_LINK = ('{"t":"Image"', '{"t":"Link"')
+
+
+def write_reading(path: Path, document: dict) -> list[int] | None:
+    """Write pandoc's reading `document` to `path` (as _json writes it: pandoc reads it back as it
+    wrote it); return the positions of its blocks that hold an image or a link anywhere inside them,
+    or None when its metadata holds one (then no block may be left out of a pass over them).
+
+    The blocks are written one by one and joined, the same bytes as writing the document at once
+    (a JSON array is its items joined by commas), so each block's text is at hand to look in."""
+    blocks = [_json(block) for block in document["blocks"]]
+    texts = {key: f"[{','.join(blocks)}]" if key == "blocks" else _json(value) for key, value in document.items()}
+    path.write_text("{" + ",".join(f"{_json(key)}:{text}" for key, text in texts.items()) + "}", encoding="utf-8")
+    if any(mark in texts["meta"] for mark in IMAGE_OR_LINK):
+        return None
+    return [i for i, text in enumerate(blocks) if any(mark in text for mark in IMAGE_OR_LINK)]
 
 
 def _empty(root: Path, read: list[str], run: Run) -> dict:

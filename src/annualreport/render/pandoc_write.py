@@ -57,21 +57,28 @@ class Output:
 
 
 def write_outputs(root: Path, document: str, outputs: list[Output], timeout: float, env: dict[str, str],
-                  written: Callable[[Output], None], filter: str | None = None) -> None:
+                  written: Callable[[Output], None], filter: str | None = None,
+                  image_link_blocks: list[int] | None = None) -> None:
     """Write `outputs`, in their order, from `document` (pandoc's JSON, in `root`, where pandoc
     runs) with one pandoc, `env` added to its environment, each through the Lua `filter` (a
     filter file returning its passes; templates/writers.lua by default). `written(output)` is
     called (in this thread) as each file is written, while pandoc writes the next.
+    `image_link_blocks`: the positions (from 0) of the document's blocks that hold an image or a
+    link, when its metadata holds none (markdown_read.write_reading); a pass of the filter over
+    images and links only then visits those blocks alone. None: every pass visits everything.
 
     RenderError naming the output's step when pandoc fails, or when it has not finished after
     `timeout` seconds; an error raised by `written` stops pandoc and is raised here."""
     # After these outputs pandoc waits while its priority is lowered for the next, a background one.
     before_background = {out.name for out, after in zip(outputs, outputs[1:]) if after.background}
-    settings = {"document": document, "filter": filter or template("writers.lua"),
-                "outputs": [{**{k: v for k, v in asdict(out).items() if v is not None},
-                             "includes": {k: v for k, v in out.includes.items() if v},
-                             "wait": out.name in before_background}
-                            for out in outputs]}
+    settings: dict[str, object] = {
+        "document": document, "filter": filter or template("writers.lua"),
+        "outputs": [{**{k: v for k, v in asdict(out).items() if v is not None},
+                     "includes": {k: v for k, v in out.includes.items() if v},
+                     "wait": out.name in before_background}
+                    for out in outputs]}
+    if image_link_blocks is not None:
+        settings["image_link_blocks"] = image_link_blocks
     by_name = {out.name: out for out in outputs}
     step = "writing the outputs"
     with tempfile.TemporaryDirectory(prefix="pandoc-write-") as folder:
