@@ -246,6 +246,7 @@ def test_the_chapters_of_the_build_that_came_first_run_first(store_folder: Path,
         assert all(f.result().error is None for f in futures)
     assert log.read_text().split() == ["a", "a", "b", "b"]  # in the order sent, it would be a, b, a, b
 
+
 def test_kernel_memory_counts_the_processes_below_it(tmp_path: Path) -> None:
     """A kernel's memory (what recycles it) includes every process below it: read from /proc's
     children files, the same processes psutil finds by scanning the machine, grandchildren too."""
