@@ -10,7 +10,7 @@ same bytes reach FreeType, so the same pixels come out (a test compares them).
 Only fonts opened for drawing are changed: `_get_font` is the one caller that passes
 `_kerning_factor`. When font_manager reads a font's names to list it (addfont, as it builds its
 font list), FT2Font gets the path as before. A font opened from memory still names its file
-(FT2Font.fname, as `str`), as the PDF and PostScript backends need to embed it.
+(FontFile), as the PDF and PostScript backends need to embed it.
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ from matplotlib import font_manager, ft2font
 
 
 class FontFile(io.BytesIO):
-    """A font file's bytes, in memory, named as the open file would be (`name`)."""
+    """A font file's bytes, in memory. Named as the open file would be (`name`), and its `str` is the
+    file's path: what the PDF and PostScript backends take from FT2Font.fname to embed the font."""
 
     def __init__(self, path: str | os.PathLike) -> None:
         with open(path, "rb") as file:
