@@ -7,10 +7,13 @@ seen in the CLI's stderr): these tests take the port at exactly that moment."""
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import stat
 import subprocess
 import tempfile
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +21,7 @@ import nbformat
 import pytest
 from jupyter_core.utils import run_sync
 
-from annualreport.execution.execute import ChapterRun, run_chapter
+from annualreport.execution.execute import ChapterRun, connect_client, run_chapter
 from annualreport.execution.kernel_manager import LOG, PREFIX, TrackedKernelManager, sweep
 from annualreport.execution.pool import KernelPool
 
@@ -132,6 +135,27 @@ def test_a_temporary_folder_too_long_for_a_unix_socket_is_not_used(tmp_path: Pat
         run_sync(kc.wait_for_ready)(timeout=60)
         kc.stop_channels()
     finally:
+        run_sync(km.shutdown_kernel)(now=True)
+
+
+def test_a_kernel_slow_to_answer_is_asked_again_until_the_start_up_limit() -> None:
+    """A kernel that does not answer within a second (on a loaded machine; here it is stopped for
+    three) is asked again until the start-up limit, not given up on at the first silence."""
+    km = TrackedKernelManager(kernel_name="python3")
+    run_sync(km.start_kernel)(extra_arguments=ARGS)
+    pid = km.provisioner.pid  # type: ignore[union-attr]
+    resume = threading.Timer(3, os.kill, (pid, signal.SIGCONT))
+    try:
+        os.kill(pid, signal.SIGSTOP)
+        resume.start()
+        started = time.monotonic()
+        kc = run_sync(connect_client)(km, 60)
+        assert time.monotonic() - started >= 3
+        assert run_sync(kc.is_alive)()
+        kc.stop_channels()
+    finally:
+        resume.cancel()
+        os.kill(pid, signal.SIGCONT)
         run_sync(km.shutdown_kernel)(now=True)
 
 

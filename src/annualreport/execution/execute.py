@@ -153,8 +153,8 @@ async def _iopub_ready(kc: Any, timeout: float) -> None:
         msg_id = kc.kernel_info()
         try:
             reply = await kc._async_recv_reply(msg_id, timeout=1)
-        except queue.Empty:
-            reply = None
+        except (TimeoutError, queue.Empty):  # no answer within a second (jupyter_client 8 raises
+            reply = None  # TimeoutError, not Empty): ask again, until `timeout`
         if reply is not None:
             kc._handle_kernel_info_reply(reply)
             end = time.monotonic() + 0.2
