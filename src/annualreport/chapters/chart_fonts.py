@@ -50,4 +50,3 @@ def read_fonts_from_memory() -> None:
         return
     font_manager.ft2font = types.SimpleNamespace(**{**vars(ft2font), "FT2Font": _ft2font})  # type: ignore[assignment]
     font_manager._get_font.cache_clear()
-

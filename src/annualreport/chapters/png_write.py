@@ -3,7 +3,7 @@
 Pillow's PNG writer tries every PNG filter on every row and keeps the one that looks smallest,
 which is most of the time it takes to write a chart. A chart is flat colour on white, which
 deflate packs well as it is: written with no filter at zlib's default level, a chart's PNG is made
-in about half the time and comes out about a seventh smaller. The pixels are the same (a test
+in about half the time and comes out about a tenth smaller (9.5% over a region's 96 charts). The pixels are the same (a test
 reads them back), and so is the dpi recorded in the file.
 """
 
